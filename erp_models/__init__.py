@@ -1,0 +1,27 @@
+"""The ERP domain models; importing this package registers every table on ``Base.metadata``."""
+
+from erp_models import (
+    catalogue,
+    integration,
+    inventory,
+    migration,
+    partners,
+    procurement,
+    project,
+    sales,
+    security,
+)
+from erp_models.base import Base
+
+__all__ = [
+    "Base",
+    "catalogue",
+    "integration",
+    "inventory",
+    "migration",
+    "partners",
+    "procurement",
+    "project",
+    "sales",
+    "security",
+]

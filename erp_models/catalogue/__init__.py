@@ -1,0 +1,5 @@
+"""Catalogue area: categories, products, SKUs and channel listings."""
+
+from erp_models.catalogue.models import Category, ChannelListing, Product, Sku
+
+__all__ = ["Category", "ChannelListing", "Product", "Sku"]

@@ -1,0 +1,161 @@
+"""Status and code enumerations of the ERP, and the SQL type that stores them as checked strings."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum
+
+
+def checked_enum(enum_cls: type[enum.StrEnum], name: str) -> Enum:
+    """A VARCHAR(32) column type holding the enum's values, guarded by CHECK constraint ``ck_<table>_<name>``.
+
+    Non-native, so adding a value is a plain constraint change instead of an ALTER TYPE.
+    """
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        name=name,
+        create_constraint=True,
+        validate_strings=True,
+    )
+
+
+class PurchaseOrderStatus(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class StockReason(enum.StrEnum):
+    OPENING = "opening"
+    RECEIPT = "receipt"
+    SHIPMENT = "shipment"
+    ADJUSTMENT = "adjustment"
+    TRANSFER_IN = "transfer_in"
+    TRANSFER_OUT = "transfer_out"
+    RETURN_RESTOCK = "return_restock"
+    COUNT = "count"
+    REVERSAL = "reversal"
+
+
+class ChannelCode(enum.StrEnum):
+    TMALL = "tmall"
+    JD = "jd"
+    PINDUODUO = "pinduoduo"
+    DOUYIN = "douyin"
+    WEBSHOP = "webshop"
+
+
+# Display names of the channels, as seeded into channels.name.
+CHANNEL_NAMES: dict[ChannelCode, str] = {
+    ChannelCode.TMALL: "天猫",
+    ChannelCode.JD: "京东",
+    ChannelCode.PINDUODUO: "拼多多",
+    ChannelCode.DOUYIN: "抖音",
+    ChannelCode.WEBSHOP: "官网商城",
+}
+
+
+class SalesOrderStatus(enum.StrEnum):
+    PLACED = "placed"
+    PAID = "paid"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class PaymentKind(enum.StrEnum):
+    PAYMENT = "payment"
+    REFUND = "refund"
+
+
+class PaymentMethod(enum.StrEnum):
+    ALIPAY = "alipay"
+    WECHAT_PAY = "wechat_pay"
+    UNIONPAY = "unionpay"
+    COD = "cod"
+    OTHER = "other"
+
+
+class ReturnDisposition(enum.StrEnum):
+    RESTOCK = "restock"
+    SCRAP = "scrap"
+
+
+class RoleName(enum.StrEnum):
+    """The built-in roles; roles.name is not constrained to them, so more can be added as data."""
+
+    ADMIN = "admin"
+    PM = "pm"
+    PURCHASER = "purchaser"
+    WAREHOUSE = "warehouse"
+    SALES = "sales"
+    CHANNEL_INTEGRATION = "channel_integration"
+    VIEWER = "viewer"
+
+
+class MilestoneStatus(enum.StrEnum):
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+    APPROVED = "approved"
+
+
+class RequirementPriority(enum.StrEnum):
+    MUST = "must"
+    SHOULD = "should"
+    COULD = "could"
+
+
+class RequirementStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    IMPLEMENTED = "implemented"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class RiskStatus(enum.StrEnum):
+    OPEN = "open"
+    RAISED = "raised"
+    MITIGATED = "mitigated"
+    CLOSED = "closed"
+
+
+class FeedbackSeverity(enum.StrEnum):
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+    SUGGESTION = "suggestion"
+
+
+class FeedbackStatus(enum.StrEnum):
+    OPEN = "open"
+    TRIAGED = "triaged"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class MigrationMode(enum.StrEnum):
+    LOAD = "load"
+    DRY_RUN = "dry_run"
+    DELTA = "delta"
+    RESUME = "resume"
+    UNDO = "undo"
+
+
+class MigrationRunStatus(enum.StrEnum):
+    RUNNING = "running"
+    PASSED = "passed"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    UNDONE = "undone"
+    ROLLED_BACK = "rolled_back"

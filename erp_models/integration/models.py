@@ -1,0 +1,44 @@
+"""Integration: the transactional outbox of domain events and the position of each consumer in it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, String, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from erp_models.base import Base, IntPK
+
+
+class OutboxEvent(Base):
+    """A past-tense domain event (``OrderPlaced``, ``GoodsReceived``) written with the change it reports."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = ({"info": {"erp_content": False}},)
+
+    id: Mapped[IntPK]
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), info={"fingerprint": False}
+    )
+    event_type: Mapped[str] = mapped_column(String(64), index=True)
+    aggregate_type: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class OutboxConsumer(Base):
+    """How far one named consumer has read the outbox, by event id."""
+
+    __tablename__ = "outbox_consumers"
+    __table_args__ = (
+        CheckConstraint("last_event_id >= 0", name="last_event_id_nonnegative"),
+        {"info": {"erp_content": False}},
+    )
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), info={"fingerprint": False}
+    )

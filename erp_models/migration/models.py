@@ -1,0 +1,110 @@
+"""Migration bookkeeping: runs, batch checkpoints, the legacy-key map and quarantined rows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from erp_models.base import Base, IntPK
+from erp_models.enums import MigrationMode, MigrationRunStatus, checked_enum
+
+# None of these tables is ERP business content: fingerprints and reconciliation skip them.
+
+
+class MigrationRun(Base):
+    __tablename__ = "migration_runs"
+    __table_args__ = ({"info": {"erp_content": False}},)
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, primary_key=True, default=uuid.uuid4, info={"fingerprint": False}
+    )
+    mapping_name: Mapped[str] = mapped_column(String(200))
+    mapping_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the mapping file
+    mode: Mapped[MigrationMode] = mapped_column(checked_enum(MigrationMode, "mode"))
+    status: Mapped[MigrationRunStatus] = mapped_column(
+        checked_enum(MigrationRunStatus, "status"),
+        default=MigrationRunStatus.RUNNING,
+        server_default=MigrationRunStatus.RUNNING.value,
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Delta runs load only what changed after this source watermark.
+    watermark: Mapped[str | None] = mapped_column(String(64))
+    undo_of_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("migration_runs.id", ondelete="RESTRICT"), index=True
+    )
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class MigrationCheckpoint(Base):
+    """A committed batch; it is written in the same transaction as the batch, so resuming never duplicates."""
+
+    __tablename__ = "migration_checkpoints"
+    __table_args__ = (
+        UniqueConstraint("run_id", "entity", "batch_no"),
+        CheckConstraint("batch_no >= 0", name="batch_no_nonnegative"),
+        CheckConstraint(
+            "rows_read >= 0 AND rows_loaded >= 0 AND rows_quarantined >= 0", name="row_counts_nonnegative"
+        ),
+        {"info": {"erp_content": False}},
+    )
+
+    id: Mapped[IntPK]
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("migration_runs.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(64))
+    batch_no: Mapped[int]
+    rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_loaded: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_quarantined: Mapped[int] = mapped_column(default=0, server_default="0")
+    committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LegacyKeyMap(Base):
+    """Which ERP row a legacy record became, and the hash of its content at the last load."""
+
+    __tablename__ = "legacy_key_map"
+    __table_args__ = (UniqueConstraint("entity", "legacy_key"), {"info": {"erp_content": False}})
+
+    id: Mapped[IntPK]
+    entity: Mapped[str] = mapped_column(String(64))
+    legacy_key: Mapped[str] = mapped_column(String(200))
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    row_hash: Mapped[str] = mapped_column(String(64))
+    first_run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("migration_runs.id", ondelete="RESTRICT"), index=True
+    )
+    last_run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("migration_runs.id", ondelete="RESTRICT"), index=True
+    )
+
+
+class QuarantinedRow(Base):
+    """A source row a gate or transform rejected, kept raw with a reason code for the migration engineer."""
+
+    __tablename__ = "quarantined_rows"
+    __table_args__ = ({"info": {"erp_content": False}},)
+
+    id: Mapped[IntPK]
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("migration_runs.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(64))
+    legacy_key: Mapped[str | None] = mapped_column(String(200))
+    reason_code: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    source_file: Mapped[str | None] = mapped_column(String(500))
+    source_row: Mapped[int | None]

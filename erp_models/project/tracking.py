@@ -1,0 +1,107 @@
+"""Project tracking: budget and spend, training, trial-run feedback and the evidence gates are judged on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from erp_models.base import Base, CreatedAt, Currency, IntPK, Money, Name
+from erp_models.enums import FeedbackSeverity, FeedbackStatus, checked_enum
+
+
+class BudgetLine(Base):
+    __tablename__ = "budget_lines"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_nonnegative"),)
+
+    id: Mapped[IntPK]
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    phase_id: Mapped[int | None] = mapped_column(ForeignKey("phases.id", ondelete="SET NULL"), index=True)
+    category: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Money]
+    currency: Mapped[Currency]
+
+
+class SpendEntry(Base):
+    __tablename__ = "spend_entries"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[IntPK]
+    budget_line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Money]
+    currency: Mapped[Currency]
+    spent_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(500))
+
+
+class TrainingSession(Base):
+    __tablename__ = "training_sessions"
+
+    id: Mapped[IntPK]
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    title: Mapped[Name]
+    role: Mapped[str] = mapped_column(String(32))  # the role trained, e.g. "warehouse"
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    trainer: Mapped[str] = mapped_column(String(64))
+
+
+class TrainingAttendance(Base):
+    __tablename__ = "training_attendance"
+    __table_args__ = (UniqueConstraint("training_session_id", "attendee"),)
+
+    id: Mapped[IntPK]
+    training_session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    attendee: Mapped[str] = mapped_column(String(64))
+    attended: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[IntPK]
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    module: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[FeedbackSeverity] = mapped_column(checked_enum(FeedbackSeverity, "severity"))
+    status: Mapped[FeedbackStatus] = mapped_column(
+        checked_enum(FeedbackStatus, "status"),
+        default=FeedbackStatus.OPEN,
+        server_default=FeedbackStatus.OPEN.value,
+        index=True,
+    )
+    title: Mapped[Name]
+    body: Mapped[str] = mapped_column(Text)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[CreatedAt]
+
+
+class Evidence(Base):
+    """One measured value (a KPI, a gate metric) that milestone criteria are evaluated against."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_key_recorded_at", "key", "recorded_at"),)
+
+    id: Mapped[IntPK]
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    key: Mapped[str] = mapped_column(String(200))  # e.g. "migration.sales_orders.quarantine_rate"
+    value: Mapped[float] = mapped_column(Double)
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), info={"fingerprint": False}
+    )
+    # Where the value came from: a flow run id or a command line.
+    source: Mapped[str] = mapped_column(String(200), info={"fingerprint": False})
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -1,0 +1,1 @@
+"""erpops' faces: the `erpops` command line, the HTTP API and the demo."""

@@ -1,0 +1,37 @@
+"""The `erpops` command line. Heavy libraries are imported inside commands, so `--help` stays fast."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from erpops.commands import db, stack
+
+app = typer.Typer(
+    name="erpops",
+    help="Run the implementation of an e-commerce ERP as Prefect workflows, from plan to operation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+stack.register(app)
+
+
+def main() -> None:
+    """Entry point: user errors end as one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("erpops: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        from erpops.errors import user_message
+
+        message = user_message(exc)
+        if message is None:
+            raise
+        code, line = message
+        print(f"erpops: {line}", file=sys.stderr)
+        sys.exit(code)

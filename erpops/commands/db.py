@@ -1,0 +1,109 @@
+"""`erpops db`: schema upgrades, the URL in use, content fingerprints and invariant checks."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+app = typer.Typer(help="The ERP database: schema, fingerprint and invariant checks.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def connected_engine(*, schema_current: bool = False) -> Engine:
+    """The configured ERP engine, after one successful round trip (or a one-line error)."""
+    from infra.db import check_connection, get_engine
+    from infra.migrate import ensure_at_head
+
+    engine = get_engine()
+    check_connection(engine)
+    if schema_current:
+        ensure_at_head(engine)
+    return engine
+
+
+@app.command()
+def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Bring the ERP schema to the newest revision (or REVISION)."""
+    from infra.migrate import current_revision, upgrade
+
+    engine = connected_engine()
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    after = current_revision(engine)
+    typer.echo(f"schema at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+@app.command()
+def downgrade(revision: Annotated[str, typer.Argument(help="Target revision; 'base' empties it.")]) -> None:
+    """Take the ERP schema back to REVISION."""
+    from infra.migrate import current_revision, downgrade
+
+    engine = connected_engine()
+    downgrade(engine, revision)
+    typer.echo(f"schema at {current_revision(engine) or 'base (empty)'}")
+
+
+@app.command()
+def url(
+    show_password: Annotated[bool, typer.Option(help="Print the password instead of ***.")] = False,
+) -> None:
+    """Print the ERP database URL in use (the embedded server's unless ERPOPS_DATABASE_URL is set)."""
+    from sqlalchemy.engine import make_url
+
+    from infra.stack import database_url
+
+    typer.echo(make_url(database_url()).render_as_string(hide_password=not show_password))
+
+
+@app.command()
+def fingerprint(as_json: JsonOpt = False) -> None:
+    """Per ERP table: row count and an order-independent content hash."""
+    from erp_models.fingerprint import database_fingerprint
+    from infra.db import UnitOfWork, session_factory
+
+    connected_engine(schema_current=True)
+    with UnitOfWork(session_factory()) as uow:
+        tables, overall = database_fingerprint(uow.session)
+    if as_json:
+        doc = {"fingerprint": overall, "tables": {t.table: {"rows": t.rows, "hash": t.digest} for t in tables}}
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("table", "rows", "hash", title=f"ERP content fingerprint {overall}")
+    for t in tables:
+        table.add_row(t.table, str(t.rows), t.digest)
+    Console().print(table)
+
+
+@app.command()
+def check(as_json: JsonOpt = False) -> None:
+    """Report invariant violations: ledger vs on_hand, reservations, negatives, orphans, duplicates."""
+    from erp_models.invariants import find_violations
+    from infra.db import UnitOfWork, session_factory
+
+    connected_engine(schema_current=True)
+    with UnitOfWork(session_factory()) as uow:
+        violations = find_violations(uow.session)
+    if as_json:
+        doc = {"ok": not violations, "violations": [v.__dict__ for v in violations]}
+        typer.echo(json.dumps(doc, indent=2, default=str))
+    elif not violations:
+        typer.echo("no invariant violations")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("check", "count", "what", "examples", title="invariant violations")
+        for v in violations:
+            table.add_row(v.check, str(v.count), v.description, json.dumps(v.samples[:2], default=str))
+        Console().print(table)
+    if violations:
+        raise typer.Exit(1)

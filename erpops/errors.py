@@ -1,0 +1,18 @@
+"""Turns the exceptions a user can cause into one line and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+
+def user_message(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, line) for a user-fixable error; None for a bug, which keeps its traceback."""
+    from infra.errors import ErpopsError
+
+    if isinstance(exc, ErpopsError):
+        return exc.exit_code, exc.message
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
+        # A connection lost mid-command: the driver's last line says why.
+        return 3, f"PostgreSQL error: {str(exc.orig).strip().splitlines()[-1]}"
+    return None

@@ -1,0 +1,1 @@
+"""Prefect flows, one module per lifecycle phase; they orchestrate tasks and hold no SQL."""

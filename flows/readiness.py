@@ -1,0 +1,55 @@
+"""Environment readiness: the first flow of every implementation, and the schema's fingerprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, runtime
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from pydantic import BaseModel
+
+from tasks.environment import (
+    CheckResult,
+    SchemaFingerprint,
+    check_database,
+    check_host,
+    check_prefect_api,
+    check_schema,
+    fingerprint_schema,
+)
+
+
+class ReadinessReport(BaseModel):
+    """What the readiness flow found; `ready` is true only when every check passed."""
+
+    flow_run_id: str
+    ready: bool
+    checks: list[CheckResult]
+    fingerprint: SchemaFingerprint | None
+
+
+def render_checks(checks: list[CheckResult]) -> str:
+    lines = ["# Environment readiness", "", "| check | result | detail |", "|---|---|---|"]
+    lines += [f"| {c.check} | {'✅ pass' if c.ok else '❌ fail'} | {c.detail} |" for c in checks]
+    return "\n".join(lines)
+
+
+@flow(name="environment-readiness", log_prints=True)
+def environment_readiness(api_url: str, state_dir: Path = Path(".erpops")) -> ReadinessReport:
+    """Check database, schema, Prefect and host; fingerprint the schema; publish both as artifacts."""
+    checks = [check_database(), check_schema(), check_prefect_api(api_url), check_host(state_dir)]
+    ready = all(c.ok for c in checks)
+    create_markdown_artifact(
+        render_checks(checks), key="environment-readiness", description="Environment readiness checks"
+    )
+    fingerprint = fingerprint_schema() if checks[0].ok and checks[1].ok else None
+    if fingerprint is not None:
+        create_table_artifact(
+            fingerprint.tables,
+            key="schema-fingerprint",
+            description=f"ERP schema {fingerprint.revision}: content fingerprint {fingerprint.overall}",
+        )
+    print(f"environment ready: {ready}")
+    return ReadinessReport(
+        flow_run_id=str(runtime.flow_run.id), ready=ready, checks=checks, fingerprint=fingerprint
+    )

@@ -1,0 +1,1 @@
+"""Infrastructure: settings, database engines and units of work, and the embedded runtime stack."""

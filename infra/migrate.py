@@ -1,0 +1,53 @@
+"""Alembic, configured in code: upgrade, downgrade and the revision a database is at."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", "erp_models:migrations")
+    cfg.attributes["url"] = engine.url.render_as_string(hide_password=False)
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`, in one transaction on one connection."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def ensure_at_head(engine: Engine) -> str:
+    """Raise a one-line error unless the schema is at the newest revision; returns that revision."""
+    from infra.errors import SchemaNotCurrent
+
+    current, head = current_revision(engine), head_revision(engine)
+    if current != head:
+        raise SchemaNotCurrent(
+            f"the ERP schema is at {current or 'no revision (empty database)'}, not {head}; "
+            "run `erpops db upgrade`"
+        )
+    return current or ""

@@ -1,0 +1,68 @@
+"""Settings from the environment and `.env`, read once through a cached `get_settings()`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infra.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Every knob of erpops. Nothing here connects to anything."""
+
+    model_config = SettingsConfigDict(env_prefix="ERPOPS_", env_file=".env", extra="ignore")
+
+    database_url: SecretStr | None = Field(
+        default=None, description="PostgreSQL URL of the ERP database; unset means the embedded server."
+    )
+    state_dir: Path = Field(default=Path(".erpops"), description="Where the embedded stack keeps its state.")
+    prefect_api_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PREFECT_API_URL", "ERPOPS_PREFECT_API_URL"),
+        description="An existing Prefect server's API; unset means erpops starts one on loopback.",
+    )
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+    prefect_start_timeout_s: float = Field(default=90.0, gt=0)
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    connect_timeout_s: int = Field(default=5, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _must_be_postgresql(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return SecretStr(normalize_database_url(value.get_secret_value()))
+
+
+def normalize_database_url(raw: str) -> str:
+    """Check that `raw` is a PostgreSQL URL and make it use the psycopg 3 driver."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(raw.strip())
+    except ArgumentError:
+        raise ValueError("not a database URL (expected postgresql://user@host:port/dbname)") from None
+    if url.get_backend_name() != "postgresql":
+        raise ValueError(f"erpops keeps ERP data in PostgreSQL only, not {url.get_backend_name()!r}")
+    if not url.database:
+        raise ValueError("the URL names no database (expected postgresql://user@host:port/dbname)")
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; a bad value becomes a one-line ConfigError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        name = "PREFECT_API_URL" if field == "prefect_api_url" else f"ERPOPS_{field.upper()}"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"invalid configuration {name}: {message}") from None

@@ -1,0 +1,1 @@
+"""Locustfiles and throughput benchmarks; they drive erpops through its faces (CLI and API)."""

@@ -1,0 +1,1 @@
+"""Prefect tasks: small units of work that open their own unit of work and return summaries."""
