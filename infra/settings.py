@@ -48,6 +48,8 @@ def normalize_database_url(raw: str) -> str:
         url = make_url(raw.strip())
     except ArgumentError:
         raise ValueError("not a database URL (expected postgresql://user@host:port/dbname)") from None
+    if url.drivername.split("+")[0] == "postgres":  # Heroku-style alias
+        url = url.set(drivername="postgresql")
     if url.get_backend_name() != "postgresql":
         raise ValueError(f"erpops keeps ERP data in PostgreSQL only, not {url.get_backend_name()!r}")
     if not url.database:

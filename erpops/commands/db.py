@@ -107,3 +107,11 @@ def check(as_json: JsonOpt = False) -> None:
         Console().print(table)
     if violations:
         raise typer.Exit(1)
+
+
+@app.command()
+def describe() -> None:
+    """Print the ERP schema reference as Markdown (the source of docs/schema.md)."""
+    from erp_models.schema_doc import render_schema_markdown
+
+    typer.echo(render_schema_markdown(), nl=False)

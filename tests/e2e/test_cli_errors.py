@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 
 import pytest
 
 from tests.e2e.cli import run_erpops
 
 
-def assert_one_clear_line(result: object, *fragments: str) -> None:
-    stderr = result.stderr.strip()  # type: ignore[attr-defined]
-    assert result.returncode != 0  # type: ignore[attr-defined]
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    stderr = result.stderr.strip()
+    assert result.returncode != 0
     assert "Traceback" not in stderr
     assert len(stderr.splitlines()) == 1, stderr
     for fragment in fragments:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.errors import ConfigError
@@ -15,8 +17,8 @@ def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
 
 
-def test_no_database_url_means_the_embedded_default(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    monkeypatch.chdir(str(tmp_path))
+def test_no_database_url_means_the_embedded_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
     assert get_settings().database_url is None
 
 
@@ -61,10 +63,7 @@ def test_prefect_api_url_is_read_from_prefects_own_variable(monkeypatch: pytest.
     assert Settings().prefect_api_url == "http://127.0.0.1:4999/api"
 
 
-def test_dotenv_is_read_from_the_working_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    from pathlib import Path
-
-    work = Path(str(tmp_path))
-    (work / ".env").write_text("ERPOPS_PREFECT_PORT=4321\n")
-    monkeypatch.chdir(work)
+def test_dotenv_is_read_from_the_working_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("ERPOPS_PREFECT_PORT=4321\n")
+    monkeypatch.chdir(tmp_path)
     assert get_settings().prefect_port == 4321

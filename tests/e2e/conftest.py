@@ -1,0 +1,39 @@
+"""Fixtures for driving erpops end to end: a free loopback port and an ERP database per test."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy.engine import URL
+
+from tests.e2e.cli import run_erpops
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def stack_env(cli_env: dict[str, str], new_database: Callable[[], URL]) -> Iterator[dict[str, str]]:
+    """A user's environment for a whole stack: own state dir and port, stopped after the test.
+
+    With ERPOPS_TEST_DATABASE_URL set the ERP database is a fresh one on that server; otherwise the
+    stack uses its embedded default, as on a user's fresh machine.
+    """
+    cli_env["ERPOPS_PREFECT_PORT"] = str(free_port())
+    if os.environ.get("ERPOPS_TEST_DATABASE_URL"):
+        cli_env["ERPOPS_DATABASE_URL"] = new_database().render_as_string(hide_password=False)
+    yield cli_env
+    run_erpops("stop", env=cli_env, timeout=120)
+
+
+@pytest.fixture
+def db_env(cli_env: dict[str, str], new_database: Callable[[], URL]) -> dict[str, str]:
+    """A user's environment pointing ERPOPS_DATABASE_URL at a fresh, empty database."""
+    cli_env["ERPOPS_DATABASE_URL"] = new_database().render_as_string(hide_password=False)
+    return cli_env
