@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Table, UniqueConstraint
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from erp_models.base import Base
@@ -37,7 +37,8 @@ def _table_markdown(table: Table) -> list[str]:
     rules = []
     for cons in sorted(table.constraints, key=lambda c: str(c.name)):
         if isinstance(cons, CheckConstraint):
-            sql = cast(ColumnElement[Any], cons.sqltext).compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+            text = cast(ColumnElement[Any], cons.sqltext)
+            sql = text.compile(dialect=PGDialect(), compile_kwargs={"literal_binds": True})
             rules.append(f"- check `{cons.name}`: `{sql}`")
         elif isinstance(cons, UniqueConstraint):
             rules.append(f"- unique `{cons.name}`: ({', '.join(c.name for c in cons.columns)})")
