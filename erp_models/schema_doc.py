@@ -38,7 +38,7 @@ def _table_markdown(table: Table) -> list[str]:
     for cons in sorted(table.constraints, key=lambda c: str(c.name)):
         if isinstance(cons, CheckConstraint):
             text = cast(ColumnElement[Any], cons.sqltext)
-            sql = text.compile(dialect=PGDialect(), compile_kwargs={"literal_binds": True})
+            sql = text.compile(dialect=PGDialect(), compile_kwargs={"literal_binds": True})  # type: ignore[no-untyped-call]
             rules.append(f"- check `{cons.name}`: `{sql}`")
         elif isinstance(cons, UniqueConstraint):
             rules.append(f"- unique `{cons.name}`: ({', '.join(c.name for c in cons.columns)})")
