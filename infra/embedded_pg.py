@@ -110,6 +110,7 @@ class EmbeddedPostgres:
 
         utils.ensure_user_exists(user)
         utils.ensure_prefix_permissions(self.pgdata)
+        utils.ensure_prefix_permissions(POSTGRES_BIN_PATH)  # the venv may sit in a private directory
         read = stat.S_IRGRP | stat.S_IROTH
         utils.ensure_folder_permissions(POSTGRES_BIN_PATH, read | stat.S_IXGRP | stat.S_IXOTH)
         utils.ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
