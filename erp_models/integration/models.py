@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, String, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -13,12 +13,23 @@ from erp_models.base import Base, IntPK
 
 
 class OutboxEvent(Base):
-    """A past-tense domain event (``OrderPlaced``, ``GoodsReceived``) written with the change it reports."""
+    """A past-tense domain event (``OrderPlaced``, ``GoodsReceived``) written with the change it reports.
+
+    ``tx_id`` is the writing transaction's id. Consumers read in (tx_id, id) order and only below the
+    oldest transaction still in flight, so an event whose id was drawn early but committed late is
+    never skipped.
+    """
 
     __tablename__ = "outbox_events"
-    __table_args__ = ({"info": {"erp_content": False}},)
+    __table_args__ = (
+        Index("ix_outbox_events_tx_id_id", "tx_id", "id"),
+        {"info": {"erp_content": False}},
+    )
 
     id: Mapped[IntPK]
+    tx_id: Mapped[int] = mapped_column(
+        BigInteger, server_default=text("(pg_current_xact_id()::text)::bigint"), info={"fingerprint": False}
+    )
     occurred_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), info={"fingerprint": False}
     )
@@ -38,6 +49,7 @@ class OutboxConsumer(Base):
     )
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_tx_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), info={"fingerprint": False}

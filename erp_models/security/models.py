@@ -68,7 +68,8 @@ class ApiToken(Base):
     id: Mapped[IntPK]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="RESTRICT"), index=True)
-    token_prefix: Mapped[str] = mapped_column(String(12), info={"fingerprint": False})
+    # The token's public id part: tokens are looked up by it, then their hashes compared in constant time.
+    token_prefix: Mapped[str] = mapped_column(String(12), unique=True, info={"fingerprint": False})
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"fingerprint": False})
     created_at: Mapped[CreatedAt]
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
