@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from erpops.commands import db, stack
+from erpops.commands import api, db, stack, token
 
 app = typer.Typer(
     name="erpops",
@@ -16,6 +16,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(token.app, name="token")
+app.command()(api.api)
 stack.register(app)
 
 

@@ -11,6 +11,9 @@ def user_message(exc: BaseException) -> tuple[int, str] | None:
 
     if isinstance(exc, ErpopsError):
         return exc.exit_code, exc.message
+    domain = sys.modules.get("erp_models.errors")
+    if domain is not None and isinstance(exc, domain.DomainError):
+        return 2, exc.message
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
     if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
         # A connection lost mid-command: the driver's last line says why.

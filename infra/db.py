@@ -18,14 +18,19 @@ from infra.stack import database_url
 
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """A pooled engine for `url` (default: the configured ERP database)."""
-    url = url or database_url()
-    engine = create_engine(
+    """A pooled engine for `url` (default: the configured ERP database), shared within the process."""
+    return make_engine(url or database_url())
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, application_name: str = "erpops") -> Engine:
+    """A new pooled engine; servers size the pool to their worker threads."""
+    return create_engine(
         url,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": get_settings().connect_timeout_s, "application_name": "erpops"},
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args={"connect_timeout": get_settings().connect_timeout_s, "application_name": application_name},
     )
-    return engine
 
 
 def check_connection(engine: Engine) -> str:

@@ -17,11 +17,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`, in one transaction on one connection."""
+    """Bring the schema to `revision` and, at head, the built-in roles and permissions; one transaction."""
+    from sqlalchemy.orm import Session
+
+    from erp_models.security.services import sync_roles_and_permissions
+
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if revision == "head":
+            with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+                sync_roles_and_permissions(session)
+                session.commit()  # releases the savepoint; the outer transaction commits below
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     prefect_start_timeout_s: float = Field(default=90.0, gt=0)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    api_db_pool_size: int = Field(default=20, ge=1, description="Database connections per API worker.")
+    api_auth_cache_s: float = Field(
+        default=30.0, ge=0, description="How long a worker trusts a token it checked; revocation waits this long."
+    )
+    api_bench_endpoints: bool = Field(default=False, description="Mount the bare-UPDATE benchmark endpoint.")
     connect_timeout_s: int = Field(default=5, ge=1)
 
     @field_validator("database_url")

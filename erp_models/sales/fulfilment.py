@@ -40,7 +40,7 @@ def _order_lines(session: Session, order_id: int) -> dict[int, tuple[int, int, i
         text("""SELECT line_no, id, sku_id, warehouse_id, qty, qty_shipped, qty_returned
                 FROM sales_order_lines WHERE sales_order_id = :id"""),
         {"id": order_id},
-    ).tuples()
+    )
     return {int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6])) for r in rows}
 
 

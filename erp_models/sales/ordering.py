@@ -107,7 +107,7 @@ def place_order(
     found = session.execute(
         text("SELECT code, id FROM skus WHERE code = ANY(:codes) AND active"),
         {"codes": sorted({line.sku for line in lines})},
-    ).tuples()
+    )
     sku_ids: dict[str, int] = {str(code): int(sku_id) for code, sku_id in found}
     unknown = sorted({line.sku for line in lines} - set(sku_ids))
     if unknown:
@@ -153,7 +153,7 @@ def cancel_order(session: Session, *, order_id: int, actor: str) -> PlacedOrder:
         text("""SELECT sku_id, warehouse_id, qty - qty_shipped FROM sales_order_lines
                 WHERE sales_order_id = :id AND qty > qty_shipped ORDER BY sku_id, warehouse_id"""),
         {"id": order_id},
-    ).tuples().all()
+    ).all()
     for sku_id, warehouse_id, qty in open_lines:
         if not change_reservation(session, sku_id=sku_id, warehouse_id=warehouse_id, qty=-qty):
             raise InsufficientStock(f"reservation of SKU {sku_id} is already gone", sku_id=sku_id)

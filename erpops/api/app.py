@@ -1,0 +1,69 @@
+"""The FastAPI application: `create_app()` wires settings, the database, auth and the routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from erpops.api import errors
+from erpops.api.deps import AuthCache, Database
+from erpops.api.routes import catalogue, channels, inventory, procurement, sales
+from infra.db import make_engine
+from infra.settings import get_settings
+from infra.stack import database_url
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(url: str | None = None) -> FastAPI:
+    """An app on `url` (default: the configured ERP database)."""
+    settings = get_settings()
+    engine = make_engine(url or database_url(settings), pool_size=settings.api_db_pool_size, max_overflow=0,
+                         application_name="erpops-api")
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="erpops ERP API",
+        version="1",
+        description="Procurement, inventory, sales and channel integration of the ERP. Authenticate with "
+        "`Authorization: Bearer <token>` (`erpops token create`). Errors are JSON: `{error, detail}`.",
+        lifespan=lifespan,
+    )
+    app.state.db = Database(sessionmaker(bind=engine, expire_on_commit=False))
+    app.state.auth_cache = AuthCache(settings.api_auth_cache_s)
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (sales, inventory, procurement, channels, catalogue):
+        api.include_router(module.router)
+    if settings.api_bench_endpoints:
+        api.include_router(_bench_router(app))
+    app.include_router(api)
+
+    @app.get("/health", tags=["ops"])
+    def health() -> dict[str, str]:
+        app.state.db.read(lambda s: s.execute(text("SELECT 1")))
+        return {"status": "ok"}
+
+    return app
+
+
+def _bench_router(app: FastAPI) -> APIRouter:
+    """The benchmark's baseline: the same server and stack, doing one UPDATE per request, no auth."""
+    router = APIRouter(prefix="/_bench", tags=["benchmark"], include_in_schema=False)
+
+    @router.post("/update")
+    def bare_update(sku: str) -> dict[str, int]:
+        updated = app.state.db.write(lambda s: s.execute(
+            text("UPDATE stock_levels SET version = version + 1 WHERE sku_id = (SELECT id FROM skus WHERE code = :c)"),
+            {"c": sku}).rowcount)
+        return {"updated": int(updated)}
+
+    return router

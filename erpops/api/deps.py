@@ -1,0 +1,109 @@
+"""Request dependencies: the caller's principal (bearer token) and transactions with bounded retries."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from erp_models.errors import Unauthenticated
+from erp_models.security.services import Principal, authenticate
+
+T = TypeVar("T")
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+MAX_ATTEMPTS = 5
+
+bearer = HTTPBearer(auto_error=False, description="An API token from `erpops token create`.")
+
+
+class Database:
+    """Runs one unit of work per call; writes commit, and are retried when PostgreSQL asks for it."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self._factory = factory
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        with self._factory() as session:
+            try:
+                return work(session)
+            finally:
+                session.rollback()
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            with self._factory() as session:
+                try:
+                    result = work(session)
+                    session.commit()
+                    return result
+                except DBAPIError as exc:
+                    session.rollback()
+                    if getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS:
+                        raise
+                except BaseException:
+                    session.rollback()
+                    raise
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise AssertionError("unreachable")
+
+
+class AuthCache:
+    """Tokens checked in the last `ttl` seconds, keyed by their digest, so hot paths skip the lookup."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Principal | None:
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def put(self, key: str, principal: Principal) -> None:
+        if self.ttl > 0:
+            with self._lock:
+                if len(self._entries) > 10_000:
+                    self._entries.clear()
+                self._entries[key] = (time.monotonic() + self.ttl, principal)
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+Db = Annotated[Database, Depends(get_db)]
+
+
+def current_principal(
+    request: Request, db: Db, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("an Authorization: Bearer <token> header is required")
+    cache: AuthCache = request.app.state.auth_cache
+    key = hashlib.sha256(credentials.credentials.encode()).hexdigest()
+    principal = cache.get(key)
+    if principal is None:
+        principal = db.read(lambda s: authenticate(s, credentials.credentials))
+        cache.put(key, principal)
+    return principal
+
+
+def require(permission: str) -> Callable[..., Principal]:
+    """A dependency that admits callers whose role holds `permission` (401 without a token, else 403)."""
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        principal.require(permission)
+        return principal
+
+    check.permission = permission  # type: ignore[attr-defined]  # read by the OpenAPI docs and the tests
+    return check

@@ -1,0 +1,85 @@
+"""Every error leaves the API as JSON `{"error": code, "detail": ...}` with a 4xx status; a 500 is a bug."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException
+
+from erp_models.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+
+log = logging.getLogger("erpops.api")
+
+STATUS = {NotFound: 404, InvalidInput: 422, Conflict: 409, Unauthenticated: 401, PermissionDenied: 403}
+HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "invalid_input"}
+
+
+def error(status: int, code: str, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": jsonable_encoder(detail)}, status_code=status, headers=headers)
+
+
+def _status_of(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = _status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error(status, exc.code, exc.message, headers)
+
+
+async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = exc.errors()
+    if any(p.get("type") == "json_invalid" for p in problems):
+        return error(400, "malformed_json", "the request body is not valid JSON")
+    detail = [{"loc": list(p.get("loc", ())), "msg": p.get("msg"), "type": p.get("type")} for p in problems]
+    return error(422, "validation_error", detail)
+
+
+async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers) if exc.headers else None
+    return error(exc.status_code, HTTP_CODES.get(exc.status_code, "http_error"), exc.detail, headers)
+
+
+async def on_integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    constraint = getattr(getattr(getattr(exc, "orig", None), "diag", None), "constraint_name", None)
+    return error(409, "conflict", f"the change breaks constraint {constraint}" if constraint else "conflict")
+
+
+async def on_data_error(_: Request, exc: Exception) -> JSONResponse:
+    message = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    return error(422, "invalid_value", message)
+
+
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error(500, "internal_error", "an unexpected error; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(IntegrityError, on_integrity_error)
+    app.add_exception_handler(DataError, on_data_error)
+    app.add_exception_handler(Exception, on_unexpected)

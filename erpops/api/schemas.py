@@ -1,0 +1,218 @@
+"""Request and response bodies of the API, with limits that match the database's columns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from erp_models.enums import ChannelCode, PaymentKind, PaymentMethod, ReturnDisposition
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Qty = Annotated[int, Field(gt=0, le=1_000_000)]
+Minor = Annotated[int, Field(ge=0, le=10**12, description="Money in minor units (fen for CNY).")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderLineIn(Strict):
+    sku: Code
+    qty: Qty
+    unit_price: Minor
+
+
+class PlaceOrderIn(Strict):
+    channel: ChannelCode
+    external_id: Code
+    customer_ref: Code | None = None
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+
+
+class OrderRef(BaseModel):
+    id: int
+    status: str
+
+
+class OrderLineOut(BaseModel):
+    line_no: int
+    sku: str
+    warehouse: str | None
+    qty: int
+    qty_shipped: int
+    qty_returned: int
+    unit_price: int
+
+
+class PaymentOut(BaseModel):
+    kind: str
+    method: str
+    amount: int
+    currency: str
+    paid_at: datetime
+    external_ref: str | None
+
+
+class OrderOut(BaseModel):
+    id: int
+    channel: str
+    external_id: str
+    customer_ref: str | None
+    status: str
+    currency: str
+    total: int
+    ordered_at: datetime
+    lines: list[OrderLineOut]
+    payments: list[PaymentOut]
+
+
+class PageOut(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class PaymentIn(Strict):
+    amount: Annotated[int, Field(gt=0, le=10**12)]
+    method: PaymentMethod
+    kind: PaymentKind = PaymentKind.PAYMENT
+    external_ref: Annotated[str, Field(max_length=128)] | None = None
+
+
+class LineQtyIn(Strict):
+    line_no: Annotated[int, Field(ge=1, le=10_000)]
+    qty: Qty
+
+
+class ShipmentIn(Strict):
+    carrier: Annotated[str, Field(min_length=1, max_length=32)]
+    tracking_no: Annotated[str, Field(max_length=64)] | None = None
+    lines: list[LineQtyIn] | None = Field(default=None, max_length=200)
+
+
+class ReturnLineIn(LineQtyIn):
+    disposition: ReturnDisposition
+
+
+class ReturnIn(Strict):
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class StatusOut(BaseModel):
+    status: str
+
+
+class StockOut(BaseModel):
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class AdjustmentIn(Strict):
+    sku: Code
+    warehouse: Code
+    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class TransferIn(Strict):
+    sku: Code
+    from_warehouse: Code
+    to_warehouse: Code
+    qty: Qty
+
+
+class ReservationIn(Strict):
+    sku: Code
+    warehouse: Code
+    qty: Qty
+
+
+class CountIn(Strict):
+    sku: Code
+    warehouse: Code
+    counted: Annotated[int, Field(ge=0, le=100_000_000)]
+
+
+class ReorderRuleIn(Strict):
+    sku: Code
+    warehouse: Code
+    min_qty: Annotated[int, Field(ge=0, le=100_000_000)]
+    max_qty: Annotated[int, Field(ge=0, le=100_000_000)]
+    lead_time_days: Annotated[int, Field(ge=0, le=365)] = 7
+
+
+class SkuIn(Strict):
+    code: Code
+    product_code: Code
+    product_name: Text
+    category_code: Code
+    category_name: Text
+    list_price: Minor
+    barcode: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    spec: Annotated[str, Field(max_length=200)] | None = None
+    weight_g: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
+
+class WarehouseIn(Strict):
+    code: Code
+    name: Text
+    province: Annotated[str, Field(max_length=64)] | None = None
+    city: Annotated[str, Field(max_length=64)] | None = None
+
+
+class SupplierIn(Strict):
+    code: Code
+    name: Text
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    province: Annotated[str, Field(max_length=64)] | None = None
+    city: Annotated[str, Field(max_length=64)] | None = None
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+
+
+class CreatedOut(BaseModel):
+    id: int
+
+
+class PurchaseLineIn(Strict):
+    sku: Code
+    qty: Qty
+    unit_cost: Minor
+
+
+class PurchaseOrderIn(Strict):
+    supplier: Code
+    warehouse: Code
+    lines: list[PurchaseLineIn] = Field(min_length=1, max_length=200)
+    expected_on: date | None = None
+    number: Code | None = None
+
+
+class ReceiptIn(Strict):
+    lines: list[LineQtyIn] | None = Field(default=None, max_length=200)
+
+
+class ListingIn(Strict):
+    channel_sku: Annotated[str, Field(min_length=1, max_length=128)]
+    sku: Code
+    price: Minor | None = None
+
+
+class ChannelLineIn(Strict):
+    channel_sku: Annotated[str, Field(min_length=1, max_length=128)]
+    qty: Qty
+    unit_price: Minor
+
+
+class ChannelOrderIn(Strict):
+    external_id: Code
+    buyer_ref: Code | None = None
+    lines: list[ChannelLineIn] = Field(min_length=1, max_length=200)
