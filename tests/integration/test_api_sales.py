@@ -53,10 +53,9 @@ def test_an_order_can_be_read_back_with_its_lines(api: TestClient, admin: dict[s
 
 def test_orders_are_listed_newest_first_filtered_and_paginated(api: TestClient, admin: dict[str, str]) -> None:
     sku, _ = stocked_sku(api, admin, 10)
-    body = order_body(sku)
-    customer = body["customer_ref"]
-    ids = [api.post("/api/v1/sales-orders", json=order_body(sku) | {"customer_ref": customer}, headers=admin).json()["id"]
-           for _ in range(3)]
+    customer = order_body(sku)["customer_ref"]
+    bodies = [order_body(sku) | {"customer_ref": customer} for _ in range(3)]
+    ids = [api.post("/api/v1/sales-orders", json=body, headers=admin).json()["id"] for body in bodies]
     page = api.get("/api/v1/sales-orders", params={"customer_ref": customer, "limit": 2}, headers=admin).json()
     assert [o["id"] for o in page["items"]] == ids[::-1][:2]
     assert (page["total"], page["next_offset"]) == (3, 2)
