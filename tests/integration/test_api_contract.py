@@ -1,0 +1,58 @@
+"""The API's stable contract: JSON errors with codes, no 500s, and a complete OpenAPI document."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.integration.api_builders import stocked_sku
+
+
+def test_errors_are_json_with_a_code(api: TestClient, admin: dict[str, str]) -> None:
+    cases = [
+        (api.get("/api/v1/sales-orders/987654321", headers=admin), 404, "not_found"),
+        (api.get("/api/v1/nowhere", headers=admin), 404, "not_found"),
+        (api.delete("/api/v1/sales-orders", headers=admin), 405, "method_not_allowed"),
+        (api.post("/api/v1/sales-orders", content=b"{not json", headers=admin | {"content-type": "application/json"}),
+         400, "malformed_json"),
+        (api.post("/api/v1/sales-orders", json={"channel": "taobao"}, headers=admin), 422, "validation_error"),
+        (api.get("/api/v1/stock/NO-SUCH-SKU", headers=admin), 404, "not_found"),
+    ]
+    for response, status, code in cases:
+        assert (response.status_code, response.json()["error"]) == (status, code), response.text
+        assert "detail" in response.json()
+
+
+def test_out_of_range_numbers_are_422_not_500(api: TestClient, admin: dict[str, str]) -> None:
+    sku, _ = stocked_sku(api, admin, 1)
+    for qty in (0, -1, 10**30):
+        body = {"channel": "tmall", "external_id": "X", "lines": [{"sku": sku, "qty": qty, "unit_price": 1}]}
+        assert api.post("/api/v1/sales-orders", json=body, headers=admin).status_code == 422
+    assert api.get(f"/api/v1/sales-orders/{2**70}", headers=admin).status_code == 422
+
+
+def test_an_unknown_sku_in_an_order_is_422_naming_it(api: TestClient, admin: dict[str, str]) -> None:
+    body = {"channel": "tmall", "external_id": "UNKNOWN-SKU-1", "lines": [{"sku": "GHOST", "qty": 1, "unit_price": 1}]}
+    response = api.post("/api/v1/sales-orders", json=body, headers=admin)
+    assert response.status_code == 422
+    assert response.json() == {"error": "invalid_input", "detail": "unknown or inactive SKU 'GHOST'"}
+
+
+def test_a_duplicate_master_data_code_is_409(api: TestClient, admin: dict[str, str]) -> None:
+    body = {"code": "WH-DUP-CHECK", "name": "北京仓"}
+    api.post("/api/v1/warehouses", json=body, headers=admin)
+    again = api.post("/api/v1/warehouses", json=body, headers=admin)
+    assert (again.status_code, again.json()["error"]) == (409, "conflict")
+
+
+def test_the_openapi_document_describes_every_operation_and_the_bearer_scheme(api: TestClient) -> None:
+    doc = api.get("/openapi.json").json()
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    operations = [(path, method, op) for path, item in doc["paths"].items() for method, op in item.items()]
+    assert len(operations) >= 25
+    for path, method, op in operations:
+        assert op.get("summary"), (method, path)
+        assert any(code.startswith("2") for code in op["responses"]), (method, path)
+        if path.startswith("/api/v1/"):
+            assert op.get("security") == [{"HTTPBearer": []}], (method, path)
+    assert {"/api/v1/sales-orders", "/api/v1/stock/{sku}", "/api/v1/purchase-orders/{po_id}/receipts",
+            "/api/v1/channels/{channel}/orders"} <= set(doc["paths"])
