@@ -84,13 +84,17 @@ def ship_order(
     order_lines = _order_lines(session, order_id)
     wanted = {ln: q for ln, (_, _, _, qty, shipped, _) in order_lines.items() if (q := qty - shipped) > 0}
     if lines is not None:
-        for item in lines:
+        requested: dict[int, int] = {}
+        for item in lines:  # a line listed twice ships the sum of its quantities
             if item.line_no not in order_lines:
                 raise InvalidInput(f"order {order_id} has no line {item.line_no}", line_no=item.line_no)
-            if item.qty <= 0 or item.qty > wanted.get(item.line_no, 0):
-                raise InvalidInput(f"line {item.line_no}: can ship 1..{wanted.get(item.line_no, 0)}, not {item.qty}",
-                                   line_no=item.line_no)
-        wanted = {item.line_no: item.qty for item in lines}
+            if item.qty <= 0:
+                raise InvalidInput(f"line {item.line_no}: qty must be positive, not {item.qty}", line_no=item.line_no)
+            requested[item.line_no] = requested.get(item.line_no, 0) + item.qty
+        for line_no, qty in requested.items():
+            if qty > wanted.get(line_no, 0):
+                raise InvalidInput(f"line {line_no}: can ship 1..{wanted.get(line_no, 0)}, not {qty}", line_no=line_no)
+        wanted = requested
     if not wanted:
         raise InvalidTransition(f"order {order_id} has nothing left to ship")
     by_warehouse: dict[int, list[tuple[int, int]]] = {}

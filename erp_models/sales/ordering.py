@@ -1,23 +1,24 @@
 """Placing and cancelling sales orders: idempotent on (channel, external_id), all-or-nothing reservations.
 
-The hot path of the API, so it runs a fixed handful of statements: the order row (ON CONFLICT makes a
-replay or a concurrent duplicate harmless), one SKU lookup, one locking UPDATE per line, then the lines,
-events and audit row in bulk.
+The hot path of the API, so it runs a fixed handful of statements: the customer and order row (ON
+CONFLICT makes a replay or a concurrent duplicate harmless), one locking UPDATE per line, then the lines,
+events and audit row together.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.enums import SalesOrderStatus
 from erp_models.errors import InsufficientStock, InvalidInput, InvalidTransition, NotFound
 from erp_models.integration.outbox import record_events
 from erp_models.inventory.services import change_reservation
-from erp_models.sales.models import SalesOrderLine
 from erp_models.security.audit import audit
 
 
@@ -35,13 +36,49 @@ class PlacedOrder:
     created: bool  # False when (channel, external_id) had been placed before: a replay
 
 
+_OPEN_ORDER = text(
+    # The customer is created on first sight; ON CONFLICT turns a replay (or a concurrent duplicate, which
+    # waits for the first to commit) into "no row", answered by find_channel_order.
+    """WITH ref AS (SELECT CAST(:cust AS varchar(64)) AS code),
+            new_customer AS (INSERT INTO customers (code, name) SELECT code, code FROM ref WHERE code IS NOT NULL
+                             ON CONFLICT (code) DO NOTHING RETURNING id),
+            customer AS (SELECT id FROM new_customer
+                         UNION ALL SELECT c.id FROM customers c JOIN ref ON c.code = ref.code LIMIT 1)
+       INSERT INTO sales_orders (channel_id, external_id, customer_id, currency, total)
+       SELECT c.id, :ext, (SELECT id FROM customer), :cur, :total FROM channels c WHERE c.code = CAST(:ch AS text)
+       ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id"""
+)
+
 _RESERVE_FROM_ANY_WAREHOUSE = text(
     # The row lock in the subquery re-checks availability against the newest row version, and moves on
     # to the next warehouse when another transaction got there first.
     """UPDATE stock_levels SET reserved = reserved + :q, version = version + 1
-       WHERE id = (SELECT id FROM stock_levels WHERE sku_id = :s AND on_hand - reserved >= :q
-                   ORDER BY on_hand - reserved DESC, warehouse_id LIMIT 1 FOR UPDATE)
-       RETURNING warehouse_id"""
+       WHERE id = (SELECT s.id FROM stock_levels s JOIN skus k ON k.id = s.sku_id
+                   WHERE k.code = :sku AND k.active AND s.on_hand - s.reserved >= :q
+                   ORDER BY s.on_hand - s.reserved DESC, s.warehouse_id LIMIT 1 FOR UPDATE OF s)
+       RETURNING sku_id, warehouse_id"""
+)
+
+_RECORD_ORDER = text(
+    # Lines, outbox events and the audit row in one round trip: this is the API's hottest path. The
+    # columns are those record_events() and audit() write elsewhere.
+    """WITH lines AS (
+           INSERT INTO sales_order_lines (sales_order_id, line_no, sku_id, warehouse_id, qty, unit_price)
+           SELECT :order_id, * FROM unnest(CAST(:line_nos AS int[]), CAST(:sku_ids AS bigint[]),
+                                          CAST(:warehouse_ids AS bigint[]), CAST(:qtys AS int[]),
+                                          CAST(:prices AS bigint[]))
+           RETURNING 1),
+       events AS (
+           INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, payload)
+           SELECT e.type, 'sales_order', :order_id, e.payload
+           FROM unnest(CAST(:event_types AS text[]), CAST(:payloads AS jsonb[])) AS e(type, payload)
+           RETURNING 1),
+       audited AS (
+           INSERT INTO audit_log (actor, action, entity, entity_ids, detail)
+           VALUES (:actor, 'sales.place_order', 'sales_orders', jsonb_build_array(:order_id),
+                   CAST(:audit_detail AS jsonb))
+           RETURNING 1)
+       SELECT (SELECT count(*) FROM lines) + (SELECT count(*) FROM events) + (SELECT count(*) FROM audited)"""
 )
 
 
@@ -68,70 +105,46 @@ def find_channel_order(session: Session, *, channel: str, external_id: str) -> P
     return None if row is None else PlacedOrder(int(row[0]), str(row[1]), created=False)
 
 
-def _customer_id(session: Session, customer_ref: str | None) -> int | None:
-    if not customer_ref:
-        return None
-    return int(
-        session.execute(
-            text(
-                """WITH new AS (INSERT INTO customers (code, name) VALUES (:r, :r) ON CONFLICT (code) DO NOTHING
-                               RETURNING id)
-                   SELECT id FROM new UNION ALL SELECT id FROM customers WHERE code = :r LIMIT 1"""
-            ),
-            {"r": customer_ref},
-        ).scalar_one()
-    )
-
-
 def place_order(
     session: Session, *, channel: str, external_id: str, customer_ref: str | None,
     lines: Sequence[OrderLineInput], actor: str, currency: str = "CNY",
 ) -> PlacedOrder:
     """Place an order and reserve every line, or reserve nothing and raise; a replay returns the first order."""
     _validate(external_id, lines)
-    customer_id = _customer_id(session, customer_ref)
-    order_id = session.execute(
-        text(
-            """INSERT INTO sales_orders (channel_id, external_id, customer_id, currency, total)
-               SELECT id, :ext, :cust, :cur, :total FROM channels WHERE code = :ch
-               ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id"""
-        ),
-        {"ext": external_id, "cust": customer_id, "cur": currency, "ch": channel,
-         "total": sum(line.qty * line.unit_price for line in lines)},
-    ).scalar_one_or_none()
+    order_id = session.execute(_OPEN_ORDER, {
+        "cust": customer_ref or None, "ext": external_id, "cur": currency, "ch": channel,
+        "total": sum(line.qty * line.unit_price for line in lines),
+    }).scalar_one_or_none()
     if order_id is None:
         existing = find_channel_order(session, channel=channel, external_id=external_id)
         if existing is None:
             raise InvalidInput(f"unknown channel {channel!r}", channel=channel)
         return existing
-    found = session.execute(
-        text("SELECT code, id FROM skus WHERE code = ANY(:codes) AND active"),
-        {"codes": sorted({line.sku for line in lines})},
-    )
-    sku_ids: dict[str, int] = {str(code): int(sku_id) for code, sku_id in found}
-    unknown = sorted({line.sku for line in lines} - set(sku_ids))
-    if unknown:
-        raise InvalidInput(f"unknown or inactive SKU {unknown[0]!r}", skus=unknown)
-    warehouses: dict[int, int] = {}
-    # Lock stock rows in SKU order, so two orders for the same SKUs can never deadlock.
-    for n, line in sorted(enumerate(lines, start=1), key=lambda item: sku_ids[item[1].sku]):
-        warehouse_id = session.execute(_RESERVE_FROM_ANY_WAREHOUSE, {"q": line.qty, "s": sku_ids[line.sku]}).scalar()
-        if warehouse_id is None:
-            raise InsufficientStock(f"not enough {line.sku} in stock for {line.qty}", sku=line.sku, qty=line.qty)
-        warehouses[n] = int(warehouse_id)
-    session.execute(
-        insert(SalesOrderLine),
-        [{"sales_order_id": order_id, "line_no": n, "sku_id": sku_ids[line.sku], "warehouse_id": warehouses[n],
-          "qty": line.qty, "unit_price": line.unit_price} for n, line in enumerate(lines, start=1)],
-    )
-    record_events(session, [
-        ("OrderPlaced", "sales_order", order_id, {"channel": channel, "external_id": external_id}),
-        *[("StockReserved", "sales_order", order_id,
-           {"sku": line.sku, "warehouse_id": warehouses[n], "qty": line.qty}) for n, line in enumerate(lines, 1)],
-    ])
-    audit(session, actor=actor, action="sales.place_order", entity="sales_orders", ids=[order_id],
-          channel=channel, external_id=external_id)
+    reserved: dict[int, tuple[int, int]] = {}
+    # Lock stock rows in SKU-code order, so two orders for the same SKUs can never deadlock.
+    for n, line in sorted(enumerate(lines, start=1), key=lambda item: item[1].sku):
+        row = session.execute(_RESERVE_FROM_ANY_WAREHOUSE, {"q": line.qty, "sku": line.sku}).one_or_none()
+        if row is None:
+            _raise_unreservable(session, line)
+        reserved[n] = (int(row[0]), int(row[1]))
+    numbered = list(enumerate(lines, start=1))
+    payloads = [{"channel": channel, "external_id": external_id}] + [
+        {"sku": line.sku, "warehouse_id": reserved[n][1], "qty": line.qty} for n, line in numbered]
+    session.execute(_RECORD_ORDER, {
+        "order_id": order_id, "line_nos": [n for n, _ in numbered], "sku_ids": [reserved[n][0] for n, _ in numbered],
+        "warehouse_ids": [reserved[n][1] for n, _ in numbered], "qtys": [line.qty for _, line in numbered],
+        "prices": [line.unit_price for _, line in numbered],
+        "event_types": ["OrderPlaced"] + ["StockReserved"] * len(lines), "payloads": [json.dumps(p) for p in payloads],
+        "actor": actor, "audit_detail": json.dumps({"channel": channel, "external_id": external_id}),
+    })
     return PlacedOrder(int(order_id), SalesOrderStatus.PLACED.value, created=True)
+
+
+def _raise_unreservable(session: Session, line: OrderLineInput) -> NoReturn:
+    known = session.execute(text("SELECT 1 FROM skus WHERE code = :c AND active"), {"c": line.sku}).first()
+    if known is None:
+        raise InvalidInput(f"unknown or inactive SKU {line.sku!r}", skus=[line.sku])
+    raise InsufficientStock(f"not enough {line.sku} in stock for {line.qty}", sku=line.sku, qty=line.qty)
 
 
 def lock_order(session: Session, order_id: int) -> tuple[str, int]:

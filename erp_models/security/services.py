@@ -93,7 +93,7 @@ def issue_token(
     session.execute(text("INSERT INTO user_roles VALUES (:u, :r) ON CONFLICT DO NOTHING"), {"u": user_id, "r": role_id})
     token_id = secrets.token_hex(4)
     token = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
-    expires_at = datetime.now(UTC) + expires_in if expires_in else None
+    expires_at = datetime.now(UTC) + expires_in if expires_in is not None else None
     row_id = session.execute(
         text("""INSERT INTO api_tokens (user_id, role_id, token_prefix, token_hash, expires_at)
                 VALUES (:u, :r, :p, :h, :e) RETURNING id"""),
