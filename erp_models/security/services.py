@@ -111,7 +111,7 @@ def authenticate(session: Session, token: str) -> Principal:
         raise Unauthenticated("malformed API token")
     row = session.execute(
         text("""SELECT t.token_hash, u.username, r.name, u.active,
-                       t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AS valid,
+                       t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > clock_timestamp()) AS valid,
                        coalesce(array_agg(p.code) FILTER (WHERE p.code IS NOT NULL), '{}') AS perms
                 FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN roles r ON r.id = t.role_id
                 LEFT JOIN role_permissions rp ON rp.role_id = r.id LEFT JOIN permissions p ON p.id = rp.permission_id
