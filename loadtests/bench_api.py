@@ -81,7 +81,7 @@ def run_locust(user_class: str, base: str, env: dict[str, str], users: int, seco
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=18765)
