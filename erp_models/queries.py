@@ -108,3 +108,20 @@ def list_audit(session: Session, *, entity: str | None = None, actor: str | None
         where.append("actor = :actor")
         params["actor"] = actor
     return _page(session, select_sql, where, params, "id DESC", limit, offset)
+
+
+def list_purchase_orders(session: Session, *, status: str | None = None, supplier: str | None = None,
+                         limit: int = 50, offset: int = 0) -> Page:
+    select_sql = """SELECT po.id, po.number, s.code AS supplier, w.code AS warehouse, po.status, po.currency,
+                           po.total, po.ordered_at, po.expected_on
+                    FROM purchase_orders po JOIN suppliers s ON s.id = po.supplier_id
+                    JOIN warehouses w ON w.id = po.warehouse_id"""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if status is not None:
+        where.append("po.status = :status")
+        params["status"] = status
+    if supplier is not None:
+        where.append("s.code = :supplier")
+        params["supplier"] = supplier
+    return _page(session, select_sql, where, params, "po.id DESC", limit, offset)

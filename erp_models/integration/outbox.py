@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,3 +72,15 @@ def acknowledge(session: Session, *, consumer: str, events: Sequence[Event]) -> 
             ),
             {"tx": last.tx_id, "id": last.id, "n": consumer},
         )
+
+
+def process_events(
+    session: Session, *, consumer: str, handle: Callable[[Session, Event], None], limit: int = 500
+) -> list[Event]:
+    """Claim, handle and acknowledge in the caller's transaction: when it commits, each event has had
+    exactly one effect; when it rolls back, the same events come again."""
+    events = claim_events(session, consumer=consumer, limit=limit)
+    for event in events:
+        handle(session, event)
+    acknowledge(session, consumer=consumer, events=events)
+    return events

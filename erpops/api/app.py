@@ -49,6 +49,7 @@ def create_app(url: str | None = None) -> FastAPI:
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:
+        """Liveness and database reachability; needs no token."""
         app.state.db.read(lambda s: s.execute(text("SELECT 1")))
         return {"status": "ok"}
 

@@ -50,7 +50,7 @@ def test_the_openapi_document_describes_every_operation_and_the_bearer_scheme(ap
     operations = [(path, method, op) for path, item in doc["paths"].items() for method, op in item.items()]
     assert len(operations) >= 25
     for path, method, op in operations:
-        assert op.get("summary"), (method, path)
+        assert op.get("summary") and op.get("description"), (method, path)
         assert any(code.startswith("2") for code in op["responses"]), (method, path)
         if path.startswith("/api/v1/"):
             assert op.get("security") == [{"HTTPBearer": []}], (method, path)

@@ -29,17 +29,20 @@ def new_sku(body: SkuIn, db: Db, who: Writer) -> CreatedOut:
 
 @router.get("/skus", response_model=PageOut)
 def skus(db: Db, _: Reader, q: str | None = None, limit: Limit = 50, offset: Offset = 0) -> PageOut:
+    """SKUs with their product, searched by code, product name or exact barcode, paginated."""
     page = db.read(lambda s: list_skus(s, query=q, limit=limit, offset=offset))
     return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
 
 
 @router.post("/warehouses", response_model=CreatedOut, status_code=201)
 def new_warehouse(body: WarehouseIn, db: Db, who: Writer) -> CreatedOut:
+    """Create a warehouse; an existing code is a conflict."""
     return CreatedOut(id=db.write(lambda s: create_warehouse(s, actor=who.username, **body.model_dump())))
 
 
 @router.post("/suppliers", response_model=CreatedOut, status_code=201)
 def new_supplier(body: SupplierIn, db: Db, who: Writer) -> CreatedOut:
+    """Create a supplier; an existing code is a conflict."""
     return CreatedOut(id=db.write(lambda s: create_supplier(s, actor=who.username, **body.model_dump())))
 
 
@@ -52,5 +55,6 @@ def me(who: Annotated[Principal, Depends(current_principal)]) -> dict[str, objec
 @router.get("/audit-log", response_model=PageOut, tags=["security"])
 def audit_log(db: Db, _: Auditor, entity: str | None = None, actor: str | None = None,
               limit: Limit = 50, offset: Offset = 0) -> PageOut:
+    """Who did what to which records, newest first, filtered by entity or actor."""
     page = db.read(lambda s: list_audit(s, entity=entity, actor=actor, limit=limit, offset=offset))
     return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)

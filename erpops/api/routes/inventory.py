@@ -43,18 +43,21 @@ def by_sku(sku: SkuCode, db: Db, _: Reader) -> list[StockOut]:
 def list_(db: Db, _: Reader, warehouse: str | None = None, sku_prefix: str | None = None,
           limit: Annotated[int, Query(ge=1, le=500)] = 50,
           offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> PageOut:
+    """Stock positions by SKU and warehouse, filtered by warehouse or SKU prefix, paginated."""
     page = db.read(lambda s: list_stock(s, warehouse=warehouse, sku_prefix=sku_prefix, limit=limit, offset=offset))
     return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
 
 
 @router.post("/adjustments", response_model=StockOut, status_code=201)
 def adjust(body: AdjustmentIn, db: Db, who: Adjuster) -> StockOut:
+    """Correct stock by a signed delta with a reason; posted to the ledger."""
     return out(db.write(lambda s: adjust_stock(s, sku=body.sku, warehouse=body.warehouse, delta=body.delta,
                                                reason=body.reason, actor=who.username)))
 
 
 @router.post("/transfers", response_model=list[StockOut], status_code=201)
 def transfer(body: TransferIn, db: Db, who: Mover) -> list[StockOut]:
+    """Move unreserved stock between two warehouses (two ledger entries)."""
     moved = db.write(lambda s: transfer_stock(s, sku=body.sku, from_warehouse=body.from_warehouse,
                                               to_warehouse=body.to_warehouse, qty=body.qty, actor=who.username))
     return [out(p) for p in moved]
@@ -62,12 +65,14 @@ def transfer(body: TransferIn, db: Db, who: Mover) -> list[StockOut]:
 
 @router.post("/reservations", response_model=StockOut, status_code=201)
 def reserve(body: ReservationIn, db: Db, who: Reserver) -> StockOut:
+    """Reserve available stock outside any order (a promotion, a hold); 409 when not available."""
     return out(db.write(lambda s: reserve_stock(s, sku=body.sku, warehouse=body.warehouse, qty=body.qty,
                                                 actor=who.username)))
 
 
 @router.post("/releases", response_model=StockOut, status_code=201)
 def release(body: ReservationIn, db: Db, who: Reserver) -> StockOut:
+    """Release stock reserved outside an order."""
     return out(db.write(lambda s: reserve_stock(s, sku=body.sku, warehouse=body.warehouse, qty=-body.qty,
                                                 actor=who.username)))
 

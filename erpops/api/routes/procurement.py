@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
+from erp_models.enums import PurchaseOrderStatus
 from erp_models.inventory.reorder import set_reorder_rule, suggest_reorders
 from erp_models.procurement.services import (
     PurchaseLineInput,
@@ -18,9 +19,10 @@ from erp_models.procurement.services import (
     get_purchase_order,
     receive_goods,
 )
+from erp_models.queries import list_purchase_orders
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, require
-from erpops.api.schemas import PurchaseOrderIn, ReceiptIn, ReorderRuleIn
+from erpops.api.schemas import PageOut, PurchaseOrderIn, ReceiptIn, ReorderRuleIn
 
 router = APIRouter(tags=["procurement"])
 Reader = Annotated[Principal, Depends(require("procurement.read"))]
@@ -45,13 +47,25 @@ def create(body: PurchaseOrderIn, db: Db, who: Creator) -> dict[str, Any]:
                                                         number=body.number, actor=who.username)))
 
 
+@router.get("/purchase-orders", response_model=PageOut)
+def list_(db: Db, _: Reader, status: PurchaseOrderStatus | None = None, supplier: str | None = None,
+          limit: Annotated[int, Query(ge=1, le=500)] = 50,
+          offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> PageOut:
+    """Purchase orders, newest first, filtered by status or supplier, paginated."""
+    page = db.read(lambda s: list_purchase_orders(s, status=status.value if status else None, supplier=supplier,
+                                                  limit=limit, offset=offset))
+    return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
+
+
 @router.get("/purchase-orders/{po_id}")
 def read(po_id: PoId, db: Db, _: Reader) -> dict[str, Any]:
+    """One purchase order with its lines and what has been received."""
     return out(db.read(lambda s: get_purchase_order(s, po_id=po_id)))
 
 
 @router.post("/purchase-orders/{po_id}/approve")
 def approve(po_id: PoId, db: Db, who: Approver) -> dict[str, Any]:
+    """Approve a draft purchase order, so goods can be received against it."""
     return out(db.write(lambda s: approve_purchase_order(s, po_id=po_id, actor=who.username)))
 
 
@@ -70,6 +84,7 @@ def close(po_id: PoId, db: Db, who: Closer) -> dict[str, Any]:
 
 @router.put("/reorder-rules", status_code=204)
 def put_rule(body: ReorderRuleIn, db: Db, who: Planner) -> None:
+    """Keep a SKU in a warehouse between a minimum and a maximum, with a lead time."""
     db.write(lambda s: set_reorder_rule(s, actor=who.username, **body.model_dump()))
 
 

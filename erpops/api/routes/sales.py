@@ -42,6 +42,7 @@ def place(body: PlaceOrderIn, response: Response, db: Db, who: Placer) -> OrderR
 
 @router.get("/{order_id}", response_model=OrderOut)
 def read(order_id: OrderId, db: Db, _: Reader) -> OrderOut:
+    """One order with its lines (and where each is reserved) and its payments."""
     return OrderOut.model_validate(db.read(lambda s: get_order(s, order_id=order_id)))
 
 
@@ -63,6 +64,7 @@ def cancel(order_id: OrderId, db: Db, who: Canceller) -> OrderRef:
 
 @router.post("/{order_id}/payments", response_model=StatusOut, status_code=201)
 def pay(order_id: OrderId, body: PaymentIn, db: Db, who: Payer) -> StatusOut:
+    """Record a payment or refund (minor units); a fully paid order moves from placed to paid."""
     status = db.write(lambda s: record_payment(s, order_id=order_id, amount=body.amount, method=body.method,
                                                kind=body.kind, external_ref=body.external_ref, actor=who.username))
     return StatusOut(status=status)
