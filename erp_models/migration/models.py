@@ -56,8 +56,9 @@ class MigrationCheckpoint(Base):
 
     __tablename__ = "migration_checkpoints"
     __table_args__ = (
-        UniqueConstraint("run_id", "entity", "batch_no"),
+        UniqueConstraint("run_id", "entity", "phase", "batch_no"),
         CheckConstraint("batch_no >= 0", name="batch_no_nonnegative"),
+        CheckConstraint("phase IN ('staged', 'loaded')", name="phase_known"),
         CheckConstraint(
             "rows_read >= 0 AND rows_loaded >= 0 AND rows_quarantined >= 0", name="row_counts_nonnegative"
         ),
@@ -67,6 +68,8 @@ class MigrationCheckpoint(Base):
     id: Mapped[IntPK]
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("migration_runs.id", ondelete="CASCADE"))
     entity: Mapped[str] = mapped_column(String(64))
+    # staged: extracted, transformed, gated and copied to staging; loaded: upserted into the ERP tables.
+    phase: Mapped[str] = mapped_column(String(16), server_default="loaded")
     batch_no: Mapped[int]
     rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
     rows_loaded: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -108,3 +111,17 @@ class QuarantinedRow(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(JSONB)
     source_file: Mapped[str | None] = mapped_column(String(500))
     source_row: Mapped[int | None]
+
+
+class MigrationChange(Base):
+    """The row a migration run changed or adopted, as it was before: what `--undo` restores."""
+
+    __tablename__ = "migration_changes"
+    __table_args__ = ({"info": {"erp_content": False}},)
+
+    id: Mapped[IntPK]
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("migration_runs.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(64))
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_id: Mapped[int] = mapped_column(BigInteger)
+    before: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -1,0 +1,193 @@
+"""The mapping file: YAML that says where legacy rows come from and how they become ERP records.
+
+Validated with pydantic; every problem is reported as one line naming the file and the entity.
+See docs/migration-mapping.md for the format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from erp_models.migration.targets import TARGETS
+
+Encoding = Literal["utf-8", "utf-8-sig", "gbk", "gb18030"]
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used; the message is one line."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CsvSource(Strict):
+    path: str = Field(description="A glob relative to the mapping file, e.g. 'orders/*.csv'.")
+    encoding: Encoding = "utf-8"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    header: bool = True
+    columns: list[str] | None = Field(default=None, description="Column names when the file has no header.")
+
+    @model_validator(mode="after")
+    def _named_columns(self) -> CsvSource:
+        if not self.header and not self.columns:
+            raise ValueError("a CSV without a header needs `columns`")
+        return self
+
+
+class SqlSource(Strict):
+    url: str
+    query: str
+
+
+class Source(Strict):
+    csv: CsvSource | None = None
+    sql: SqlSource | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Source:
+        if (self.csv is None) == (self.sql is None):
+            raise ValueError("a source is either `csv` or `sql`")
+        return self
+
+
+class Column(Strict):
+    """How one target field is filled: from a source column, a constant, a template or a row counter."""
+
+    from_: str | None = Field(default=None, alias="from")
+    value: str | None = None
+    template: str | None = Field(default=None, description="e.g. '{InvoiceNo}-{StockCode}'")
+    sequence_within: list[str] | None = Field(default=None, description="1, 2, 3 ... per value of these columns")
+    transforms: list[str | dict[str, Any]] = Field(default_factory=list)
+    default: str | None = None
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> Column:
+        origins = [o for o in (self.from_, self.value, self.template, self.sequence_within) if o is not None]
+        if len(origins) != 1:
+            raise ValueError("a column takes exactly one of `from`, `value`, `template`, `sequence_within`")
+        return self
+
+
+class Dedupe(Strict):
+    exact: bool = Field(default=True, description="Drop rows identical in every source column.")
+    on: list[str] | None = Field(default=None, description="Keep one row per legacy key.")
+    keep: Literal["first", "last"] = "first"
+
+
+class RejectRule(Strict):
+    column: str
+    in_: list[str] | None = Field(default=None, alias="in")
+    matches: str | None = None
+    empty: bool = False
+    reason: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
+
+
+class Gate(Strict):
+    severity: dict[str, Literal["block", "warn"]] = Field(default_factory=dict)
+    disable: list[str] = Field(default_factory=list)
+    max_quarantine_rate: float = Field(default=0.0, ge=0, le=1)
+
+
+class Entity(Strict):
+    target: str
+    source: Source
+    legacy_key: str = Field(description="A template over source columns and fields, e.g. '{InvoiceNo}'.")
+    columns: dict[str, Column]
+    dedupe: Dedupe = Field(default_factory=Dedupe)
+    reject: list[RejectRule] = Field(default_factory=list)
+    predecessors: list[str] = Field(default_factory=list)
+    watermark: str | None = Field(default=None, description="A source column whose values only grow.")
+    gate: Gate = Field(default_factory=Gate)
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, value: str) -> str:
+        if value not in TARGETS:
+            raise ValueError(f"unknown target {value!r} (targets: {', '.join(sorted(TARGETS))})")
+        return value
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> Entity:
+        target = TARGETS[self.target]
+        unknown = sorted(set(self.columns) - set(target.field_names()))
+        if unknown:
+            raise ValueError(f"unknown column {unknown[0]!r} for target {self.target} "
+                             f"(columns: {', '.join(target.field_names())})")
+        missing = [f.name for f in target.fields if f.required and f.name not in self.columns]
+        if missing:
+            raise ValueError(f"target {self.target} needs column {missing[0]!r}")
+        return self
+
+
+class Mapping(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+    batch_size: int = Field(default=50_000, ge=1, le=1_000_000)
+    entities: dict[str, Entity]
+
+
+def entity_order(mapping: Mapping) -> list[str]:
+    """Entities in dependency order (declared predecessors and references), stable otherwise."""
+    table_of = {name: TARGETS[e.target].table for name, e in mapping.entities.items()}
+    needs: dict[str, list[str]] = {}
+    for name, entity in mapping.entities.items():
+        deps = list(entity.predecessors)
+        for ref in TARGETS[entity.target].refs:
+            if ref.field in entity.columns:
+                deps += [ref.entity] if ref.by == "legacy" and ref.entity else \
+                    [other for other, table in table_of.items() if table == ref.table and other != name]
+        unknown = [d for d in deps if d not in mapping.entities]
+        if unknown:
+            raise MappingError(f"entity {name!r} depends on unknown entity {unknown[0]!r}")
+        needs[name] = list(dict.fromkeys(deps))
+    order: list[str] = []
+    visiting: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            cycle = visiting[visiting.index(name):] + [name]
+            raise MappingError(f"predecessors form a cycle: {' -> '.join(cycle)}")
+        visiting.append(name)
+        for dep in needs[name]:
+            visit(dep)
+        visiting.pop()
+        order.append(name)
+
+    for name in mapping.entities:
+        visit(name)
+    return order
+
+
+def load_mapping(path: Path) -> tuple[Mapping, str]:
+    """The validated mapping and the sha256 of its text; MappingError names the file and the problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MappingError(f"{path}: mapping file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{path}: cannot read the mapping file ({exc})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        raise MappingError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    try:
+        mapping = Mapping.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise MappingError(f"{path}: {location}: {message}") from None
+    try:
+        entity_order(mapping)
+    except MappingError as exc:
+        raise MappingError(f"{path}: {exc}") from None
+    return mapping, hashlib.sha256(text.encode()).hexdigest()
