@@ -93,7 +93,8 @@ class Evidence(Base):
     """One measured value (a KPI, a gate metric) that milestone criteria are evaluated against."""
 
     __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_key_recorded_at", "key", "recorded_at"),)
+    # Measurements about the implementation, not ERP business content: fingerprints leave them out.
+    __table_args__ = (Index("ix_evidence_key_recorded_at", "key", "recorded_at"), {"info": {"erp_content": False}})
 
     id: Mapped[IntPK]
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)

@@ -1,0 +1,154 @@
+"""Upserting staged rows into the ERP tables through the legacy-key map, one batch per transaction.
+
+New rows get ids counted on from the table's largest id while the table is locked against other
+writers, so a batch that is killed and redone gets the same ids as a clean run: resumed and clean
+loads leave identical content. Rows whose content changed are updated, and their previous version
+goes to migration_changes, which `undo` restores.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from erp_models.migration.targets import Target, stored_fields
+
+
+@dataclass(frozen=True)
+class Upserted:
+    inserted: int
+    updated: int
+    unchanged: int
+
+    @property
+    def loaded(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def _columns(target: Target) -> list[tuple[str, str]]:
+    """(ERP column, staging column) pairs written for each row."""
+    pairs = [(f.target_column, f.name) for f in stored_fields(target)]
+    pairs += [(r.column, r.column) for r in target.refs if r.table != target.table]
+    return pairs
+
+
+def upsert_batch(session: Session, *, table: str, target: Target, entity: str, run_id: uuid.UUID,
+                 batch_no: int) -> Upserted:
+    if target.name == "opening_stock":
+        return _post_opening_stock(session, table=table, entity=entity, run_id=run_id, batch_no=batch_no)
+    erp = f'"{target.table}"'
+    session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
+    base = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {erp}")).scalar_one())
+    pairs = _columns(target)
+    consts = list(target.constants.items())
+    insert_cols = ", ".join(["id", *[f'"{c}"' for c, _ in pairs], *[c for c, _ in consts]])
+    insert_vals = ", ".join(["new_id", *[f'"{s}"' for _, s in pairs], *[v for _, v in consts]])
+    set_clause = ", ".join(f'"{c}" = c."{s}"' for c, s in pairs)
+    adopt = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key) or "false"
+    params = {"entity": entity, "run": run_id, "batch": batch_no, "base": base, "table": target.table}
+    inserted, updated, total = session.execute(text(f"""
+        WITH src AS (
+            SELECT s.*, m.target_id AS mapped_id, m.row_hash AS mapped_hash, a.id AS adopt_id
+            FROM {table} s
+            LEFT JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key
+            LEFT JOIN {erp} a ON m.target_id IS NULL AND {adopt}
+            WHERE s._batch = :batch),
+        fresh AS (
+            SELECT src.*, :base + row_number() OVER (ORDER BY _row) AS new_id
+            FROM src WHERE mapped_id IS NULL AND adopt_id IS NULL),
+        ins AS (INSERT INTO {erp} ({insert_cols}) SELECT {insert_vals} FROM fresh RETURNING id),
+        changed AS (
+            SELECT src.*, coalesce(mapped_id, adopt_id) AS tid FROM src
+            WHERE adopt_id IS NOT NULL OR (mapped_id IS NOT NULL AND mapped_hash <> row_hash)),
+        kept AS (
+            INSERT INTO migration_changes (run_id, entity, table_name, row_id, before)
+            SELECT :run, :entity, :table, t.id, to_jsonb(t) FROM {erp} t JOIN changed c ON t.id = c.tid
+            UNION ALL
+            SELECT :run, :entity, 'legacy_key_map', m.id, to_jsonb(m) FROM legacy_key_map m
+            JOIN changed c ON m.entity = :entity AND m.legacy_key = c.legacy_key
+            RETURNING 1),
+        upd AS (UPDATE {erp} t SET {set_clause} FROM changed c WHERE t.id = c.tid RETURNING t.id),
+        mapped AS (
+            INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id, last_run_id)
+            SELECT :entity, legacy_key, new_id, row_hash, :run, :run FROM fresh
+            UNION ALL SELECT :entity, legacy_key, tid, row_hash, :run, :run FROM changed
+            ON CONFLICT (entity, legacy_key) DO UPDATE
+            SET target_id = EXCLUDED.target_id, row_hash = EXCLUDED.row_hash, last_run_id = EXCLUDED.last_run_id
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM src)
+               + 0 * (SELECT count(*) FROM kept) + 0 * (SELECT count(*) FROM mapped)
+    """), params).one()
+    session.execute(text(
+        f"SELECT setval(pg_get_serial_sequence('{target.table}', 'id'), "
+        f"greatest((SELECT coalesce(max(id), 1) FROM {erp}), (SELECT last_value FROM "
+        f"{_sequence(session, target.table)})))"
+    ))
+    self_refs = [r for r in target.refs if r.table == target.table]
+    for ref in self_refs:
+        session.execute(text(
+            f'UPDATE {erp} t SET "{ref.column}" = p.id FROM {table} s JOIN {erp} p ON p."{ref.by}" = s."{ref.field}" '
+            f'JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key '
+            f'WHERE s._batch = :batch AND t.id = m.target_id AND t."{ref.column}" IS DISTINCT FROM p.id'
+        ), {"entity": entity, "batch": batch_no})
+    return Upserted(int(inserted), int(updated), int(total) - int(inserted) - int(updated))
+
+
+def _staging_name(target: Target, column: str) -> str:
+    for f in target.fields:
+        if f.target_column == column:
+            return f.name
+    return column  # a reference id column keeps its name in staging
+
+
+def _sequence(session: Session, table: str) -> str:
+    return str(session.execute(text(f"SELECT pg_get_serial_sequence('{table}', 'id')")).scalar_one())
+
+
+def _post_opening_stock(session: Session, *, table: str, entity: str, run_id: uuid.UUID, batch_no: int) -> Upserted:
+    """Opening stock goes through the ledger: a new key posts its quantity, a changed one the difference.
+
+    Entries carry ref_type 'migration' and the run id in `note`, so undo can find and remove them."""
+    session.execute(text("LOCK TABLE stock_ledger IN SHARE ROW EXCLUSIVE MODE"))
+    base = int(session.execute(text("SELECT coalesce(max(id), 0) FROM stock_ledger")).scalar_one())
+    params = {"entity": entity, "run": run_id, "run_text": str(run_id), "batch": batch_no, "base": base}
+    inserted, updated, total = session.execute(text(f"""
+        WITH src AS (
+            SELECT s.*, m.target_id AS mapped_id, m.row_hash AS mapped_hash,
+                   s.qty - coalesce((SELECT sum(l.qty_delta) FROM stock_ledger l WHERE l.ref_type = 'migration'
+                                     AND l.ref_id = m.target_id), 0) AS delta
+            FROM {table} s LEFT JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key
+            WHERE s._batch = :batch),
+        moves AS (
+            SELECT src.*, :base + row_number() OVER (ORDER BY _row) AS new_id FROM src
+            WHERE delta <> 0 AND (mapped_id IS NULL OR mapped_hash <> row_hash)),
+        ledger AS (
+            INSERT INTO stock_ledger (id, sku_id, warehouse_id, qty_delta, reason, ref_type, ref_id, note, actor)
+            SELECT new_id, sku_id, warehouse_id, delta, 'opening', 'migration', coalesce(mapped_id, new_id),
+                   :run_text, 'migration' FROM moves RETURNING sku_id, warehouse_id, qty_delta),
+        levels AS (
+            INSERT INTO stock_levels (sku_id, warehouse_id, on_hand)
+            SELECT sku_id, warehouse_id, sum(qty_delta) FROM ledger GROUP BY sku_id, warehouse_id
+            ON CONFLICT (sku_id, warehouse_id) DO UPDATE
+            SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand, version = stock_levels.version + 1
+            RETURNING 1),
+        kept AS (
+            INSERT INTO migration_changes (run_id, entity, table_name, row_id, before)
+            SELECT :run, :entity, 'legacy_key_map', m.id, to_jsonb(m) FROM legacy_key_map m
+            JOIN moves v ON m.entity = :entity AND m.legacy_key = v.legacy_key WHERE v.mapped_id IS NOT NULL
+            RETURNING 1),
+        mapped AS (
+            INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id, last_run_id)
+            SELECT :entity, legacy_key, coalesce(mapped_id, new_id), row_hash, :run, :run FROM moves
+            ON CONFLICT (entity, legacy_key) DO UPDATE
+            SET row_hash = EXCLUDED.row_hash, last_run_id = EXCLUDED.last_run_id
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM moves WHERE mapped_id IS NULL), (SELECT count(*) FROM moves WHERE mapped_id
+               IS NOT NULL), (SELECT count(*) FROM src) + 0 * (SELECT count(*) FROM levels)
+               + 0 * (SELECT count(*) FROM mapped) + 0 * (SELECT count(*) FROM kept)
+    """), params).one()
+    session.execute(text(f"SELECT setval('{_sequence(session, 'stock_ledger')}', greatest((SELECT coalesce(max(id), 1) "
+                         f"FROM stock_ledger), (SELECT last_value FROM {_sequence(session, 'stock_ledger')})))"))
+    return Upserted(int(inserted), int(updated), int(total) - int(inserted) - int(updated))

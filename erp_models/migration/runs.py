@@ -1,0 +1,179 @@
+"""Migration runs: their record, batch checkpoints, the quarantine, reconciliation and undo."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from erp_models.errors import Conflict, NotFound
+from erp_models.migration.models import QuarantinedRow
+from erp_models.migration.targets import TARGETS, Target, stored_fields
+
+
+def start_run(session: Session, *, mapping_name: str, mapping_hash: str, mode: str) -> uuid.UUID:
+    run_id = uuid.uuid4()
+    session.execute(text("""INSERT INTO migration_runs (id, mapping_name, mapping_hash, mode, status)
+                            VALUES (:id, :name, :hash, :mode, 'running')"""),
+                    {"id": run_id, "name": mapping_name, "hash": mapping_hash, "mode": mode})
+    return run_id
+
+
+def finish_run(session: Session, *, run_id: uuid.UUID, status: str, summary: dict[str, Any]) -> None:
+    session.execute(text("""UPDATE migration_runs SET status = :st, finished_at = now(), summary = CAST(:s AS jsonb)
+                            WHERE id = :id"""), {"st": status, "s": json.dumps(summary, default=str), "id": run_id})
+
+
+def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, str] | None:
+    """The newest run of this mapping that did not finish (killed or failed), with its mode."""
+    row = session.execute(text("""SELECT id, mode FROM migration_runs WHERE mapping_name = :n
+                                  AND status IN ('running', 'failed') AND mode IN ('load', 'delta')
+                                  ORDER BY started_at DESC LIMIT 1"""), {"n": mapping_name}).one_or_none()
+    return None if row is None else (row[0], str(row[1]))
+
+
+def last_watermarks(session: Session, *, mapping_name: str) -> dict[str, str]:
+    """Per entity, the highest watermark value a passed load of this mapping has seen."""
+    rows = session.execute(text("""SELECT summary -> 'watermarks' FROM migration_runs WHERE mapping_name = :n
+                                   AND status = 'passed' AND mode IN ('load', 'delta', 'resume')
+                                   ORDER BY started_at"""), {"n": mapping_name}).scalars()
+    marks: dict[str, str] = {}
+    for doc in rows:
+        for entity, value in (doc or {}).items():
+            if value is not None and (entity not in marks or str(value) > marks[entity]):
+                marks[entity] = str(value)
+    return marks
+
+
+def done_batches(session: Session, *, run_id: uuid.UUID, entity: str, phase: str) -> dict[int, dict[str, int]]:
+    rows = session.execute(text("""SELECT batch_no, rows_read, rows_loaded, rows_quarantined FROM migration_checkpoints
+                                   WHERE run_id = :r AND entity = :e AND phase = :p"""),
+                           {"r": run_id, "e": entity, "p": phase}).all()
+    return {int(b): {"read": int(r), "loaded": int(lo), "quarantined": int(q)} for b, r, lo, q in rows}
+
+
+def checkpoint(session: Session, *, run_id: uuid.UUID, entity: str, phase: str, batch_no: int,
+               read: int = 0, loaded: int = 0, quarantined: int = 0) -> None:
+    session.execute(text("""INSERT INTO migration_checkpoints (run_id, entity, phase, batch_no, rows_read, rows_loaded,
+                            rows_quarantined) VALUES (:r, :e, :p, :b, :rd, :lo, :q)"""),
+                    {"r": run_id, "e": entity, "p": phase, "b": batch_no, "rd": read, "lo": loaded, "q": quarantined})
+
+
+def quarantine(session: Session, *, run_id: uuid.UUID, entity: str, rows: Sequence[dict[str, Any]]) -> None:
+    """rows: legacy_key, reason_code, detail, raw (dict), source_file, source_row."""
+    if rows:
+        session.execute(insert(QuarantinedRow), [{"run_id": run_id, "entity": entity, **r} for r in rows])
+
+
+@dataclass
+class Reconciliation:
+    entity: str
+    staged: int
+    in_erp: int
+    sums: dict[str, tuple[int, int]] = field(default_factory=dict)  # field -> (source, ERP)
+    mismatched_keys: list[str] = field(default_factory=list)
+    mismatched: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.staged == self.in_erp and self.mismatched == 0 and all(a == b for a, b in self.sums.values())
+
+    def differences(self) -> list[str]:
+        out = [] if self.staged == self.in_erp else [f"{self.staged} staged rows but {self.in_erp} in the ERP"]
+        out += [f"sum of {f}: source {a}, ERP {b}" for f, (a, b) in self.sums.items() if a != b]
+        out += [f"content differs for legacy key {k}" for k in self.mismatched_keys]
+        return out
+
+
+def reconcile(session: Session, *, table: str, target: Target, entity: str) -> Reconciliation:
+    """Compare what was staged with what the ERP now holds under the same legacy keys."""
+    erp = "stock_ledger" if target.name == "opening_stock" else target.table
+    join = f"""FROM {table} s JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
+               JOIN "{erp}" t ON t.id = m.target_id"""
+    staged = int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    in_erp = int(session.execute(text(f"SELECT count(*) {join}"), {"e": entity}).scalar_one())
+    result = Reconciliation(entity, staged, in_erp)
+    if target.name == "opening_stock":
+        source = session.execute(text(f"SELECT coalesce(sum(qty), 0) FROM {table}")).scalar_one()
+        erp_total = session.execute(text(f"""SELECT coalesce(sum(l.qty_delta), 0) FROM {table} s
+            JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
+            JOIN stock_ledger l ON l.ref_type = 'migration' AND l.ref_id = m.target_id"""), {"e": entity}).scalar_one()
+        result.sums["qty"] = (int(source), int(erp_total))
+        return result
+    for name in target.sums:
+        column = target.field(name).target_column
+        source, erp_total = session.execute(
+            text(f'SELECT coalesce(sum(s."{name}"), 0), coalesce(sum(t."{column}"), 0) {join}'), {"e": entity}).one()
+        result.sums[name] = (int(source) + _unjoined_sum(session, table, name, entity), int(erp_total))
+    pairs = [(f.target_column, f.name) for f in stored_fields(target)]
+    pairs += [(r.column, r.column) for r in target.refs if r.table != target.table]
+    source_row = ", ".join(f's."{s}"' for _, s in pairs)
+    erp_row = ", ".join(f't."{c}"' for c, _ in pairs)
+    diff_sql = f"SELECT s.legacy_key {join} WHERE ROW({source_row}) IS DISTINCT FROM ROW({erp_row})"
+    result.mismatched = int(session.execute(text(f"SELECT count(*) FROM ({diff_sql}) d"), {"e": entity}).scalar_one())
+    result.mismatched_keys = list(session.execute(text(f"{diff_sql} ORDER BY 1 LIMIT 20"), {"e": entity}).scalars())
+    return result
+
+
+def _unjoined_sum(session: Session, table: str, name: str, entity: str) -> int:
+    """Staged amounts with no ERP row behind them: they make the sums differ, as they should."""
+    return int(session.execute(text(f"""SELECT coalesce(sum(s."{name}"), 0) FROM {table} s WHERE NOT EXISTS
+        (SELECT 1 FROM legacy_key_map m WHERE m.entity = :e AND m.legacy_key = s.legacy_key)"""),
+        {"e": entity}).scalar_one())
+
+
+def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Revert what `run_id` did, entity by entity in reverse load order: (entity, target) pairs in load order.
+
+    Only the newest load of each entity can be undone, so no later run's work is lost."""
+    status = session.execute(text("SELECT status FROM migration_runs WHERE id = :r FOR UPDATE"),
+                             {"r": run_id}).scalar_one_or_none()
+    if status is None:
+        raise NotFound(f"no migration run {run_id}")
+    if status == "undone":
+        raise Conflict(f"migration run {run_id} was undone already")
+    later = session.execute(text("""SELECT DISTINCT m.last_run_id FROM legacy_key_map m
+        WHERE m.entity = ANY(:e) AND m.last_run_id <> :r AND m.last_run_id IN
+        (SELECT id FROM migration_runs WHERE started_at > (SELECT started_at FROM migration_runs WHERE id = :r))"""),
+        {"e": [e for e, _ in entities], "r": run_id}).scalars().first()
+    if later is not None:
+        raise Conflict(f"run {later} changed the same records later; undo it first")
+    session.execute(text("SET LOCAL erpops.ledger_maintenance = 'on'"))
+    reverted: dict[str, int] = {}
+    for entity, target_name in reversed(list(entities)):
+        reverted[entity] = _undo_entity(session, run_id, entity, TARGETS[target_name])
+    session.execute(text("UPDATE migration_runs SET status = 'undone' WHERE id = :r"), {"r": run_id})
+    return reverted
+
+
+def _undo_entity(session: Session, run_id: uuid.UUID, entity: str, target: Target) -> int:
+    params = {"r": run_id, "e": entity}
+    if target.name == "opening_stock":
+        session.execute(text("""WITH gone AS (DELETE FROM stock_ledger WHERE ref_type = 'migration' AND note = :rt
+                                RETURNING sku_id, warehouse_id, qty_delta)
+            UPDATE stock_levels s SET on_hand = s.on_hand - g.total, version = s.version + 1
+            FROM (SELECT sku_id, warehouse_id, sum(qty_delta) AS total FROM gone GROUP BY 1, 2) g
+            WHERE s.sku_id = g.sku_id AND s.warehouse_id = g.warehouse_id"""), {"rt": str(run_id)})
+        touched = 0
+    else:
+        erp = f'"{target.table}"'
+        cols = [f'"{c.target_column}"' for c in stored_fields(target)]
+        cols += [f'"{r.column}"' for r in target.refs]
+        restored = session.execute(text(f"""UPDATE {erp} t SET ({', '.join(cols)}) = (SELECT {', '.join(cols)}
+            FROM jsonb_populate_record(NULL::{erp}, c.before)) FROM migration_changes c
+            WHERE c.run_id = :r AND c.entity = :e AND c.table_name = '{target.table}' AND c.row_id = t.id"""), params)
+        deleted = session.execute(text(f"""DELETE FROM {erp} WHERE id IN (SELECT target_id FROM legacy_key_map
+            WHERE entity = :e AND first_run_id = :r) AND id NOT IN (SELECT row_id FROM migration_changes
+            WHERE run_id = :r AND entity = :e AND table_name = '{target.table}')"""), params)
+        touched = int(restored.rowcount or 0) + int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+    session.execute(text("""UPDATE legacy_key_map m SET (target_id, row_hash, last_run_id) =
+        (SELECT target_id, row_hash, last_run_id FROM jsonb_populate_record(NULL::legacy_key_map, c.before))
+        FROM migration_changes c WHERE c.run_id = :r AND c.entity = :e AND c.table_name = 'legacy_key_map'
+        AND c.row_id = m.id"""), params)
+    session.execute(text("DELETE FROM legacy_key_map WHERE entity = :e AND first_run_id = :r"), params)
+    return touched

@@ -1,0 +1,1 @@
+"""The migration pipeline's tasks: extract, transform, gate, stage, upsert, reconcile."""
