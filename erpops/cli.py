@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from erpops.commands import api, db, stack, token
+from erpops.commands import api, db, migrate, stack, token
 
 app = typer.Typer(
     name="erpops",
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.command()(api.api)
+app.command()(migrate.migrate)
 stack.register(app)
 
 

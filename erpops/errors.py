@@ -14,6 +14,11 @@ def user_message(exc: BaseException) -> tuple[int, str] | None:
     domain = sys.modules.get("erp_models.errors")
     if domain is not None and isinstance(exc, domain.DomainError):
         return 2, exc.message
+    for module, name in (("erp_models.migration.mapping", "MappingError"), ("tasks.migration.extract", "SourceError"),
+                         ("erp_models.migration.transform", "TransformError")):
+        cls = getattr(sys.modules.get(module), name, None)
+        if cls is not None and isinstance(exc, cls):
+            return 2, str(exc)
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
     if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
         # A connection lost mid-command: the driver's last line says why.

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erp_models.errors import Conflict, NotFound
@@ -25,8 +26,10 @@ def start_run(session: Session, *, mapping_name: str, mapping_hash: str, mode: s
 
 
 def finish_run(session: Session, *, run_id: uuid.UUID, status: str, summary: dict[str, Any]) -> None:
-    session.execute(text("""UPDATE migration_runs SET status = :st, finished_at = now(), summary = CAST(:s AS jsonb)
-                            WHERE id = :id"""), {"st": status, "s": json.dumps(summary, default=str), "id": run_id})
+    session.execute(text("""UPDATE migration_runs SET status = CAST(:st AS varchar), summary = CAST(:s AS jsonb),
+                            finished_at = CASE WHEN CAST(:st AS varchar) = 'running' THEN NULL ELSE now() END
+                            WHERE id = :id"""),
+                    {"st": status, "s": json.dumps(summary, default=str), "id": run_id})
 
 
 def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, str] | None:
@@ -95,7 +98,9 @@ def reconcile(session: Session, *, table: str, target: Target, entity: str) -> R
     erp = "stock_ledger" if target.name == "opening_stock" else target.table
     join = f"""FROM {table} s JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
                JOIN "{erp}" t ON t.id = m.target_id"""
-    staged = int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    # An opening quantity of zero posts nothing to the ledger, so it has no ERP row to compare.
+    nothing = " WHERE qty <> 0" if target.name == "opening_stock" else ""
+    staged = int(session.execute(text(f"SELECT count(*) FROM {table}{nothing}")).scalar_one())
     in_erp = int(session.execute(text(f"SELECT count(*) {join}"), {"e": entity}).scalar_one())
     result = Reconciliation(entity, staged, in_erp)
     if target.name == "opening_stock":
@@ -138,15 +143,22 @@ def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[st
     if status == "undone":
         raise Conflict(f"migration run {run_id} was undone already")
     later = session.execute(text("""SELECT DISTINCT m.last_run_id FROM legacy_key_map m
-        WHERE m.entity = ANY(:e) AND m.last_run_id <> :r AND m.last_run_id IN
-        (SELECT id FROM migration_runs WHERE started_at > (SELECT started_at FROM migration_runs WHERE id = :r))"""),
-        {"e": [e for e, _ in entities], "r": run_id}).scalars().first()
+        WHERE m.last_run_id <> :r AND (m.first_run_id = :r OR EXISTS (SELECT 1 FROM migration_changes c
+              WHERE c.run_id = :r AND c.table_name = 'legacy_key_map' AND c.row_id = m.id))"""),
+        {"r": run_id}).scalars().first()
     if later is not None:
         raise Conflict(f"run {later} changed the same records later; undo it first")
     session.execute(text("SET LOCAL erpops.ledger_maintenance = 'on'"))
     reverted: dict[str, int] = {}
     for entity, target_name in reversed(list(entities)):
-        reverted[entity] = _undo_entity(session, run_id, entity, TARGETS[target_name])
+        try:
+            with session.begin_nested():
+                reverted[entity] = _undo_entity(session, run_id, entity, TARGETS[target_name])
+        except IntegrityError as exc:
+            diag = getattr(exc.orig, "diag", None)
+            raise Conflict(f"cannot undo {entity}: its rows are now referenced from "
+                           f"{getattr(diag, 'table_name', 'another table')} (constraint "
+                           f"{getattr(diag, 'constraint_name', '?')}); nothing was undone") from None
     session.execute(text("UPDATE migration_runs SET status = 'undone' WHERE id = :r"), {"r": run_id})
     return reverted
 
@@ -159,7 +171,10 @@ def _undo_entity(session: Session, run_id: uuid.UUID, entity: str, target: Targe
             UPDATE stock_levels s SET on_hand = s.on_hand - g.total, version = s.version + 1
             FROM (SELECT sku_id, warehouse_id, sum(qty_delta) AS total FROM gone GROUP BY 1, 2) g
             WHERE s.sku_id = g.sku_id AND s.warehouse_id = g.warehouse_id"""), {"rt": str(run_id)})
-        touched = 0
+        # Stock rows that only the migration's opening balance created go with it.
+        touched = int(session.execute(text("""DELETE FROM stock_levels s WHERE on_hand = 0 AND reserved = 0
+            AND NOT EXISTS (SELECT 1 FROM stock_ledger l WHERE l.sku_id = s.sku_id
+                            AND l.warehouse_id = s.warehouse_id)""")).rowcount or 0)  # type: ignore[attr-defined]
     else:
         erp = f'"{target.table}"'
         cols = [f'"{c.target_column}"' for c in stored_fields(target)]

@@ -1,0 +1,116 @@
+"""Migration: legacy exports through mapping, GX gates and quarantine into the ERP, with a reconciliation."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from prefect import flow, runtime
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+)
+from pydantic import BaseModel, Field
+
+from tasks.migration.tasks import (
+    EntityResult,
+    RunPlan,
+    dry_run_entities,
+    export_quarantine,
+    finish_run,
+    load_entity,
+    plan_run,
+    stage_entity,
+    undo_run,
+)
+
+
+class MigrateParams(BaseModel):
+    """What the Prefect UI's run form asks for."""
+
+    mapping: str = Field(description="Path of the mapping YAML file")
+    dry_run: bool = Field(default=False, description="Do everything, report everything, then roll back")
+    resume: bool = Field(default=False, description="Continue the newest unfinished run of this mapping")
+    delta: bool = Field(default=False, description="Only rows newer than the last load's watermark")
+    undo: uuid.UUID | None = Field(default=None, description="Revert exactly what this run did")
+    out_dir: str = Field(default=".erpops/migrations", description="Where quarantine CSVs are written")
+
+
+class MigrationOutcome(BaseModel):
+    run_id: uuid.UUID
+    status: str
+    mode: str
+    entities: list[EntityResult] = Field(default_factory=list)
+    quarantine_csv: str | None = None
+    reverted: dict[str, int] = Field(default_factory=dict)
+    flow_run_id: str = ""
+
+
+def _status(results: list[EntityResult], complete: bool) -> str:
+    if any(r.blocked_by for r in results):
+        return "blocked"
+    return "passed" if complete and all((r.reconciliation or {}).get("ok") for r in results) else "failed"
+
+
+@flow(name="migration", log_prints=True)
+def migrate(params: MigrateParams) -> MigrationOutcome:
+    """Stage every entity (nothing loads if a gate blocks), then load in dependency order and reconcile."""
+    flow_run = str(runtime.flow_run.id)
+    if params.undo is not None:
+        reverted = undo_run(params.undo)
+        create_markdown_artifact(f"# Undo of migration run {params.undo}\n\n" + "\n".join(
+            f"- {entity}: {count} rows reverted" for entity, count in reverted.items()), key="migration-undo")
+        return MigrationOutcome(run_id=params.undo, status="undone", mode="undo", reverted=reverted,
+                                flow_run_id=flow_run)
+    plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta)
+    progress = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
+    if plan.mode == "dry_run":
+        results = dry_run_entities(plan)
+        complete = len(results) == len(plan.order)
+    else:
+        results, complete = _load(plan, progress)
+    status = _status(results, complete)
+    finish_run(plan, status, results, flow_run)
+    csv_path = export_quarantine(plan.run_id, params.out_dir)
+    publish(plan, status, results, csv_path)
+    print(f"migration run {plan.run_id}: {status}")
+    return MigrationOutcome(run_id=plan.run_id, status=status, mode=plan.mode, entities=results,
+                            quarantine_csv=csv_path, flow_run_id=flow_run)
+
+
+def _load(plan: RunPlan, progress: uuid.UUID | None) -> tuple[list[EntityResult], bool]:
+    staged = [stage_entity(plan, name, progress, step) for step, name in enumerate(plan.order)]
+    if any(r.blocked_by for r in staged):
+        return staged, False  # a gate blocked: nothing of any entity is loaded
+    loaded: list[EntityResult] = []
+    for step, result in enumerate(staged, start=len(staged)):
+        outcome = load_entity(plan, result, progress, step)
+        loaded.append(outcome)
+        if outcome.blocked_by:  # orphans pushed the quarantine rate over the limit
+            return loaded + staged[len(loaded):], False
+    return loaded, True
+
+
+def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: str | None) -> None:
+    """The PM's and the engineer's view of the run in the Prefect UI."""
+    rows = [{"entity": r.entity, "target": r.target, "read": r.read, "loaded": r.loaded, "inserted": r.inserted,
+             "updated": r.updated, "quarantined": r.quarantined, "rejected": r.rejected,
+             "quarantine_rate": round(r.quarantine_rate, 4), "reconciled": (r.reconciliation or {}).get("ok")}
+            for r in results]
+    create_table_artifact(rows, key="migration-entities", description=f"run {plan.run_id} ({plan.mode}): {status}")
+    lines = [f"# Migration `{plan.mapping_name}` — {status}", "", f"- run: `{plan.run_id}` ({plan.mode})"]
+    for r in results:
+        lines.append(f"- **{r.entity}**: read {r.read}, loaded {r.loaded}, quarantined {r.quarantined}, "
+                     f"rejected {r.rejected}" + (f", skipped {r.skipped} (delta)" if r.skipped else ""))
+        if r.blocked_by:
+            lines.append(f"  - ⛔ blocked: {'; '.join(r.blocked_by)}")
+        for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:8]:
+            lines.append(f"  - {reason}: {count}")
+        for difference in (r.reconciliation or {}).get("differences", [])[:10]:
+            lines.append(f"  - ≠ {difference}")
+    create_markdown_artifact("\n".join(lines), key="migration-summary", description=f"run {plan.run_id}")
+    if csv_path:
+        create_link_artifact(Path(csv_path).resolve().as_uri(), link_text="quarantined rows (CSV)",
+                             key="migration-quarantine")

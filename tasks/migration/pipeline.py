@@ -1,0 +1,204 @@
+"""The two phases of migrating one entity, as plain functions over units of work.
+
+Phase 1 (`stage_entity`) streams the source: transform, gate, quarantine, COPY into staging; each batch
+commits with its checkpoint. Phase 2 (`load_entity`) removes duplicate keys, resolves references
+(orphans go to quarantine), then upserts batch by batch, each batch committing with its checkpoint.
+A dry run passes one shared session (`SharedTx`) and rolls it back at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from erp_models.migration import loader, runs, staging
+from erp_models.migration.mapping import Entity, Mapping
+from erp_models.migration.targets import TARGETS
+from erp_models.migration.transform import TransformState, transform_batch
+from expectations.gate import GateResult, run_gate
+from tasks.migration.extract import batches
+
+PREPARED = 0  # the 'loaded' checkpoint that says duplicates and references were dealt with
+REJECT_REASONS = {"duplicate_row", "duplicate_key"}
+Tx = Callable[[], AbstractContextManager[Session]]
+Progress = Callable[[str, str, int], None]  # entity, phase, rows done
+
+
+@dataclass
+class Plan:
+    run_id: uuid.UUID
+    mapping: Mapping
+    base_dir: Path
+    order: list[str]
+    delta_marks: dict[str, str] = field(default_factory=dict)  # entity -> watermark of the last load
+
+
+@dataclass
+class StageReport:
+    entity: str
+    read: int = 0
+    skipped: int = 0  # older than the delta watermark
+    staged: int = 0
+    watermark: str | None = None
+    gate: dict[str, Any] | None = None
+    blocking: list[str] = field(default_factory=list)
+
+
+def uow_tx(factory: Callable[[], Session]) -> Tx:
+    """A new transaction per call, committed when the block succeeds."""
+
+    @contextmanager
+    def tx() -> Iterator[Session]:
+        with factory() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    return tx
+
+
+def shared_tx(session: Session) -> Tx:
+    """Every call runs in a savepoint of one outer transaction (the dry run's)."""
+
+    @contextmanager
+    def tx() -> Iterator[Session]:
+        with session.begin_nested():
+            yield session
+
+    return tx
+
+
+def _quarantine_rows(batch_raw: pd.DataFrame, reasons: dict[int, list[str]], keys: pd.Series,
+                     file: str) -> list[dict[str, Any]]:
+    rows = []
+    for label, codes in reasons.items():
+        raw = batch_raw.loc[label].drop(labels=["_line"]).where(batch_raw.loc[label].notna(), None).to_dict()
+        rows.append({"legacy_key": str(keys.get(label)) if label in keys.index else None, "reason_code": codes[0],
+                     "detail": "; ".join(codes), "raw": json.loads(json.dumps(raw, default=str)),
+                     "source_file": file, "source_row": int(batch_raw.loc[label, "_line"])})
+    return rows
+
+
+def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None) -> StageReport:
+    entity: Entity = plan.mapping.entities[name]
+    target = TARGETS[entity.target]
+    with tx() as session:
+        table = staging.create_staging(session, plan.run_id, name, target)
+        done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="staged")
+    report = StageReport(name)
+    state = TransformState()
+    gate_total: GateResult | None = None
+    since = plan.delta_marks.get(name)
+    for batch_no, raw in enumerate(batches(entity, plan.base_dir, plan.mapping.batch_size), start=1):
+        batch = transform_batch(raw.frame, entity, state)
+        report.read += batch.read
+        if entity.watermark and len(batch.raw):
+            marks = batch.raw[entity.watermark].astype("string").str.strip()
+            top = marks.max()
+            report.watermark = max(filter(None, [report.watermark, None if pd.isna(top) else str(top)]),
+                                   default=None)
+            if since is not None:
+                old = marks <= since
+                report.skipped += int(old.sum())
+                batch.frame, batch.raw = batch.frame[~old], batch.raw[~old]
+                batch.quarantined = {k: v for k, v in batch.quarantined.items() if k in batch.frame.index}
+        if batch_no in done:
+            report.staged += done[batch_no]["loaded"]
+            continue
+        clean = batch.frame.drop(index=list(batch.quarantined))
+        gate = run_gate(clean, entity.target, severity=entity.gate.severity,
+                        enabled=None if not entity.gate.disable else
+                        [n for n in _names(entity.target) if n not in entity.gate.disable])
+        gate_total = gate if gate_total is None else gate_total.merge(gate)
+        reasons = dict(batch.quarantined)
+        for label, codes in gate.failed_rows.items():
+            reasons.setdefault(int(label), []).extend(codes)
+        good = batch.frame.drop(index=list(reasons))
+        set_aside = _quarantine_rows(batch.raw, reasons, batch.frame["legacy_key"], raw.file)
+        dropped = [{"legacy_key": None, "reason_code": reason, "detail": f"{count} rows", "raw": {},
+                    "source_file": raw.file, "source_row": None}
+                   for reason, count in batch.rejected.items() if count]
+        with tx() as session:
+            staging.copy_batch(session, table, good, target, batch_no)
+            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
+            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
+                            read=batch.read, loaded=len(good), quarantined=len(reasons))
+        report.staged += len(good)
+        if progress:
+            progress(name, "staged", report.read)
+    if gate_total is not None:
+        report.gate = gate_total.to_json()
+        row_level = {name for names in gate_total.failed_rows.values() for name in names}
+        # A blocking expectation that failed without naming rows (a table-level one) blocks the entity.
+        report.blocking = [f"gate {o.name}" for o in gate_total.blocking_failures if o.name not in row_level]
+    return report
+
+
+def _names(target: str) -> list[str]:
+    from expectations.suites import expectation_names
+
+    return expectation_names(target)
+
+
+def set_aside_counts(session: Session, run_id: uuid.UUID, entity: str) -> tuple[int, int, Counter[str]]:
+    """(quarantined, rejected, rows per reason) recorded for the entity in this run."""
+    rows = session.execute(text("""SELECT reason_code, count(*), coalesce(sum(CASE WHEN source_row IS NULL
+        THEN split_part(detail, ' ', 1)::int ELSE 0 END), 0) FROM quarantined_rows
+        WHERE run_id = :r AND entity = :e GROUP BY 1"""), {"r": run_id, "e": entity}).all()
+    reasons: Counter[str] = Counter()
+    for reason, count, summarised in rows:
+        reasons[str(reason)] += int(summarised) if int(summarised) else int(count)
+    rejected = sum(v for k, v in reasons.items() if k in REJECT_REASONS or k.startswith("rejected_"))
+    return sum(reasons.values()) - rejected, rejected, reasons
+
+
+def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None) -> dict[str, Any]:
+    """Phase 2 for one entity; returns its counts and reconciliation."""
+    entity = plan.mapping.entities[name]
+    target = TARGETS[entity.target]
+    table = staging.staging_table(plan.run_id, name)
+    with tx() as session:
+        done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
+        if PREPARED not in done:
+            duplicates = staging.remove_duplicate_keys(session, table, entity.dedupe.keep)
+            orphans = staging.resolve_references(session, table, target)
+            rows = [{"legacy_key": o["legacy_key"], "reason_code": o["reason"], "detail": o["reason"],
+                     "raw": {k: v for k, v in o["raw"].items() if not k.startswith("_")}, "source_file": None,
+                     "source_row": o["_line"]} for o in orphans]
+            if duplicates:
+                rows.append({"legacy_key": None, "reason_code": "duplicate_key", "detail": f"{duplicates} rows",
+                             "raw": {}, "source_file": None, "source_row": None})
+            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=rows)
+            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED)
+        batch_numbers = staging.staged_batches(session, table)
+    totals = loader.Upserted(0, 0, 0)
+    for batch_no in batch_numbers:
+        if batch_no in done:
+            totals = loader.Upserted(totals.inserted, totals.updated, totals.unchanged + done[batch_no]["loaded"])
+            continue
+        with tx() as session:
+            result = loader.upsert_batch(session, table=table, target=target, entity=name, run_id=plan.run_id,
+                                         batch_no=batch_no)
+            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=batch_no,
+                            loaded=result.loaded)
+        totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
+                                 totals.unchanged + result.unchanged)
+        if progress:
+            progress(name, "loaded", totals.loaded)
+    with tx() as session:
+        reconciliation = runs.reconcile(session, table=table, target=target, entity=name)
+    return {"inserted": totals.inserted, "updated": totals.updated, "unchanged": totals.unchanged,
+            "loaded": totals.loaded, "reconciliation": reconciliation}

@@ -1,0 +1,63 @@
+"""Progress of a migration run: a listener for the CLI's progress bars and the Prefect progress artifact."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+from erp_models.migration.mapping import Mapping
+
+Listener = Callable[[str, str, int, int], None]  # entity, phase, rows done, rows expected
+_listeners: list[Listener] = []
+
+
+def add_listener(listener: Listener) -> None:
+    _listeners.append(listener)
+
+
+def clear_listeners() -> None:
+    _listeners.clear()
+
+
+def expected_rows(mapping: Mapping, base: Path, entity: str) -> int:
+    """A cheap estimate from file sizes and the length of the first lines; 0 when unknown (SQL)."""
+    source = mapping.entities[entity].source.csv
+    if source is None:
+        return 0
+    pattern = source.path if Path(source.path).is_absolute() else str(base / source.path)
+    total = 0
+    for name in glob.glob(pattern):
+        path = Path(name)
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+        lines = max(head.count(b"\n"), 1)
+        total += int(path.stat().st_size / (len(head) / lines)) - (1 if source.header else 0)
+    return max(total, 0)
+
+
+class RunProgress:
+    """Fraction done over all (entity, phase) steps, pushed to listeners and the progress artifact."""
+
+    def __init__(self, artifact_id: UUID | None, steps: int) -> None:
+        self.artifact_id = artifact_id
+        self.steps = max(steps, 1)
+        self.done_steps = 0
+
+    def update(self, entity: str, phase: str, rows: int, expected: int) -> None:
+        for listener in _listeners:
+            listener(entity, phase, rows, expected)
+        fraction = min(rows / expected, 0.99) if expected else 0.5
+        self._push(100.0 * (self.done_steps + fraction) / self.steps)
+
+    def step_done(self) -> None:
+        self.done_steps += 1
+        self._push(100.0 * self.done_steps / self.steps)
+
+    def _push(self, percent: float) -> None:
+        if self.artifact_id is None:
+            return
+        from prefect.artifacts import update_progress_artifact
+
+        update_progress_artifact(self.artifact_id, min(percent, 100.0))

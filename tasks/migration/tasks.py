@@ -1,0 +1,227 @@
+"""Prefect tasks of the migration flow. Each opens its own units of work and returns a small summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from erp_models.migration import runs, staging
+from erp_models.migration.mapping import entity_order, load_mapping
+from erp_models.migration.targets import TARGETS
+from erp_models.project.evidence import record_evidence
+from infra.db import UnitOfWork, session_factory
+from tasks.migration import pipeline
+from tasks.migration.progress import RunProgress, expected_rows
+
+
+class RunPlan(BaseModel):
+    run_id: uuid.UUID
+    mapping_path: str
+    mapping_name: str
+    mode: str
+    order: list[str]
+    targets: dict[str, str]
+    delta_marks: dict[str, str] = Field(default_factory=dict)
+    resumed: bool = False
+
+
+class EntityResult(BaseModel):
+    entity: str
+    target: str
+    read: int = 0
+    skipped: int = 0
+    loaded: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = Field(default_factory=dict)
+    watermark: str | None = None
+    gate: dict[str, Any] | None = None
+    blocked_by: list[str] = Field(default_factory=list)
+    reconciliation: dict[str, Any] | None = None
+
+    @property
+    def quarantine_rate(self) -> float:
+        return self.quarantined / self.read if self.read else 0.0
+
+
+def _pipeline_plan(plan: RunPlan) -> pipeline.Plan:
+    mapping, _ = load_mapping(Path(plan.mapping_path))
+    return pipeline.Plan(plan.run_id, mapping, Path(plan.mapping_path).parent, plan.order, plan.delta_marks)
+
+
+@task
+def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool) -> RunPlan:
+    """Validate the mapping, then start a run (or find the unfinished one to resume)."""
+    path = Path(mapping_path).resolve()
+    mapping, digest = load_mapping(path)
+    order = entity_order(mapping)
+    mode = "dry_run" if dry_run else "delta" if delta else "load"
+    with UnitOfWork() as uow:
+        marks = runs.last_watermarks(uow.session, mapping_name=mapping.name) if delta else {}
+        found = runs.resumable_run(uow.session, mapping_name=mapping.name) if resume else None
+        if resume and found is None:
+            from infra.errors import ErpopsError
+
+            raise ErpopsError(f"{path}: no unfinished run of mapping {mapping.name!r} to resume")
+        if found is not None:
+            run_id, mode = found
+        else:
+            run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
+            runs.finish_run(uow.session, run_id=run_id, status="running", summary={
+                "order": order, "targets": {n: mapping.entities[n].target for n in order}})
+        uow.commit()
+    return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mode=mode, order=order,
+                   targets={n: mapping.entities[n].target for n in order}, delta_marks=marks,
+                   resumed=found is not None)
+
+
+def _entity_result(session: Any, plan: RunPlan, name: str, stage: pipeline.StageReport) -> EntityResult:
+    quarantined, rejected, reasons = pipeline.set_aside_counts(session, plan.run_id, name)
+    return EntityResult(entity=name, target=plan.targets[name], read=stage.read, skipped=stage.skipped,
+                        quarantined=quarantined, rejected=rejected, reasons=dict(reasons), watermark=stage.watermark,
+                        gate=stage.gate, blocked_by=list(stage.blocking))
+
+
+def _blocked(result: EntityResult, plan: pipeline.Plan) -> list[str]:
+    limit = plan.mapping.entities[result.entity].gate.max_quarantine_rate
+    reasons = list(result.blocked_by)
+    if result.quarantine_rate > limit:
+        reasons.append(f"quarantine rate {result.quarantine_rate:.4f} > {limit}")
+    return reasons
+
+
+@task
+def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = None,
+                 step: int = 0) -> EntityResult:
+    """Phase 1: extract, transform, gate, quarantine and COPY into staging, batch by batch."""
+    p = _pipeline_plan(plan)
+    progress = RunProgress(progress_id, 2 * len(plan.order))
+    progress.done_steps = step
+    expected = expected_rows(p.mapping, p.base_dir, entity)
+    report = pipeline.stage_entity(p, entity, pipeline.uow_tx(session_factory()),
+                                   lambda e, ph, n: progress.update(e, ph, n, expected))
+    with UnitOfWork() as uow:
+        result = _entity_result(uow.session, plan, entity, report)
+    result.blocked_by = _blocked(result, p)
+    return result
+
+
+@task
+def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | None = None,
+                step: int = 0) -> EntityResult:
+    """Phase 2: drop duplicate keys, quarantine orphans, upsert through the legacy-key map, reconcile."""
+    p = _pipeline_plan(plan)
+    progress = RunProgress(progress_id, 2 * len(plan.order))
+    progress.done_steps = step
+    outcome = pipeline.load_entity(p, staged.entity, pipeline.uow_tx(session_factory()),
+                                   lambda e, ph, n: progress.update(e, ph, n, staged.read))
+    with UnitOfWork() as uow:
+        quarantined, rejected, reasons = pipeline.set_aside_counts(uow.session, plan.run_id, staged.entity)
+    return _with_load(staged, outcome, quarantined, rejected, dict(reasons), p)
+
+
+def _with_load(staged: EntityResult, outcome: dict[str, Any], quarantined: int, rejected: int,
+               reasons: dict[str, int], plan: pipeline.Plan) -> EntityResult:
+    recon: runs.Reconciliation = outcome["reconciliation"]
+    result = staged.model_copy(update={
+        "loaded": outcome["loaded"], "inserted": outcome["inserted"], "updated": outcome["updated"],
+        "unchanged": outcome["unchanged"], "quarantined": quarantined, "rejected": rejected, "reasons": reasons,
+        "reconciliation": {"ok": recon.ok and staged.read - staged.skipped == outcome["loaded"] + quarantined
+                           + rejected, "staged": recon.staged, "in_erp": recon.in_erp,
+                           "sums": {k: {"source": a, "erp": b} for k, (a, b) in recon.sums.items()},
+                           "differences": recon.differences() + _count_difference(staged, outcome, quarantined,
+                                                                                  rejected)},
+    })
+    result.blocked_by = _blocked(result, plan)
+    return result
+
+
+def _count_difference(staged: EntityResult, outcome: dict[str, Any], quarantined: int, rejected: int) -> list[str]:
+    accounted = outcome["loaded"] + quarantined + rejected
+    source = staged.read - staged.skipped
+    return [] if source == accounted else [
+        f"{source} source rows but loaded {outcome['loaded']} + quarantined {quarantined} + rejected {rejected}"]
+
+
+@task
+def dry_run_entities(plan: RunPlan) -> list[EntityResult]:
+    """Everything a load does, in one transaction that is rolled back at the end."""
+    p = _pipeline_plan(plan)
+    results = []
+    with session_factory()() as session:
+        tx = pipeline.shared_tx(session)
+        for name in plan.order:
+            staged = _entity_result(session, plan, name, pipeline.stage_entity(p, name, tx))
+            staged.blocked_by = _blocked(staged, p)
+            if staged.blocked_by:
+                results.append(staged)
+                break
+            outcome = pipeline.load_entity(p, name, tx)
+            quarantined, rejected, reasons = pipeline.set_aside_counts(session, plan.run_id, name)
+            results.append(_with_load(staged, outcome, quarantined, rejected, dict(reasons), p))
+        session.rollback()
+    return results
+
+
+@task
+def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run: str) -> None:
+    """Record the outcome, leave evidence for milestone gates, drop the staging tables."""
+    summary = {"entities": [r.model_dump() for r in results], "order": plan.order, "targets": plan.targets,
+               "watermarks": {r.entity: r.watermark for r in results if r.watermark}}
+    with UnitOfWork() as uow:
+        runs.finish_run(uow.session, run_id=plan.run_id, status=status, summary=summary)
+        evidence: dict[str, float] = {f"migration.run.{'passed' if plan.mode != 'dry_run' else 'dry_run_passed'}":
+                                      1.0 if status == "passed" else 0.0}
+        for r in results:
+            evidence |= {f"migration.{r.entity}.quarantine_rate": r.quarantine_rate,
+                         f"migration.{r.entity}.read": float(r.read), f"migration.{r.entity}.loaded": float(r.loaded),
+                         f"migration.{r.entity}.reconciled": 1.0 if (r.reconciliation or {}).get("ok") else 0.0}
+        if plan.mode != "dry_run":
+            record_evidence(uow.session, source=f"migration run {plan.run_id} (flow run {flow_run})",
+                            values=evidence, detail={"mapping": plan.mapping_name, "status": status})
+        if status == "passed" or plan.mode == "dry_run":
+            for name in plan.order:
+                staging.drop_staging(uow.session, plan.run_id, name)
+        uow.commit()
+
+
+@task
+def export_quarantine(run_id: uuid.UUID, out_dir: str) -> str | None:
+    """The run's quarantined rows as CSV (reason, legacy key, file, row, raw JSON); None when there are none."""
+    with UnitOfWork() as uow:
+        rows = uow.session.execute(text("""SELECT entity, reason_code, legacy_key, source_file, source_row, detail,
+            raw FROM quarantined_rows WHERE run_id = :r ORDER BY entity, id"""), {"r": run_id}).all()
+    if not rows:
+        return None
+    path = Path(out_dir) / f"quarantine-{run_id}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["entity", "reason", "legacy_key", "file", "row", "detail", "raw"])
+        for row in rows:
+            writer.writerow([*row[:6], json.dumps(row[6], ensure_ascii=False)])
+    return str(path)
+
+
+@task
+def undo_run(run_id: uuid.UUID) -> dict[str, int]:
+    """Revert exactly what one run did."""
+    with UnitOfWork() as uow:
+        summary = uow.session.execute(text("SELECT summary, mode FROM migration_runs WHERE id = :r"),
+                                      {"r": run_id}).one_or_none()
+        order = list((summary[0] or {}).get("order", [])) if summary else []
+        targets = dict((summary[0] or {}).get("targets", {})) if summary else {}
+        reverted = runs.undo_run(uow.session, run_id=run_id,
+                                 entities=[(n, targets.get(n, n)) for n in order if targets.get(n, n) in TARGETS])
+        uow.commit()
+    return reverted
