@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, runtime
 from prefect.artifacts import (
@@ -65,7 +66,7 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
         return MigrationOutcome(run_id=params.undo, status="undone", mode="undo", reverted=reverted,
                                 flow_run_id=flow_run)
     plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta)
-    progress = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
+    progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
     if plan.mode == "dry_run":
         results = dry_run_entities(plan)
         complete = len(results) == len(plan.order)

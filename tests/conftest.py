@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -20,17 +23,29 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+@contextmanager
+def state_dir(prefix: str) -> Iterator[Path]:
+    """A state directory outside pytest's temporary tree: pytest makes that tree private again, which locks
+    out the system user an embedded PostgreSQL runs as when the tests run as root."""
+    path = Path(tempfile.mkdtemp(prefix=f"erpops-{prefix}-"))
+    try:
+        yield path / ".erpops"
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+def pg_server() -> Iterator[URL]:
     """URL of the maintenance database of the PostgreSQL server the tests use."""
     external = os.environ.get("ERPOPS_TEST_DATABASE_URL")
     if external:
         yield make_url(normalize_database_url(external)).set(database="postgres")
         return
-    pg = EmbeddedPostgres(tmp_path_factory.mktemp("embedded") / "state")
-    pg.start()
-    yield make_url(pg.url("postgres"))
-    pg.stop()
+    with state_dir("test-pg") as state:
+        pg = EmbeddedPostgres(state)
+        pg.start()
+        yield make_url(pg.url("postgres"))
+        pg.stop()
 
 
 def _psycopg_dsn(url: URL) -> str:
@@ -80,9 +95,10 @@ def session(migrated_engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path) -> dict[str, str]:
+def cli_env() -> Iterator[dict[str, str]]:
     """Environment for running `erpops` as a user would, with its state in a temporary directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ERPOPS_", "PREFECT_"))}
-    env["ERPOPS_STATE_DIR"] = str(tmp_path / ".erpops")
     env["GX_ANALYTICS_ENABLED"] = "false"
-    return env
+    with state_dir("cli") as state:
+        env["ERPOPS_STATE_DIR"] = str(state)
+        yield env

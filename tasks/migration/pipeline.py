@@ -128,9 +128,9 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             reasons.setdefault(int(label), []).extend(codes)
         good = batch.frame.drop(index=list(reasons))
         set_aside = _quarantine_rows(batch.raw, reasons, batch.frame["legacy_key"], raw.file)
-        dropped = [{"legacy_key": None, "reason_code": reason, "detail": f"{count} rows", "raw": {},
-                    "source_file": raw.file, "source_row": None}
-                   for reason, count in batch.rejected.items() if count]
+        dropped: list[dict[str, Any]] = [
+            {"legacy_key": None, "reason_code": reason, "detail": f"{count} rows", "raw": {}, "source_file": raw.file,
+             "source_row": None} for reason, count in batch.rejected.items() if count]
         with tx() as session:
             staging.copy_batch(session, table, good, target, batch_no)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)

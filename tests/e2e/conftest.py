@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy.engine import URL
 
+from tests.conftest import state_dir
 from tests.e2e.cli import run_erpops
 
 
@@ -37,3 +38,26 @@ def db_env(cli_env: dict[str, str], new_database: Callable[[], URL]) -> dict[str
     """A user's environment pointing ERPOPS_DATABASE_URL at a fresh, empty database."""
     cli_env["ERPOPS_DATABASE_URL"] = new_database().render_as_string(hide_password=False)
     return cli_env
+
+
+@pytest.fixture(scope="session")
+def shared_stack() -> Iterator[dict[str, str]]:
+    """One Prefect server (and embedded PostgreSQL for its state) for every migration test of the session."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ERPOPS_", "PREFECT_"))}
+    with state_dir("stack") as state:
+        env |= {"ERPOPS_STATE_DIR": str(state), "ERPOPS_PREFECT_PORT": str(free_port()),
+                "GX_ANALYTICS_ENABLED": "false"}
+        started = run_erpops("server", env=env, timeout=180)
+        assert started.returncode == 0, started.stderr
+        yield env
+        run_erpops("stop", env=env, timeout=120)
+
+
+@pytest.fixture
+def migrate_env(shared_stack: dict[str, str], new_database: Callable[[], URL]) -> dict[str, str]:
+    """The shared stack, with a fresh ERP database at the newest schema."""
+    env = dict(shared_stack)
+    env["ERPOPS_DATABASE_URL"] = new_database().render_as_string(hide_password=False)
+    upgraded = run_erpops("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    return env

@@ -1,0 +1,101 @@
+"""`erpops migrate` end to end: counts, idempotence, dry run, delta, undo and reconciliation."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.cli import run_erpops
+
+pytestmark = pytest.mark.slow
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
+
+
+def migrate(env: dict[str, str], *args: str) -> dict[str, Any]:
+    result = run_erpops("migrate", *args, "--json", env=env)
+    assert result.stdout, result.stderr[-3000:]
+    doc: dict[str, Any] = json.loads(result.stdout)
+    doc["exit_code"] = result.returncode
+    return doc
+
+
+def fingerprint(env: dict[str, str]) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(run_erpops("db", "fingerprint", "--json", env=env).stdout)
+    return doc
+
+
+def mini(tmp_path: Path) -> Path:
+    shutil.copytree(MINI, tmp_path / "mini")
+    return tmp_path / "mini" / "mapping.yaml"
+
+
+def test_a_load_counts_every_row_and_reconciles(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    run = migrate(migrate_env, "--mapping", str(mini(tmp_path)))
+    assert (run["status"], run["exit_code"]) == ("passed", 0)
+    lines = run["entities"]["sales_order_lines"]
+    assert (lines["read"], lines["loaded"], lines["quarantined"], lines["rejected"]) == (4, 2, 1, 1)
+    assert lines["reasons"] == {"duplicate_row": 1, "orphan_sku_code": 1}
+    orders = run["entities"]["sales_orders"]
+    assert orders["reasons"] == {"bad_ordered_at": 1, "orphan_customer_code": 1}
+    for name, entity in run["entities"].items():
+        assert entity["read"] == entity["loaded"] + entity["quarantined"] + entity["rejected"], name
+        assert entity["reconciliation"]["ok"], (name, entity["reconciliation"])
+    assert run["entities"]["skus"]["reconciliation"]["sums"]["list_price"] == {"source": 146790, "erp": 146790}
+    with Path(run["quarantine_csv"]).open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["entity"], r["legacy_key"]) for r in rows if r["reason"] == "orphan_sku_code"] == [
+        ("sales_order_lines", "TM1001#2")]
+    assert run_erpops("db", "check", env=migrate_env).returncode == 0
+
+
+def test_running_the_same_input_again_changes_nothing(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    migrate(migrate_env, "--mapping", str(mapping))
+    before = fingerprint(migrate_env)
+    again = migrate(migrate_env, "--mapping", str(mapping))
+    assert again["status"] == "passed"
+    assert all(e["inserted"] == e["updated"] == 0 for e in again["entities"].values())
+    assert fingerprint(migrate_env) == before
+
+
+def test_a_dry_run_reports_everything_and_changes_nothing(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    before = fingerprint(migrate_env)
+    dry = migrate(migrate_env, "--mapping", str(mini(tmp_path)), "--dry-run")
+    assert (dry["status"], dry["mode"]) == ("passed", "dry_run")
+    assert dry["entities"]["sales_order_lines"]["loaded"] == 2
+    assert fingerprint(migrate_env) == before
+
+
+def test_delta_loads_only_newer_or_changed_rows(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    migrate(migrate_env, "--mapping", str(mapping))
+    orders = mapping.parent / "orders.csv"
+    orders.write_text(orders.read_text(encoding="utf-8") +
+                      "TM1005,天猫,C1,2024-06-05 08:00:00,已完成,129.00,2024-06-05T08:00:00\n", encoding="utf-8")
+    delta = migrate(migrate_env, "--mapping", str(mapping), "--delta")
+    sales = delta["entities"]["sales_orders"]
+    assert delta["status"] == "passed"
+    assert (sales["read"], sales["skipped"], sales["inserted"]) == (5, 4, 1)
+
+
+def test_undo_reverts_exactly_one_run(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    empty = fingerprint(migrate_env)
+    mapping = mini(tmp_path)
+    first = migrate(migrate_env, "--mapping", str(mapping))
+    loaded = fingerprint(migrate_env)
+    skus = mapping.parent / "skus.csv"
+    skus.write_text(skus.read_text(encoding="utf-8").replace("129.00", "139.00"), encoding="utf-8")
+    second = migrate(migrate_env, "--mapping", str(mapping))
+    assert second["entities"]["skus"]["updated"] == 1
+    refused = run_erpops("migrate", "--undo", first["run_id"], env=migrate_env)
+    assert refused.returncode == 2 and "undo it first" in refused.stderr.strip().splitlines()[-1]
+    assert migrate(migrate_env, "--undo", second["run_id"])["status"] == "undone"
+    assert fingerprint(migrate_env) == loaded
+    assert migrate(migrate_env, "--undo", first["run_id"])["status"] == "undone"
+    assert fingerprint(migrate_env) == empty
+    assert run_erpops("db", "check", env=migrate_env).returncode == 0

@@ -1,0 +1,83 @@
+"""Mapping files: a broken one is refused with one line naming the file and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from erp_models.migration.mapping import MappingError, entity_order, load_mapping
+
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini" / "mapping.yaml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ENTITY = """
+  {name}:
+    target: {target}
+    source: {{csv: {{path: x.csv}}}}
+    legacy_key: "{{code}}"
+    predecessors: {preds}
+    columns:
+      code: {{from: code}}
+      name: {{from: name}}
+"""
+
+
+def mapping_with(*entities: tuple[str, str, str]) -> str:
+    return "name: t\nentities:" + "".join(ENTITY.format(name=n, target=t, preds=p) for n, t, p in entities)
+
+
+def test_the_shipped_fixture_mapping_orders_entities_by_dependency() -> None:
+    mapping, digest = load_mapping(MINI)
+    order = entity_order(mapping)
+    assert order.index("skus") < order.index("sales_order_lines")
+    assert order.index("sales_orders") < order.index("sales_order_lines")
+    assert order.index("categories") < order.index("products") < order.index("skus")
+    assert len(digest) == 64
+
+
+def test_an_unknown_target_is_named_with_the_known_ones(tmp_path: Path) -> None:
+    path = write(tmp_path, mapping_with(("vendors", "vendorz", "[]")))
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    assert str(caught.value).startswith(f"{path}: entities.vendors.target: unknown target 'vendorz' (targets: ")
+
+
+def test_an_unknown_column_names_the_target_and_its_columns(tmp_path: Path) -> None:
+    text = mapping_with(("suppliers", "suppliers", "[]")).replace("name: {from: name}", "nom: {from: name}")
+    with pytest.raises(MappingError, match=r"entities\.suppliers: Value error, unknown column 'nom' for target "
+                                           r"suppliers|unknown column 'nom' for target suppliers"):
+        load_mapping(write(tmp_path, text))
+
+
+def test_a_cycle_among_predecessors_is_shown(tmp_path: Path) -> None:
+    text = mapping_with(("a", "suppliers", "[b]"), ("b", "warehouses", "[a]"))
+    with pytest.raises(MappingError, match=r"predecessors form a cycle: a -> b -> a"):
+        load_mapping(write(tmp_path, text))
+
+
+def test_a_predecessor_that_does_not_exist(tmp_path: Path) -> None:
+    with pytest.raises(MappingError, match=r"entity 'a' depends on unknown entity 'ghost'"):
+        load_mapping(write(tmp_path, mapping_with(("a", "suppliers", "[ghost]"))))
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(MappingError, match=r"mapping.yaml line 3 column 1: not valid YAML"):
+        load_mapping(write(tmp_path, "name: t\nentities: [\n"))
+
+
+def test_a_required_target_column_must_be_mapped(tmp_path: Path) -> None:
+    text = mapping_with(("suppliers", "suppliers", "[]")).replace("      name: {from: name}\n", "")
+    with pytest.raises(MappingError, match=r"target suppliers needs column 'name'"):
+        load_mapping(write(tmp_path, text))
+
+
+def test_a_missing_mapping_file(tmp_path: Path) -> None:
+    with pytest.raises(MappingError, match=r"mapping file not found"):
+        load_mapping(tmp_path / "nope.yaml")
