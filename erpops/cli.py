@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from erpops.commands import api, db, migrate, stack, token
+from erpops.commands import api, db, migrate, sample_data, stack, token
 
 app = typer.Typer(
     name="erpops",
@@ -19,6 +19,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.command()(api.api)
 app.command()(migrate.migrate)
+app.command("sample-data")(sample_data.sample_data)
 stack.register(app)
 
 

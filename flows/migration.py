@@ -65,7 +65,8 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
             f"- {entity}: {count} rows reverted" for entity, count in reverted.items()), key="migration-undo")
         return MigrationOutcome(run_id=params.undo, status="undone", mode="undo", reverted=reverted,
                                 flow_run_id=flow_run)
-    plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta)
+    plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta,
+                             out_dir=params.out_dir)
     progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
     if plan.mode == "dry_run":
         results = dry_run_entities(plan)
@@ -115,3 +116,6 @@ def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: s
     if csv_path:
         create_link_artifact(Path(csv_path).resolve().as_uri(), link_text="quarantined rows (CSV)",
                              key="migration-quarantine")
+    docs = plan.docs_dir / "index.html"
+    if docs.is_file():
+        create_link_artifact(docs.resolve().as_uri(), link_text="GX Data Docs of the gates", key="migration-data-docs")

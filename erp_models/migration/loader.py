@@ -110,10 +110,10 @@ def _sequence(session: Session, table: str) -> str:
 def _post_opening_stock(session: Session, *, table: str, entity: str, run_id: uuid.UUID, batch_no: int) -> Upserted:
     """Opening stock goes through the ledger: a new key posts its quantity, a changed one the difference.
 
-    Entries carry ref_type 'migration' and the run id in `note`, so undo can find and remove them."""
+    Entries carry ref_type 'migration'; migration_changes lists the ones this run posted, for undo."""
     session.execute(text("LOCK TABLE stock_ledger IN SHARE ROW EXCLUSIVE MODE"))
     base = int(session.execute(text("SELECT coalesce(max(id), 0) FROM stock_ledger")).scalar_one())
-    params = {"entity": entity, "run": run_id, "run_text": str(run_id), "batch": batch_no, "base": base}
+    params = {"entity": entity, "run": run_id, "batch": batch_no, "base": base}
     inserted, updated, total = session.execute(text(f"""
         WITH src AS (
             SELECT s.*, m.target_id AS mapped_id, m.row_hash AS mapped_hash,
@@ -127,7 +127,11 @@ def _post_opening_stock(session: Session, *, table: str, entity: str, run_id: uu
         ledger AS (
             INSERT INTO stock_ledger (id, sku_id, warehouse_id, qty_delta, reason, ref_type, ref_id, note, actor)
             SELECT new_id, sku_id, warehouse_id, delta, 'opening', 'migration', coalesce(mapped_id, new_id),
-                   :run_text, 'migration' FROM moves RETURNING sku_id, warehouse_id, qty_delta),
+                   'opening balance from the legacy system', 'migration' FROM moves
+            RETURNING id, sku_id, warehouse_id, qty_delta),
+        posted AS (
+            INSERT INTO migration_changes (run_id, entity, table_name, row_id, before)
+            SELECT :run, :entity, 'stock_ledger', id, '{{"posted": true}}'::jsonb FROM ledger RETURNING 1),
         levels AS (
             INSERT INTO stock_levels (sku_id, warehouse_id, on_hand)
             SELECT sku_id, warehouse_id, sum(qty_delta) FROM ledger GROUP BY sku_id, warehouse_id
@@ -147,7 +151,7 @@ def _post_opening_stock(session: Session, *, table: str, entity: str, run_id: uu
             RETURNING 1)
         SELECT (SELECT count(*) FROM moves WHERE mapped_id IS NULL), (SELECT count(*) FROM moves WHERE mapped_id
                IS NOT NULL), (SELECT count(*) FROM src) + 0 * (SELECT count(*) FROM levels)
-               + 0 * (SELECT count(*) FROM mapped) + 0 * (SELECT count(*) FROM kept)
+               + 0 * (SELECT count(*) FROM mapped) + 0 * (SELECT count(*) FROM kept) + 0 * (SELECT count(*) FROM posted)
     """), params).one()
     session.execute(text(f"SELECT setval('{_sequence(session, 'stock_ledger')}', greatest((SELECT coalesce(max(id), 1) "
                          f"FROM stock_ledger), (SELECT last_value FROM {_sequence(session, 'stock_ledger')})))"))

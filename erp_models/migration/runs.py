@@ -166,11 +166,12 @@ def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[st
 def _undo_entity(session: Session, run_id: uuid.UUID, entity: str, target: Target) -> int:
     params = {"r": run_id, "e": entity}
     if target.name == "opening_stock":
-        session.execute(text("""WITH gone AS (DELETE FROM stock_ledger WHERE ref_type = 'migration' AND note = :rt
+        session.execute(text("""WITH gone AS (DELETE FROM stock_ledger WHERE id IN (SELECT row_id FROM migration_changes
+                                WHERE run_id = :r AND entity = :e AND table_name = 'stock_ledger')
                                 RETURNING sku_id, warehouse_id, qty_delta)
             UPDATE stock_levels s SET on_hand = s.on_hand - g.total, version = s.version + 1
             FROM (SELECT sku_id, warehouse_id, sum(qty_delta) AS total FROM gone GROUP BY 1, 2) g
-            WHERE s.sku_id = g.sku_id AND s.warehouse_id = g.warehouse_id"""), {"rt": str(run_id)})
+            WHERE s.sku_id = g.sku_id AND s.warehouse_id = g.warehouse_id"""), params)
         # Stock rows that only the migration's opening balance created go with it.
         touched = int(session.execute(text("""DELETE FROM stock_levels s WHERE on_hand = 0 AND reserved = 0
             AND NOT EXISTS (SELECT 1 FROM stock_ledger l WHERE l.sku_id = s.sku_id

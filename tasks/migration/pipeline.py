@@ -52,6 +52,7 @@ class StageReport:
     watermark: str | None = None
     gate: dict[str, Any] | None = None
     blocking: list[str] = field(default_factory=list)
+    sample: pd.DataFrame | None = None  # a few clean rows, for the GX Data Docs
 
 
 def uow_tx(factory: Callable[[], Session]) -> Tx:
@@ -127,6 +128,8 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         for label, codes in gate.failed_rows.items():
             reasons.setdefault(int(label), []).extend(codes)
         good = batch.frame.drop(index=list(reasons))
+        if report.sample is None:
+            report.sample = batch.frame.head(2000)
         set_aside = _quarantine_rows(batch.raw, reasons, batch.frame["legacy_key"], raw.file)
         dropped: list[dict[str, Any]] = [
             {"legacy_key": None, "reason_code": reason, "detail": f"{count} rows", "raw": {}, "source_file": raw.file,

@@ -16,6 +16,8 @@ from erp_models.migration import runs, staging
 from erp_models.migration.mapping import entity_order, load_mapping
 from erp_models.migration.targets import TARGETS
 from erp_models.project.evidence import record_evidence
+from expectations.docs import build_data_docs
+from expectations.suites import expectation_names
 from infra.db import UnitOfWork, session_factory
 from tasks.migration import pipeline
 from tasks.migration.progress import RunProgress, expected_rows
@@ -30,6 +32,11 @@ class RunPlan(BaseModel):
     targets: dict[str, str]
     delta_marks: dict[str, str] = Field(default_factory=dict)
     resumed: bool = False
+    out_dir: str = ".erpops/migrations"
+
+    @property
+    def docs_dir(self) -> Path:
+        return Path(self.out_dir) / "gx-docs"
 
 
 class EntityResult(BaseModel):
@@ -60,7 +67,7 @@ def _pipeline_plan(plan: RunPlan) -> pipeline.Plan:
 
 
 @task
-def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool) -> RunPlan:
+def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out_dir: str) -> RunPlan:
     """Validate the mapping, then start a run (or find the unfinished one to resume)."""
     path = Path(mapping_path).resolve()
     mapping, digest = load_mapping(path)
@@ -82,7 +89,7 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool) -> 
         uow.commit()
     return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mode=mode, order=order,
                    targets={n: mapping.entities[n].target for n in order}, delta_marks=marks,
-                   resumed=found is not None)
+                   resumed=found is not None, out_dir=out_dir)
 
 
 def _entity_result(session: Any, plan: RunPlan, name: str, stage: pipeline.StageReport) -> EntityResult:
@@ -110,6 +117,10 @@ def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = Non
     expected = expected_rows(p.mapping, p.base_dir, entity)
     report = pipeline.stage_entity(p, entity, pipeline.uow_tx(session_factory()),
                                    lambda e, ph, n: progress.update(e, ph, n, expected))
+    if report.sample is not None:
+        gate = p.mapping.entities[entity].gate
+        build_data_docs(plan.docs_dir, plan.targets[entity], report.sample, severity=gate.severity,
+                        enabled=[n for n in expectation_names(plan.targets[entity]) if n not in gate.disable])
     with UnitOfWork() as uow:
         result = _entity_result(uow.session, plan, entity, report)
     result.blocked_by = _blocked(result, p)

@@ -170,6 +170,13 @@ def test_the_summary_counts_match_the_files(dirty: tuple[Path, SampleSummary]) -
         "injection": sum(any(bad in c["客户姓名"] + c["详细地址"] for bad in INJECTIONS) for c in customers)}
 
 
+def test_every_order_keeps_a_loadable_line_so_none_is_loaded_without_lines(
+        dirty: tuple[Path, SampleSummary]) -> None:
+    skus = {s["sku_code"] for s in rows(dirty[0], "skus.csv")}
+    loadable = {r["订单号"] for r in rows(dirty[0], "order_lines.csv") if r["商品编码"] in skus and int(r["数量"]) > 0}
+    assert {o["订单号"] for o in rows(dirty[0], "orders.csv")} <= loadable
+
+
 def test_the_decimal_transform_reads_every_mixed_format_as_the_clean_amount(
         clean: tuple[Path, SampleSummary], dirty: tuple[Path, SampleSummary]) -> None:
     import pandas as pd
