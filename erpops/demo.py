@@ -33,7 +33,7 @@ def run_demo(console: Console) -> dict[str, Any]:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
         console.print(f"{mark} {check.check}: {check.detail}")
     run_url = f"{stack.ui_url}/runs/flow-run/{report.flow_run_id}"
-    console.print(f"\nPrefect UI: [bold]{stack.ui_url}[/]  (this run: {run_url})")
+    console.print(f"\nPrefect UI: [bold]{stack.ui_url}[/]  (this run: {run_url})", soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
     return {
         "ready": report.ready,

@@ -9,11 +9,14 @@ goes to migration_changes, which `undo` restores.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.orm import Session
 
+from erp_models.base import Base
 from erp_models.migration.targets import Target, stored_fields
 
 
@@ -28,25 +31,47 @@ class Upserted:
         return self.inserted + self.updated + self.unchanged
 
 
-def _columns(target: Target) -> list[tuple[str, str]]:
-    """(ERP column, staging column) pairs written for each row."""
-    pairs = [(f.target_column, f.name) for f in stored_fields(target)]
-    pairs += [(r.column, r.column) for r in target.refs if r.table != target.table]
-    return pairs
+@dataclass(frozen=True)
+class WrittenColumn:
+    erp: str  # the ERP column
+    staged: str  # the staging column that fills it
+    default: str | None  # SQL default for an empty value of a NOT NULL column
+
+    def value(self, alias: str) -> str:
+        staged = f'{alias}."{self.staged}"'
+        return f"coalesce({staged}, {self.default})" if self.default else staged
+
+
+def written_columns(target: Target, mapped: Collection[str]) -> list[WrittenColumn]:
+    """The columns the mapping fills; the others keep the ERP's defaults, as do empty values of NOT NULL ones."""
+    table = Base.metadata.tables[target.table]
+    named = [(f.name, f.target_column) for f in stored_fields(target) if f.name in mapped]
+    named += [(r.column, r.column) for r in target.refs if r.table != target.table and r.field in mapped]
+    columns = []
+    for staged, erp in named:
+        column = table.columns[erp]
+        default = getattr(column.server_default, "arg", None)
+        if column.nullable or default is None:
+            columns.append(WrittenColumn(erp, staged, None))
+        elif isinstance(default, str):
+            columns.append(WrittenColumn(erp, staged, "'" + default.replace("'", "''") + "'"))
+        else:
+            columns.append(WrittenColumn(erp, staged, str(default.compile(dialect=PGDialect()))))  # type: ignore[no-untyped-call]
+    return columns
 
 
 def upsert_batch(session: Session, *, table: str, target: Target, entity: str, run_id: uuid.UUID,
-                 batch_no: int) -> Upserted:
+                 batch_no: int, mapped: Collection[str]) -> Upserted:
     if target.name == "opening_stock":
         return _post_opening_stock(session, table=table, entity=entity, run_id=run_id, batch_no=batch_no)
     erp = f'"{target.table}"'
     session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
     base = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {erp}")).scalar_one())
-    pairs = _columns(target)
+    columns = written_columns(target, mapped)
     consts = list(target.constants.items())
-    insert_cols = ", ".join(["id", *[f'"{c}"' for c, _ in pairs], *[c for c, _ in consts]])
-    insert_vals = ", ".join(["new_id", *[f'"{s}"' for _, s in pairs], *[v for _, v in consts]])
-    set_clause = ", ".join(f'"{c}" = c."{s}"' for c, s in pairs)
+    insert_cols = ", ".join(["id", *[f'"{c.erp}"' for c in columns], *[c for c, _ in consts]])
+    insert_vals = ", ".join(["new_id", *[c.value("fresh") for c in columns], *[v for _, v in consts]])
+    set_clause = ", ".join(f'"{c.erp}" = {c.value("c")}' for c in columns)
     adopt = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key) or "false"
     params = {"entity": entity, "run": run_id, "batch": batch_no, "base": base, "table": target.table}
     inserted, updated, total = session.execute(text(f"""

@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from erp_models.migration.targets import TARGETS
 
 Encoding = Literal["utf-8", "utf-8-sig", "gbk", "gb18030"]
+KNOWN_TRANSFORMS = ("trim", "squeeze", "upper", "lower", "title", "regex_extract", "replace", "null_if", "value_map",
+                    "int", "decimal", "date", "abs")
+NEEDS_ARGUMENT = {"regex_extract", "replace", "null_if", "value_map"}
 
 
 class MappingError(ValueError):
@@ -65,6 +68,24 @@ class Column(Strict):
     sequence_within: list[str] | None = Field(default=None, description="1, 2, 3 ... per value of these columns")
     transforms: list[str | dict[str, Any]] = Field(default_factory=list)
     default: str | None = None
+
+    @field_validator("transforms")
+    @classmethod
+    def _known_transforms(cls, steps: list[str | dict[str, Any]]) -> list[str | dict[str, Any]]:
+        for step in steps:
+            if isinstance(step, dict) and len(step) != 1:
+                raise ValueError(f"a transform step is a name or a one-key mapping, not {step!r}")
+            name = step if isinstance(step, str) else next(iter(step))
+            if name not in KNOWN_TRANSFORMS:
+                raise ValueError(f"unknown transform {name!r} (transforms: {', '.join(KNOWN_TRANSFORMS)})")
+            arg = None if isinstance(step, str) else step[name]
+            if name in NEEDS_ARGUMENT and arg is None:
+                raise ValueError(f"transform {name!r} needs an argument")
+            if name == "decimal" and arg is not None and not isinstance(arg.get("scale", 2), int):
+                raise ValueError("decimal: scale must be a whole number")
+            if name == "date" and arg is not None and not isinstance(arg.get("formats", []), list):
+                raise ValueError("date: formats must be a list such as ['%Y-%m-%d %H:%M:%S']")
+        return steps
 
     @model_validator(mode="after")
     def _one_origin(self) -> Column:

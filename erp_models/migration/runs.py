@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erp_models.errors import Conflict, NotFound
+from erp_models.migration.loader import written_columns
 from erp_models.migration.models import QuarantinedRow
 from erp_models.migration.targets import TARGETS, Target, stored_fields
 
@@ -93,7 +94,7 @@ class Reconciliation:
         return out
 
 
-def reconcile(session: Session, *, table: str, target: Target, entity: str) -> Reconciliation:
+def reconcile(session: Session, *, table: str, target: Target, entity: str, mapped: Collection[str]) -> Reconciliation:
     """Compare what was staged with what the ERP now holds under the same legacy keys."""
     erp = "stock_ledger" if target.name == "opening_stock" else target.table
     join = f"""FROM {table} s JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
@@ -115,10 +116,9 @@ def reconcile(session: Session, *, table: str, target: Target, entity: str) -> R
         source, erp_total = session.execute(
             text(f'SELECT coalesce(sum(s."{name}"), 0), coalesce(sum(t."{column}"), 0) {join}'), {"e": entity}).one()
         result.sums[name] = (int(source) + _unjoined_sum(session, table, name, entity), int(erp_total))
-    pairs = [(f.target_column, f.name) for f in stored_fields(target)]
-    pairs += [(r.column, r.column) for r in target.refs if r.table != target.table]
-    source_row = ", ".join(f's."{s}"' for _, s in pairs)
-    erp_row = ", ".join(f't."{c}"' for c, _ in pairs)
+    columns = written_columns(target, mapped)
+    source_row = ", ".join(c.value("s") for c in columns)
+    erp_row = ", ".join(f't."{c.erp}"' for c in columns)
     diff_sql = f"SELECT s.legacy_key {join} WHERE ROW({source_row}) IS DISTINCT FROM ROW({erp_row})"
     result.mismatched = int(session.execute(text(f"SELECT count(*) FROM ({diff_sql}) d"), {"e": entity}).scalar_one())
     result.mismatched_keys = list(session.execute(text(f"{diff_sql} ORDER BY 1 LIMIT 20"), {"e": entity}).scalars())

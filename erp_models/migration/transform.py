@@ -109,13 +109,18 @@ def _to_minor_units(s: pd.Series, scale: int = 2, decimal_sep: str | None = None
 def _to_datetime(
     s: pd.Series, formats: list[str] | None = None, tz: str = "Asia/Shanghai"
 ) -> tuple[pd.Series, pd.Series]:
+    """Text to timezone-aware datetimes: values with an offset keep it, values without one are in `tz`."""
     text = _text(s).str.strip()
-    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    aware = text.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True, na=False)
+    result = pd.Series(pd.NaT, index=s.index, dtype=f"datetime64[ns, {tz}]")
     for fmt in formats or ["ISO8601"]:
-        attempt = pd.to_datetime(text, format=fmt, errors="coerce")
-        parsed = parsed.fillna(attempt)
-    bad = parsed.isna() & text.notna() & (text != "")
-    return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT"), bad
+        naive = pd.to_datetime(text.where(~aware), format=fmt, errors="coerce")
+        result = result.fillna(naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT"))
+        if bool(aware.any()):
+            offset = pd.to_datetime(text.where(aware), format=fmt, errors="coerce", utc=True)
+            result = result.fillna(offset.dt.tz_convert(tz))
+    bad = result.isna() & text.notna() & (text != "")
+    return result, bad
 
 
 def _template(frame: pd.DataFrame, raw: pd.DataFrame, template: str) -> pd.Series:

@@ -80,7 +80,7 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
             outcome = migrate(params)
         finally:
             clear_listeners()
-    console.print(f"Prefect UI: {stack.ui_url}/runs/flow-run/{outcome.flow_run_id}")
+    console.print(f"Prefect UI: {stack.ui_url}/runs/flow-run/{outcome.flow_run_id}", soft_wrap=True)
     return outcome
 
 
@@ -111,4 +111,4 @@ def _print_summary(outcome: Any) -> None:
     for entity, count in outcome.reverted.items():
         console.print(f"reverted {entity}: {count} rows")
     if outcome.quarantine_csv:
-        console.print(f"quarantined rows: {outcome.quarantine_csv}")
+        console.print(f"quarantined rows: {outcome.quarantine_csv}", soft_wrap=True)

@@ -194,7 +194,7 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None)
             continue
         with tx() as session:
             result = loader.upsert_batch(session, table=table, target=target, entity=name, run_id=plan.run_id,
-                                         batch_no=batch_no)
+                                         batch_no=batch_no, mapped=set(entity.columns))
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=batch_no,
                             loaded=result.loaded)
         totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
@@ -202,6 +202,6 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None)
         if progress:
             progress(name, "loaded", totals.loaded)
     with tx() as session:
-        reconciliation = runs.reconcile(session, table=table, target=target, entity=name)
+        reconciliation = runs.reconcile(session, table=table, target=target, entity=name, mapped=set(entity.columns))
     return {"inserted": totals.inserted, "updated": totals.updated, "unchanged": totals.unchanged,
             "loaded": totals.loaded, "reconciliation": reconciliation}
