@@ -59,13 +59,23 @@ class Source(Strict):
         return self
 
 
+class RunningTotal(Strict):
+    """Σ quantity × price over the rows so far with the same `within` key; the key's last row holds the total."""
+
+    within: list[str]
+    quantity: str
+    price: str
+    absolute: bool = Field(default=False, description="Add absolute values (credit notes carry negative ones).")
+
+
 class Column(Strict):
-    """How one target field is filled: from a source column, a constant, a template or a row counter."""
+    """How one target field is filled: from a source column, a constant, a template, a row counter or a total."""
 
     from_: str | None = Field(default=None, alias="from")
     value: str | None = None
     template: str | None = Field(default=None, description="e.g. '{InvoiceNo}-{StockCode}'")
     sequence_within: list[str] | None = Field(default=None, description="1, 2, 3 ... per value of these columns")
+    running_total: RunningTotal | None = None
     transforms: list[str | dict[str, Any]] = Field(default_factory=list)
     default: str | None = None
 
@@ -89,15 +99,18 @@ class Column(Strict):
 
     @model_validator(mode="after")
     def _one_origin(self) -> Column:
-        origins = [o for o in (self.from_, self.value, self.template, self.sequence_within) if o is not None]
+        origins = [o for o in (self.from_, self.value, self.template, self.sequence_within, self.running_total)
+                   if o is not None]
         if len(origins) != 1:
-            raise ValueError("a column takes exactly one of `from`, `value`, `template`, `sequence_within`")
+            raise ValueError("a column takes exactly one of `from`, `value`, `template`, `sequence_within`, "
+                             "`running_total`")
         return self
 
 
 class Dedupe(Strict):
+    """Exact duplicates are dropped while streaming; then one row per legacy key is kept, the first or the last."""
+
     exact: bool = Field(default=True, description="Drop rows identical in every source column.")
-    on: list[str] | None = Field(default=None, description="Keep one row per legacy key.")
     keep: Literal["first", "last"] = "first"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from erp_models.migration.mapping import Column, Entity
+from erp_models.migration.mapping import Column, Entity, RunningTotal
 from erp_models.migration.targets import TARGETS, Field
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -24,6 +24,7 @@ PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 class TransformState:
     seen_rows: set[int] = field(default_factory=set)
     counters: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
     next_row: int = 0
 
 
@@ -143,12 +144,28 @@ def _column_values(column: Column, raw: pd.DataFrame, frame: pd.DataFrame,
         return pd.Series(column.value, index=raw.index, dtype="string")
     if column.template is not None:
         return _template(frame, raw, column.template)
+    if column.running_total is not None:
+        return _running_total(column.running_total, raw, frame, state)
     keys = _template(frame, raw, "|".join(f"{{{c}}}" for c in column.sequence_within or []))
     numbers = []
     for key in keys:
         state.counters[key] = state.counters.get(key, 0) + 1
         numbers.append(state.counters[key])
     return pd.Series(numbers, index=raw.index, dtype="Int64")
+
+
+def _running_total(spec: RunningTotal, raw: pd.DataFrame, frame: pd.DataFrame, state: TransformState) -> pd.Series:
+    keys = _template(frame, raw, "|".join(f"{{{c}}}" for c in spec.within))
+    qty, _ = _to_int(raw[spec.quantity])
+    price, _ = _to_minor_units(raw[spec.price])
+    amounts = (qty * price).fillna(0).astype("int64")
+    if spec.absolute:
+        amounts = amounts.abs()
+    totals = []
+    for key, amount in zip(keys.tolist(), amounts.tolist(), strict=True):
+        state.totals[key] = state.totals.get(key, 0) + int(amount)
+        totals.append(state.totals[key])
+    return pd.Series(totals, index=raw.index, dtype="Int64")
 
 
 def _finish_kind(values: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series | None]:
@@ -205,6 +222,12 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
         if missing.name not in frame:
             frame[missing.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
     frame["legacy_key"] = _template(frame, raw, entity.legacy_key)
+    # One row per legacy key, as the mapping says (first or last); across batches staging does the same.
+    repeated = frame["legacy_key"].duplicated(keep=entity.dedupe.keep)
+    if bool(repeated.any()):
+        rejected["duplicate_key"] += int(repeated.sum())
+        frame, raw = frame[~repeated], raw[~repeated]
+        failures = {k: v for k, v in failures.items() if k in frame.index}
     fields = target.field_names()
     frame["row_hash"] = pd.util.hash_pandas_object(frame[fields].astype("string"), index=False).map("{:016x}".format)
     frame["_line"] = raw["_line"]

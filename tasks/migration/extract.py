@@ -31,6 +31,8 @@ def source_columns(entity: Entity) -> set[str]:
     """Source columns the mapping reads: `from`, templates, counters, reject rules, watermark."""
     names = {c.from_ for c in entity.columns.values() if c.from_}
     names |= {n for c in entity.columns.values() for n in c.sequence_within or []}
+    for total in [c.running_total for c in entity.columns.values() if c.running_total]:
+        names |= {*total.within, total.quantity, total.price}
     fields = set(entity.columns)
     for template in [entity.legacy_key, *[c.template for c in entity.columns.values() if c.template]]:
         names |= {p for p in re.findall(r"\{([^{}]+)\}", template) if p not in fields}
