@@ -68,11 +68,15 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
     plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta,
                              out_dir=params.out_dir)
     progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
-    if plan.mode == "dry_run":
-        results = dry_run_entities(plan)
-        complete = len(results) == len(plan.order)
-    else:
-        results, complete = _load(plan, progress)
+    try:
+        if plan.mode == "dry_run":
+            results = dry_run_entities(plan)
+            complete = len(results) == len(plan.order)
+        else:
+            results, complete = _load(plan, progress)
+    except Exception:
+        finish_run(plan, "failed", [], flow_run)  # resumable; the error itself reaches the caller
+        raise
     status = _status(results, complete)
     finish_run(plan, status, results, flow_run)
     csv_path = export_quarantine(plan.run_id, params.out_dir)

@@ -66,7 +66,8 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
                            out_dir=str(settings.state_dir / "migrations"))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as bars:
+    # Bars only on a terminal: logs and CI keep just the summary, and an error stays one line.
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bars:
         tasks: dict[tuple[str, str], Any] = {}
 
         def on_progress(entity: str, phase: str, done: int, expected: int) -> None:

@@ -32,8 +32,9 @@ def expected_rows(mapping: Mapping, base: Path, entity: str) -> int:
         path = Path(name)
         with path.open("rb") as handle:
             head = handle.read(65536)
-        lines = max(head.count(b"\n"), 1)
-        total += int(path.stat().st_size / (len(head) / lines)) - (1 if source.header else 0)
+        if head:
+            lines = max(head.count(b"\n"), 1)
+            total += int(path.stat().st_size / (len(head) / lines)) - (1 if source.header else 0)
     return max(total, 0)
 
 
