@@ -7,6 +7,7 @@ See docs/migration-mapping.md for the format.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,6 +60,26 @@ class Source(Strict):
         return self
 
 
+def _check_argument(name: str, arg: Any) -> None:
+    """Arguments that would only fail while the data streams are refused when the mapping loads."""
+    if name in ("decimal", "date") and arg is not None and not isinstance(arg, dict):
+        raise ValueError(f"{name}: the argument is a mapping, e.g. {{formats: ['%Y-%m-%d']}} or {{scale: 2}}")
+    if name == "decimal" and arg is not None and not isinstance(arg.get("scale", 2), int):
+        raise ValueError("decimal: scale must be a whole number")
+    if name == "date" and arg is not None and not isinstance(arg.get("formats", []), list):
+        raise ValueError("date: formats must be a list such as ['%Y-%m-%d %H:%M:%S']")
+    if name == "replace" and not (isinstance(arg, dict) and "pattern" in arg):
+        raise ValueError("replace: the argument is {pattern: ..., with: ...}")
+    if name == "regex_extract":
+        pattern = arg if isinstance(arg, str) else arg.get("pattern") if isinstance(arg, dict) else None
+        try:
+            groups = re.compile(str(pattern)).groups
+        except re.error as exc:
+            raise ValueError(f"regex_extract: {pattern!r} is not a valid pattern ({exc})") from None
+        if pattern is None or groups < 1:
+            raise ValueError("regex_extract: the pattern needs a capture group, e.g. '(1[3-9][0-9]{9})'")
+
+
 class RunningTotal(Strict):
     """Σ quantity × price over the rows so far with the same `within` key; the key's last row holds the total."""
 
@@ -91,10 +112,7 @@ class Column(Strict):
             arg = None if isinstance(step, str) else step[name]
             if name in NEEDS_ARGUMENT and arg is None:
                 raise ValueError(f"transform {name!r} needs an argument")
-            if name == "decimal" and arg is not None and not isinstance(arg.get("scale", 2), int):
-                raise ValueError("decimal: scale must be a whole number")
-            if name == "date" and arg is not None and not isinstance(arg.get("formats", []), list):
-                raise ValueError("date: formats must be a list such as ['%Y-%m-%d %H:%M:%S']")
+            _check_argument(name, arg)
         return steps
 
     @model_validator(mode="after")
@@ -115,11 +133,13 @@ class Dedupe(Strict):
 
 
 class RejectRule(Strict):
+    """Rows a mapping leaves out on purpose: counted as rejected, under `reason`, never quarantined."""
+
     column: str
     in_: list[str] | None = Field(default=None, alias="in")
     matches: str | None = None
     empty: bool = False
-    reason: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    reason: str = Field(pattern=r"^rejected_[a-z0-9_]{1,40}$", description="e.g. rejected_non_product")
 
 
 class Gate(Strict):

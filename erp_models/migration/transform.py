@@ -64,7 +64,7 @@ def apply_transform(values: pd.Series, spec: str | dict[str, Any]) -> tuple[pd.S
     if name == "replace":
         return _text(s).str.replace(arg["pattern"], arg.get("with", ""), regex=True), None
     if name == "null_if":
-        return s.mask(_text(s).isin([str(v) for v in arg])), None
+        return s.mask(_text(s).isin([str(v) for v in (arg if isinstance(arg, list) else [arg])])), None
     if name == "value_map":
         mapping = {str(k): v for k, v in (arg.get("map", arg) if isinstance(arg, dict) else {}).items()}
         fallback = arg.get("default", "keep") if isinstance(arg, dict) and "map" in arg else "keep"
@@ -79,7 +79,8 @@ def apply_transform(values: pd.Series, spec: str | dict[str, Any]) -> tuple[pd.S
     if name == "date":
         return _to_datetime(s, **(arg or {}))
     if name == "abs":
-        return s.abs(), None
+        numbers, bad = (s, None) if pd.api.types.is_numeric_dtype(s) else _to_int(s)
+        return numbers.abs(), bad
     raise TransformError(f"unknown transform {name!r}")
 
 
@@ -210,11 +211,11 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
     failures: dict[int, list[str]] = {}
     for name, column in entity.columns.items():
         values = _column_values(column, raw, frame, state)
+        if column.default is not None:  # an empty source value takes the default, then goes through the transforms
+            values = values.where(values.notna(), column.default)
         for spec in column.transforms:
             values, bad = apply_transform(values, spec)
             _note(failures, bad, f"bad_{name}")
-        if column.default is not None:
-            values = values.where(values.notna(), column.default)
         values, bad = _finish_kind(values, target.field(name))
         _note(failures, bad, f"bad_{name}")
         frame[name] = values

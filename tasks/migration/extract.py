@@ -68,7 +68,8 @@ def check_csv(path: Path, source: CsvSource, needed: set[str]) -> list[str]:
         raise SourceError(f"{path}: the file is empty")
     try:
         head = pd.read_csv(path, encoding=source.encoding, sep=source.delimiter, dtype=str, nrows=1,
-                           header=0 if source.header else None, names=source.columns, keep_default_na=False)
+                           header=0 if source.header else None, names=source.columns, keep_default_na=False,
+                           index_col=False)
     except UnicodeDecodeError:
         raise _undecodable(path, source.encoding) from None
     except pd.errors.EmptyDataError:
@@ -99,7 +100,7 @@ def read_csv_batches(path: Path, source: CsvSource, columns: list[str], batch_si
     try:
         reader = pd.read_csv(path, encoding=source.encoding, sep=source.delimiter, dtype=str, chunksize=batch_size,
                              header=0 if source.header else None, names=source.columns, keep_default_na=False,
-                             na_filter=False, engine="c")
+                             na_filter=False, engine="c", index_col=False)
         for chunk in reader:
             chunk.columns = columns
             chunk["_line"] = range(first_line, first_line + len(chunk))
@@ -124,7 +125,7 @@ def read_sql_batches(source: SqlSource, batch_size: int) -> Iterator[RawBatch]:
                 chunk["_line"] = range(line, line + len(chunk))
                 line += len(chunk)
                 yield RawBatch("sql", chunk)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, pd.errors.DatabaseError, ModuleNotFoundError) as exc:
         raise SourceError(f"sql source: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None
 
 

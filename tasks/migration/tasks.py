@@ -13,11 +13,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from erp_models.migration import runs, staging
-from erp_models.migration.mapping import entity_order, load_mapping
+from erp_models.migration.mapping import MappingError, entity_order, load_mapping
 from erp_models.migration.targets import TARGETS
 from erp_models.project.evidence import record_evidence
 from expectations.docs import build_data_docs
-from expectations.suites import expectation_names
+from expectations.suites import expectation_names, resolve_suite
 from infra.db import UnitOfWork, session_factory
 from tasks.migration import pipeline
 from tasks.migration.progress import RunProgress, expected_rows
@@ -72,6 +72,14 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
     path = Path(mapping_path).resolve()
     mapping, digest = load_mapping(path)
     order = entity_order(mapping)
+    for name, entity in mapping.entities.items():
+        unknown = [n for n in entity.gate.disable if n not in expectation_names(entity.target)]
+        try:
+            if unknown:
+                raise ValueError(f"unknown expectation {unknown[0]!r} for {entity.target}")
+            resolve_suite(entity.target, severity=entity.gate.severity)
+        except ValueError as exc:
+            raise MappingError(f"{path}: entities.{name}.gate: {exc}") from None
     mode = "dry_run" if dry_run else "delta" if delta else "load"
     with UnitOfWork() as uow:
         marks = runs.last_watermarks(uow.session, mapping_name=mapping.name) if delta else {}
@@ -191,8 +199,7 @@ def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run
                "watermarks": {r.entity: r.watermark for r in results if r.watermark}}
     with UnitOfWork() as uow:
         runs.finish_run(uow.session, run_id=plan.run_id, status=status, summary=summary)
-        evidence: dict[str, float] = {f"migration.run.{'passed' if plan.mode != 'dry_run' else 'dry_run_passed'}":
-                                      1.0 if status == "passed" else 0.0}
+        evidence: dict[str, float] = {"migration.run.passed": 1.0 if status == "passed" else 0.0}
         for r in results:
             evidence |= {f"migration.{r.entity}.quarantine_rate": r.quarantine_rate,
                          f"migration.{r.entity}.read": float(r.read), f"migration.{r.entity}.loaded": float(r.loaded),
