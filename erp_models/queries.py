@@ -23,6 +23,13 @@ class Page:
         return self.offset + self.limit if self.offset + self.limit < self.total else None
 
 
+def _equal(**filters: tuple[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """WHERE conditions `column = :name` for the filters that are given (value not None)."""
+    where = [f"{column} = :{name}" for name, (column, value) in filters.items() if value is not None]
+    params = {name: value for name, (_, value) in filters.items() if value is not None}
+    return where, params
+
+
 def _page(session: Session, select_sql: str, where: list[str], params: dict[str, Any], order_by: str,
           limit: int, offset: int) -> Page:
     clause = (" WHERE " + " AND ".join(where)) if where else ""
@@ -59,13 +66,8 @@ def get_order(session: Session, *, order_id: int) -> dict[str, Any]:
 
 def list_orders(session: Session, *, channel: str | None = None, status: str | None = None,
                 customer_ref: str | None = None, limit: int = 50, offset: int = 0) -> Page:
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    for column, value in (("c.code", channel), ("o.status", status), ("cu.code", customer_ref)):
-        if value is not None:
-            name = f"p{len(params)}"
-            where.append(f"{column} = :{name}")
-            params[name] = value
+    where, params = _equal(channel=("c.code", channel), status=("o.status", status),
+                           customer=("cu.code", customer_ref))
     return _page(session, _ORDERS, where, params, "o.id DESC", limit, offset)
 
 
@@ -74,11 +76,7 @@ def list_stock(session: Session, *, warehouse: str | None = None, sku_prefix: st
     select_sql = """SELECT k.code AS sku, w.code AS warehouse, s.on_hand, s.reserved,
                            s.on_hand - s.reserved AS available
                     FROM stock_levels s JOIN skus k ON k.id = s.sku_id JOIN warehouses w ON w.id = s.warehouse_id"""
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    if warehouse is not None:
-        where.append("w.code = :wh")
-        params["wh"] = warehouse
+    where, params = _equal(wh=("w.code", warehouse))
     if sku_prefix is not None:
         where.append("starts_with(k.code, :prefix)")
         params["prefix"] = sku_prefix
@@ -99,14 +97,7 @@ def list_skus(session: Session, *, query: str | None = None, limit: int = 50, of
 def list_audit(session: Session, *, entity: str | None = None, actor: str | None = None,
                limit: int = 50, offset: int = 0) -> Page:
     select_sql = "SELECT id, occurred_at, actor, action, entity, entity_ids, detail FROM audit_log"
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    if entity is not None:
-        where.append("entity = :entity")
-        params["entity"] = entity
-    if actor is not None:
-        where.append("actor = :actor")
-        params["actor"] = actor
+    where, params = _equal(entity=("entity", entity), actor=("actor", actor))
     return _page(session, select_sql, where, params, "id DESC", limit, offset)
 
 
@@ -116,12 +107,5 @@ def list_purchase_orders(session: Session, *, status: str | None = None, supplie
                            po.total, po.ordered_at, po.expected_on
                     FROM purchase_orders po JOIN suppliers s ON s.id = po.supplier_id
                     JOIN warehouses w ON w.id = po.warehouse_id"""
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    if status is not None:
-        where.append("po.status = :status")
-        params["status"] = status
-    if supplier is not None:
-        where.append("s.code = :supplier")
-        params["supplier"] = supplier
+    where, params = _equal(status=("po.status", status), supplier=("s.code", supplier))
     return _page(session, select_sql, where, params, "po.id DESC", limit, offset)

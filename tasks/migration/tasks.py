@@ -107,6 +107,13 @@ def _entity_result(session: Any, plan: RunPlan, name: str, stage: pipeline.Stage
                         gate=stage.gate, blocked_by=list(stage.blocking))
 
 
+def _reporter(plan: RunPlan, progress_id: uuid.UUID | None, step: int, expected: int) -> pipeline.Progress:
+    """Progress of step `step` of the run's 2 × entities steps, for the CLI's bars and the artifact."""
+    progress = RunProgress(progress_id, 2 * len(plan.order))
+    progress.done_steps = step
+    return lambda entity, phase, rows: progress.update(entity, phase, rows, expected)
+
+
 def _blocked(result: EntityResult, plan: pipeline.Plan) -> list[str]:
     limit = plan.mapping.entities[result.entity].gate.max_quarantine_rate
     reasons = list(result.blocked_by)
@@ -120,11 +127,9 @@ def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = Non
                  step: int = 0) -> EntityResult:
     """Phase 1: extract, transform, gate, quarantine and COPY into staging, batch by batch."""
     p = _pipeline_plan(plan)
-    progress = RunProgress(progress_id, 2 * len(plan.order))
-    progress.done_steps = step
     expected = expected_rows(p.mapping, p.base_dir, entity)
     report = pipeline.stage_entity(p, entity, pipeline.uow_tx(session_factory()),
-                                   lambda e, ph, n: progress.update(e, ph, n, expected))
+                                   _reporter(plan, progress_id, step, expected))
     if report.sample is not None:
         gate = p.mapping.entities[entity].gate
         build_data_docs(plan.docs_dir, plan.targets[entity], report.sample, severity=gate.severity,
@@ -140,10 +145,8 @@ def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | No
                 step: int = 0) -> EntityResult:
     """Phase 2: drop duplicate keys, quarantine orphans, upsert through the legacy-key map, reconcile."""
     p = _pipeline_plan(plan)
-    progress = RunProgress(progress_id, 2 * len(plan.order))
-    progress.done_steps = step
     outcome = pipeline.load_entity(p, staged.entity, pipeline.uow_tx(session_factory()),
-                                   lambda e, ph, n: progress.update(e, ph, n, staged.read))
+                                   _reporter(plan, progress_id, step, staged.read))
     with UnitOfWork() as uow:
         quarantined, rejected, reasons = pipeline.set_aside_counts(uow.session, plan.run_id, staged.entity)
     return _with_load(staged, outcome, quarantined, rejected, dict(reasons), p)
