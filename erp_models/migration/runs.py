@@ -34,11 +34,13 @@ def finish_run(session: Session, *, run_id: uuid.UUID, status: str, summary: dic
 
 
 def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, str] | None:
-    """The newest run of this mapping that did not finish (killed or failed), with its mode."""
-    row = session.execute(text("""SELECT id, mode FROM migration_runs WHERE mapping_name = :n
-                                  AND status IN ('running', 'failed') AND mode IN ('load', 'delta')
-                                  ORDER BY started_at DESC LIMIT 1"""), {"n": mapping_name}).one_or_none()
-    return None if row is None else (row[0], str(row[1]))
+    """The newest load of this mapping, when it did not finish (killed or failed), with its mode.
+
+    An older unfinished run is never picked: a later load has superseded it."""
+    row = session.execute(text("""SELECT id, mode, status FROM migration_runs WHERE mapping_name = :n
+                                  AND mode IN ('load', 'delta') ORDER BY started_at DESC LIMIT 1"""),
+                          {"n": mapping_name}).one_or_none()
+    return None if row is None or row[2] not in ("running", "failed") else (row[0], str(row[1]))
 
 
 def last_watermarks(session: Session, *, mapping_name: str) -> dict[str, str]:

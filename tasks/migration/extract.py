@@ -132,7 +132,13 @@ def read_sql_batches(source: SqlSource, batch_size: int) -> Iterator[RawBatch]:
 def batches(entity: Entity, base: Path, batch_size: int) -> Iterator[RawBatch]:
     """Every batch of the entity's source, in order."""
     if entity.source.sql is not None:
-        yield from read_sql_batches(entity.source.sql, batch_size)
+        needed = source_columns(entity)
+        for batch in read_sql_batches(entity.source.sql, batch_size):
+            missing = sorted(needed - set(batch.frame.columns))
+            if missing:
+                raise SourceError(f"sql source column {missing[0]!r}: missing from the query's result "
+                                  f"(columns: {', '.join(c for c in batch.frame.columns if c != '_line')})")
+            yield batch
         return
     source = entity.source.csv
     assert source is not None

@@ -112,7 +112,7 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             report.watermark = max(filter(None, [report.watermark, None if pd.isna(top) else str(top)]),
                                    default=None)
             if since is not None:
-                old = marks <= since
+                old = (marks <= since).fillna(False).astype(bool)  # a row without a watermark is loaded
                 report.skipped += int(old.sum())
                 batch.frame, batch.raw = batch.frame[~old], batch.raw[~old]
                 batch.quarantined = {k: v for k, v in batch.quarantined.items() if k in batch.frame.index}

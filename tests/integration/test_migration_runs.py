@@ -1,0 +1,65 @@
+"""Run bookkeeping and SQL sources: what --resume picks, and legacy rows read from a database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from erp_models.migration import runs
+from erp_models.migration.mapping import Entity
+from tasks.migration.extract import SourceError, batches
+from tests.integration.builders import ref
+
+
+def test_resume_picks_the_newest_unfinished_load(session: Session) -> None:
+    name = ref("mapping")
+    killed = runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")
+    assert runs.resumable_run(session, mapping_name=name) == (killed, "load")
+
+
+def test_an_unfinished_run_superseded_by_a_later_load_is_not_resumed(session: Session) -> None:
+    name = ref("mapping")
+    runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")
+    later = runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")
+    # Both rows share the transaction's now(); the later run starts a second later.
+    session.execute(text("UPDATE migration_runs SET started_at = started_at + interval '1 second' WHERE id = :id"),
+                    {"id": later})
+    runs.finish_run(session, run_id=later, status="passed", summary={})
+    assert runs.resumable_run(session, mapping_name=name) is None
+
+
+@pytest.fixture
+def legacy_db(new_database: Callable[[], URL]) -> str:
+    url = new_database()
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE gys (bianhao text, mingcheng text)")
+        conn.execute("INSERT INTO gys VALUES ('S1', '义乌市恒达日用品有限公司'), ('S2', NULL)")
+    return url.render_as_string(hide_password=False)
+
+
+def sql_entity(url: str, query: str) -> Entity:
+    return Entity.model_validate({"target": "suppliers", "legacy_key": "{bianhao}",
+                                  "source": {"sql": {"url": url, "query": query}},
+                                  "columns": {"code": {"from": "bianhao"}, "name": {"from": "mingcheng"}}})
+
+
+def test_a_sql_source_streams_its_rows_as_text(legacy_db: str) -> None:
+    [batch] = list(batches(sql_entity(legacy_db, "SELECT * FROM gys ORDER BY bianhao"), None, 100))  # type: ignore[arg-type]
+    assert batch.frame["mingcheng"].tolist() == ["义乌市恒达日用品有限公司", None]
+    assert batch.frame["_line"].tolist() == [1, 2]
+
+
+def test_a_sql_source_without_a_mapped_column_is_one_line(legacy_db: str) -> None:
+    with pytest.raises(SourceError, match=r"sql source column 'mingcheng': missing from the query's result"):
+        list(batches(sql_entity(legacy_db, "SELECT bianhao FROM gys"), None, 100))  # type: ignore[arg-type]
+
+
+def test_a_failing_query_is_one_line(legacy_db: str) -> None:
+    with pytest.raises(SourceError, match=r"sql source: .*nope"):
+        list(batches(sql_entity(legacy_db, "SELECT * FROM nope"), None, 100))  # type: ignore[arg-type]
