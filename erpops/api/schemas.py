@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from erp_models.enums import ChannelCode, PaymentKind, PaymentMethod, ReturnDisposition
+from erp_models.queries import Page
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -69,12 +71,21 @@ class OrderOut(BaseModel):
     payments: list[PaymentOut]
 
 
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="Rows to skip.")]
+
+
 class PageOut(BaseModel):
     items: list[dict[str, Any]]
     total: int
     limit: int
     offset: int
     next_offset: int | None
+
+    @classmethod
+    def of(cls, page: Page) -> PageOut:
+        return cls(items=page.items, total=page.total, limit=page.limit, offset=page.offset,
+                   next_offset=page.next_offset)
 
 
 class PaymentIn(Strict):

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from erp_models.catalogue.services import SkuInput, create_sku, create_supplier, create_warehouse
 from erp_models.queries import list_audit, list_skus
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, current_principal, require
-from erpops.api.schemas import CreatedOut, PageOut, SkuIn, SupplierIn, WarehouseIn
+from erpops.api.schemas import CreatedOut, Limit, Offset, PageOut, SkuIn, SupplierIn, WarehouseIn
 
 router = APIRouter(tags=["catalogue"])
 Reader = Annotated[Principal, Depends(require("catalogue.read"))]
 Writer = Annotated[Principal, Depends(require("catalogue.write"))]
 Auditor = Annotated[Principal, Depends(require("audit.read"))]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 
 @router.post("/skus", response_model=CreatedOut, status_code=201)
@@ -31,7 +29,7 @@ def new_sku(body: SkuIn, db: Db, who: Writer) -> CreatedOut:
 def skus(db: Db, _: Reader, q: str | None = None, limit: Limit = 50, offset: Offset = 0) -> PageOut:
     """SKUs with their product, searched by code, product name or exact barcode, paginated."""
     page = db.read(lambda s: list_skus(s, query=q, limit=limit, offset=offset))
-    return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
+    return PageOut.of(page)
 
 
 @router.post("/warehouses", response_model=CreatedOut, status_code=201)
@@ -57,4 +55,4 @@ def audit_log(db: Db, _: Auditor, entity: str | None = None, actor: str | None =
               limit: Limit = 50, offset: Offset = 0) -> PageOut:
     """Who did what to which records, newest first, filtered by entity or actor."""
     page = db.read(lambda s: list_audit(s, entity=entity, actor=actor, limit=limit, offset=offset))
-    return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
+    return PageOut.of(page)

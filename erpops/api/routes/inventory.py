@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 
 from erp_models.inventory.services import (
     StockPosition,
@@ -17,7 +17,7 @@ from erp_models.inventory.services import (
 from erp_models.queries import list_stock
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, require
-from erpops.api.schemas import AdjustmentIn, CountIn, PageOut, ReservationIn, StockOut, TransferIn
+from erpops.api.schemas import AdjustmentIn, CountIn, Limit, Offset, PageOut, ReservationIn, StockOut, TransferIn
 
 router = APIRouter(prefix="/stock", tags=["inventory"])
 Reader = Annotated[Principal, Depends(require("inventory.read"))]
@@ -41,11 +41,10 @@ def by_sku(sku: SkuCode, db: Db, _: Reader) -> list[StockOut]:
 
 @router.get("", response_model=PageOut)
 def list_(db: Db, _: Reader, warehouse: str | None = None, sku_prefix: str | None = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 50,
-          offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> PageOut:
+          limit: Limit = 50, offset: Offset = 0) -> PageOut:
     """Stock positions by SKU and warehouse, filtered by warehouse or SKU prefix, paginated."""
     page = db.read(lambda s: list_stock(s, warehouse=warehouse, sku_prefix=sku_prefix, limit=limit, offset=offset))
-    return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
+    return PageOut.of(page)
 
 
 @router.post("/adjustments", response_model=StockOut, status_code=201)

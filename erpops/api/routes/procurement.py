@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 
 from erp_models.enums import PurchaseOrderStatus
 from erp_models.inventory.reorder import set_reorder_rule, suggest_reorders
@@ -22,7 +22,7 @@ from erp_models.procurement.services import (
 from erp_models.queries import list_purchase_orders
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, require
-from erpops.api.schemas import PageOut, PurchaseOrderIn, ReceiptIn, ReorderRuleIn
+from erpops.api.schemas import Limit, Offset, PageOut, PurchaseOrderIn, ReceiptIn, ReorderRuleIn
 
 router = APIRouter(tags=["procurement"])
 Reader = Annotated[Principal, Depends(require("procurement.read"))]
@@ -49,12 +49,11 @@ def create(body: PurchaseOrderIn, db: Db, who: Creator) -> dict[str, Any]:
 
 @router.get("/purchase-orders", response_model=PageOut)
 def list_(db: Db, _: Reader, status: PurchaseOrderStatus | None = None, supplier: str | None = None,
-          limit: Annotated[int, Query(ge=1, le=500)] = 50,
-          offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> PageOut:
+          limit: Limit = 50, offset: Offset = 0) -> PageOut:
     """Purchase orders, newest first, filtered by status or supplier, paginated."""
     page = db.read(lambda s: list_purchase_orders(s, status=status.value if status else None, supplier=supplier,
                                                   limit=limit, offset=offset))
-    return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
+    return PageOut.of(page)
 
 
 @router.get("/purchase-orders/{po_id}")

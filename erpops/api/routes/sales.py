@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from erp_models.enums import SalesOrderStatus
 from erp_models.queries import get_order, list_orders
@@ -12,12 +12,21 @@ from erp_models.sales.fulfilment import LineQty, ReturnedLine, receive_return, r
 from erp_models.sales.ordering import OrderLineInput, cancel_order, place_order
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, require
-from erpops.api.schemas import OrderOut, OrderRef, PageOut, PaymentIn, PlaceOrderIn, ReturnIn, ShipmentIn, StatusOut
+from erpops.api.schemas import (
+    Limit,
+    Offset,
+    OrderOut,
+    OrderRef,
+    PageOut,
+    PaymentIn,
+    PlaceOrderIn,
+    ReturnIn,
+    ShipmentIn,
+    StatusOut,
+)
 
 router = APIRouter(prefix="/sales-orders", tags=["sales"])
 OrderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
 
 Placer = Annotated[Principal, Depends(require("sales.place_order"))]
 Reader = Annotated[Principal, Depends(require("sales.read"))]
@@ -52,7 +61,7 @@ def list_(db: Db, _: Reader, channel: str | None = None, status: SalesOrderStatu
     """Orders, newest first, filtered by channel, status or customer."""
     page = db.read(lambda s: list_orders(s, channel=channel, status=status.value if status else None,
                                          customer_ref=customer_ref, limit=limit, offset=offset))
-    return PageOut(items=page.items, total=page.total, limit=limit, offset=offset, next_offset=page.next_offset)
+    return PageOut.of(page)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderRef)
