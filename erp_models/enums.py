@@ -103,10 +103,12 @@ class RoleName(enum.StrEnum):
 
 
 class MilestoneStatus(enum.StrEnum):
-    PENDING = "pending"
-    PASSED = "passed"
-    FAILED = "failed"
+    PENDING = "pending"  # not judged yet
+    PASSED = "passed"  # every criterion holds and no sign-off is needed
+    FAILED = "failed"  # a criterion fails or has no evidence
+    AWAITING_APPROVAL = "awaiting_approval"  # criteria hold; a person must sign off
     APPROVED = "approved"
+    REJECTED = "rejected"  # criteria held, but the approver refused
 
 
 class RequirementPriority(enum.StrEnum):

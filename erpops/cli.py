@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from erpops.commands import api, db, migrate, sample_data, stack, token
+from erpops.commands import api, db, delivery, evidence, manual, migrate, plan, sample_data, stack, token
 
 app = typer.Typer(
     name="erpops",
@@ -17,8 +17,13 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
+app.add_typer(plan.app, name="plan")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(delivery.training_app, name="training")
+app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)
 app.command()(migrate.migrate)
+app.command()(manual.manual)
 app.command("sample-data")(sample_data.sample_data)
 stack.register(app)
 

@@ -1,45 +1,111 @@
-"""`erpops demo`: the whole lifecycle on the embedded default, recorded in the Prefect UI."""
+"""`erpops demo`: the lifecycle on sample data and the example plan, recorded in the Prefect UI."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+EXAMPLE_PLAN = Path(__file__).resolve().parents[1] / "examples" / "plan.yaml"
+DEMO_ORDERS = 300
+
 
 def run_demo(console: Console) -> dict[str, Any]:
-    """Bring up the stack, upgrade the schema, run the readiness flow; returns what a script needs."""
+    """Stack, schema, readiness, plan, sample data, dry run then load, trial run, gates; what a script needs."""
+    from erpops.commands.runtime import stack_for_flows
     from infra.db import get_engine
     from infra.migrate import upgrade
     from infra.settings import get_settings
-    from infra.stack import bring_up, use_stack_in_this_process
+    from infra.stack import bring_up
 
     started = time.monotonic()
     settings = get_settings()
     with console.status("starting PostgreSQL and the Prefect server ..."):
         stack = bring_up(settings)
-    console.print(f"[green]✓[/] stack up: Prefect UI at {stack.ui_url}")
-    with console.status("upgrading the ERP schema ..."):
         upgrade(get_engine(stack.database_url))
-    console.print("[green]✓[/] ERP schema at head")
-    use_stack_in_this_process(stack, settings)
+    stack_for_flows(console)
+    console.print(f"[green]✓[/] stack up, ERP schema at head: Prefect UI at {stack.ui_url}")
+    runs: dict[str, str] = {}
 
     from flows.readiness import environment_readiness  # imports Prefect, now pointed at our server
 
-    with console.status("running the environment-readiness flow ..."):
+    with console.status("1/6 environment-readiness flow ..."):
         report = environment_readiness(api_url=stack.prefect_api_url, state_dir=settings.state_dir)
+    runs["environment-readiness"] = report.flow_run_id
     for check in report.checks:
-        mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
-        console.print(f"{mark} {check.check}: {check.detail}")
-    run_url = f"{stack.ui_url}/runs/flow-run/{report.flow_run_id}"
-    console.print(f"\nPrefect UI: [bold]{stack.ui_url}[/]  (this run: {run_url})", soft_wrap=True)
+        console.print(f"{'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.check}: {check.detail}")
+    if not report.ready:
+        return _result(report.ready, stack, runs, None, started, {})
+
+    from flows.plan import GatesParams, PlanParams, milestone_gates, plan
+
+    reports = str(settings.state_dir / "reports")
+    with console.status("2/6 plan flow: loading examples/plan.yaml ..."):
+        planned = plan(PlanParams(plan_file=str(_example_plan()), reports_dir=reports))
+    runs["plan"] = planned.flow_run_id
+    console.print(f"[green]✓[/] plan {planned.project_code} loaded and reported (vendors ranked, budget, timeline)")
+
+    migration = _migrate(console, settings.state_dir / "demo", runs)
+    with console.status("5/6 trial run: operation manuals, a training session, feedback ..."):
+        from erpops.demo_trial import run_trial
+
+        trial = run_trial(settings.state_dir / "manual")
+    console.print(f"[green]✓[/] trial run: manuals for {trial['manual_roles']} roles in {trial['manual_dir']}, "
+                  f"attendance {trial['attendance_rate']:.0%}, {trial['open_feedback']} feedback items open")
+    with console.status("6/6 milestone-gates flow ..."):
+        gates = milestone_gates(GatesParams(ask_for_approval=False, reports_dir=reports))
+    runs["milestone-gates"] = gates.flow_run_id
+    for m in gates.milestones:
+        console.print(f"  {m.code} {m.name}: [bold]{m.status.value}[/]")
+    console.print(f"\nPrefect UI: [bold]{stack.ui_url}[/]  milestones: {stack.ui_url}/artifacts/key/milestones",
+                  soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
+    return _result(report.ready, stack, runs, migration, started,
+                   {m.code: m.status.value for m in gates.milestones})
+
+
+def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
+    """Sample data, a dry run, then the real load: the migration engineer's routine."""
+    from erpops.sample_data.generator import generate
+    from flows.migration import MigrateParams, migrate
+
+    with console.status(f"3/6 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
+        sample = generate(workdir / "legacy-export", orders=DEMO_ORDERS)
+    outcome: dict[str, Any] = {}
+    for step, dry_run in (("4/6 migration dry run", True), ("4/6 migration load", False)):
+        with console.status(f"{step} ..."):
+            result = migrate(MigrateParams(mapping=str(sample.mapping), dry_run=dry_run,
+                                           out_dir=str(workdir / "migrations")))
+        runs["migration (dry run)" if dry_run else "migration"] = result.flow_run_id
+        loaded = sum(e.loaded for e in result.entities)
+        quarantined = sum(e.quarantined for e in result.entities)
+        console.print(f"{'[green]✓[/]' if result.status == 'passed' else '[red]✗[/]'} {step}: {result.status}, "
+                      f"{loaded} rows {'would load' if dry_run else 'loaded'}, {quarantined} quarantined")
+        outcome = {"run_id": str(result.run_id), "status": result.status, "loaded": loaded,
+                   "quarantined": quarantined, "quarantine_csv": result.quarantine_csv}
+    return outcome
+
+
+def _example_plan() -> Path:
+    if not EXAMPLE_PLAN.is_file():
+        from infra.errors import ConfigError
+
+        raise ConfigError(f"{EXAMPLE_PLAN}: the example plan is missing; run the demo from a clone of erpops")
+    return EXAMPLE_PLAN
+
+
+def _result(ready: bool, stack: Any, runs: dict[str, str], migration: dict[str, Any] | None, started: float,
+            milestones: dict[str, str]) -> dict[str, Any]:
+    from erp_models.fingerprint import database_fingerprint
+    from infra.db import UnitOfWork
+
+    with UnitOfWork() as uow:
+        overall = database_fingerprint(uow.session)[1]
     return {
-        "ready": report.ready,
-        "prefect_ui": stack.ui_url,
-        "prefect_api": stack.prefect_api_url,
-        "flow_runs": {"environment-readiness": report.flow_run_id},
-        "fingerprint": report.fingerprint.overall if report.fingerprint else None,
+        "ready": ready, "prefect_ui": stack.ui_url, "prefect_api": stack.prefect_api_url, "flow_runs": runs,
+        "migration": migration, "milestones": milestones,
+        "fingerprint": overall,
         "seconds": round(time.monotonic() - started, 1),
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -40,6 +41,9 @@ class Project(Base):
     currency: Mapped[Currency]
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
+    # The plan file as last loaded (goals, KPIs, scope), and its sha256 so reloading it is a no-op.
+    document: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class Phase(Base):
@@ -84,6 +88,11 @@ class Milestone(Base):
     evaluated_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), info={"fingerprint": False}
     )
+    # The last verdict per criterion: [{"expression", "key", "value", "passed"}].
+    verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={"fingerprint": False})
+    decision_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Requirement(Base):
@@ -124,6 +133,7 @@ class Risk(Base):
     status: Mapped[RiskStatus] = mapped_column(
         checked_enum(RiskStatus, "status"), default=RiskStatus.OPEN, server_default=RiskStatus.OPEN.value
     )
+    raised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={"fingerprint": False})
 
 
 class Vendor(Base):

@@ -27,7 +27,10 @@ from erp_models.enums import FeedbackSeverity, FeedbackStatus, checked_enum
 
 class BudgetLine(Base):
     __tablename__ = "budget_lines"
-    __table_args__ = (CheckConstraint("amount >= 0", name="amount_nonnegative"),)
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_nonnegative"),
+        UniqueConstraint("project_id", "phase_id", "category"),
+    )
 
     id: Mapped[IntPK]
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)

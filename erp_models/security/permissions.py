@@ -27,25 +27,31 @@ PERMISSIONS: dict[str, str] = {
     "channel.ingest": "ingest marketplace orders through the channel webhook",
     "channel.map_sku": "map a channel's SKU to ours",
     "audit.read": "read the audit log",
+    "project.read": "read the implementation project: milestones, feedback and training",
+    "project.feedback.submit": "report trial-run feedback",
+    "project.feedback.triage": "triage, resolve and close trial-run feedback",
+    "project.training.manage": "schedule training sessions and record attendance",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(".read")}
+_PROJECT_STAFF = {"project.read", "project.feedback.submit"}  # everyone in the trial run reports feedback
 
 ROLE_PERMISSIONS: dict[RoleName, frozenset[str]] = {
     RoleName.ADMIN: frozenset(PERMISSIONS),
-    RoleName.PM: frozenset(_READS | {"inventory.plan"}),
+    RoleName.PM: frozenset(_READS | {"inventory.plan", "project.feedback.submit", "project.feedback.triage",
+                                     "project.training.manage"}),
     RoleName.PURCHASER: frozenset({
         "catalogue.read", "catalogue.write", "inventory.read", "inventory.plan", "procurement.read",
         "procurement.create", "procurement.approve", "procurement.close",
-    }),
+    } | _PROJECT_STAFF),
     RoleName.WAREHOUSE: frozenset({
         "catalogue.read", "inventory.read", "inventory.adjust", "inventory.transfer", "inventory.reserve",
         "inventory.count", "procurement.read", "procurement.receive", "sales.read", "sales.ship", "sales.return",
-    }),
+    } | _PROJECT_STAFF),
     RoleName.SALES: frozenset({
         "catalogue.read", "inventory.read", "sales.read", "sales.place_order", "sales.cancel", "sales.pay",
         "sales.return",
-    }),
+    } | _PROJECT_STAFF),
     RoleName.CHANNEL_INTEGRATION: frozenset({
         "catalogue.read", "inventory.read", "sales.read", "sales.place_order", "sales.pay", "channel.ingest",
         "channel.map_sku",
@@ -55,7 +61,7 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[str]] = {
 
 ROLE_DESCRIPTIONS: dict[RoleName, str] = {
     RoleName.ADMIN: "everything, including the audit log",
-    RoleName.PM: "project manager: reads everything, plans replenishment",
+    RoleName.PM: "project manager: reads everything, plans replenishment, runs training and triages feedback",
     RoleName.PURCHASER: "buys: purchase orders, suppliers, SKUs, replenishment",
     RoleName.WAREHOUSE: "receives, counts, moves, ships and takes back goods",
     RoleName.SALES: "places, cancels and settles sales orders, handles returns",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from erpops.api import errors
 from erpops.api.deps import AuthCache, Database
-from erpops.api.routes import catalogue, channels, inventory, procurement, sales
+from erpops.api.routes import catalogue, channels, inventory, procurement, project, sales
 from infra.db import make_engine
 from infra.settings import get_settings
 from infra.stack import database_url
@@ -41,7 +41,7 @@ def create_app(url: str | None = None) -> FastAPI:
     app.state.auth_cache = AuthCache(settings.api_auth_cache_s)
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (sales, inventory, procurement, channels, catalogue):
+    for module in (sales, inventory, procurement, channels, catalogue, project):
         api.include_router(module.router)
     if settings.api_bench_endpoints:
         api.include_router(_bench_router(app))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,9 +43,8 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from erpops.commands.db import connected_engine
+    from erpops.commands.runtime import stack_for_flows
     from infra.settings import get_settings
-    from infra.stack import bring_up, use_stack_in_this_process
 
     console = Console(stderr=True, quiet=quiet)
     settings = get_settings()
@@ -54,12 +52,7 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
         from infra.errors import ConfigError
 
         raise ConfigError(f"{mapping}: mapping file not found")
-    with console.status("starting the stack ..."):
-        stack = bring_up(settings)
-        use_stack_in_this_process(stack, settings)
-        # The run's logs go to the Prefect UI; the terminal shows progress bars and one line per problem.
-        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
-        connected_engine(schema_current=True)
+    stack = stack_for_flows(console)
     from flows.migration import MigrateParams, migrate
     from tasks.migration.progress import add_listener, clear_listeners
 

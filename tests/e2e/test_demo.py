@@ -29,6 +29,31 @@ def test_the_demo_leaves_its_flow_run_and_artifacts_on_the_prefect_server(stack_
     assert "| database | ✅ pass" in by_key["environment-readiness"]["data"]
     tables = {row["table"] for row in json.loads(by_key["schema-fingerprint"]["data"])}
     assert {"sales_orders", "stock_levels", "stock_ledger"} <= tables
+    assert summary["migration"]["status"] == "passed" and summary["migration"]["loaded"] > 0
+    assert {"plan", "migration (dry run)", "migration", "milestone-gates"} <= set(summary["flow_runs"])
+
+
+def test_the_demo_leaves_the_pm_view_under_stable_artifact_keys(stack_env: dict[str, str]) -> None:
+    result = run_erpops("demo", "--json", env=stack_env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    gates_run = summary["flow_runs"]["milestone-gates"]
+    latest = httpx.post(f"{summary['prefect_api']}/artifacts/latest/filter", json={}, timeout=10).json()
+    by_key = {a["key"]: a for a in latest}
+    for key, kind in {"milestones": "markdown", "milestone-progress": "progress", "risks": "table",
+                      "budget": "markdown", "vendors": "table", "milestone-timeline": "link"}.items():
+        assert by_key[key]["type"] == kind
+        assert by_key[key]["flow_run_id"] == gates_run  # the newest version comes from the gates run
+    assert "M1 选型完成 Vendor selected" in by_key["milestones"]["data"]
+    assert "data:image/png;base64," in by_key["milestones"]["data"]  # the Gantt chart, inline
+    vendors = json.loads(by_key["vendors"]["data"])
+    assert [v["rank"] for v in vendors] == [1, 2, 3, 4]
+    assert vendors[0]["total"] >= vendors[-1]["total"]
+    # The demo's data: M3 passes on the migration's evidence; M7's stricter quarantine limit fails and
+    # the failed gate is visible in the risk register through its linked risks.
+    assert summary["milestones"]["M3"] == "passed"
+    assert summary["milestones"]["M1"] == "awaiting_approval"
+    assert float(by_key["milestone-progress"]["data"]) > 0
 
 
 def test_running_the_demo_twice_reuses_the_running_stack(stack_env: dict[str, str]) -> None:
@@ -37,7 +62,7 @@ def test_running_the_demo_twice_reuses_the_running_stack(stack_env: dict[str, st
     assert first.returncode == second.returncode == 0, second.stderr[-2000:]
     one, two = json.loads(first.stdout), json.loads(second.stdout)
     assert one["prefect_api"] == two["prefect_api"]
-    assert one["fingerprint"] == two["fingerprint"]
+    assert one["fingerprint"] == two["fingerprint"]  # the second demo finds everything already in place
     assert one["flow_runs"] != two["flow_runs"]
     status = json.loads(run_erpops("status", "--json", env=stack_env).stdout)
     assert status["prefect_server"] is True

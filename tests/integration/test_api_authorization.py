@@ -14,7 +14,7 @@ from erpops.api.app import create_app
 Tokens = Callable[[str], dict[str, str]]
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
-PATH_VALUES = {"{order_id}": "1", "{po_id}": "1", "{channel}": "tmall"}
+PATH_VALUES = {"{order_id}": "1", "{po_id}": "1", "{channel}": "tmall", "{feedback_id}": "1", "{training_id}": "1"}
 
 
 def write_operations() -> list[tuple[str, str]]:

@@ -1,0 +1,103 @@
+"""Training sessions with attendance, and trial-run feedback; every change leaves fresh evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from erp_models.enums import FeedbackSeverity, FeedbackStatus
+from erp_models.errors import InvalidInput, InvalidTransition, NotFound
+from erp_models.project import models as m
+from erp_models.project.evidence import record_evidence
+
+FEEDBACK_MODULES = ("catalogue", "procurement", "inventory", "sales", "channels", "security", "migration",
+                    "reporting", "api", "manual", "other")
+OPEN = (FeedbackStatus.OPEN, FeedbackStatus.TRIAGED)
+# Which status may follow which: feedback is triaged, then resolved, then closed; resolving can happen at once.
+NEXT: dict[FeedbackStatus, set[FeedbackStatus]] = {
+    FeedbackStatus.OPEN: {FeedbackStatus.TRIAGED, FeedbackStatus.RESOLVED, FeedbackStatus.CLOSED},
+    FeedbackStatus.TRIAGED: {FeedbackStatus.RESOLVED, FeedbackStatus.CLOSED},
+    FeedbackStatus.RESOLVED: {FeedbackStatus.CLOSED, FeedbackStatus.OPEN},
+    FeedbackStatus.CLOSED: {FeedbackStatus.OPEN},
+}
+
+
+def schedule_training(session: Session, *, project_id: int, title: str, role: str, scheduled_at: datetime,
+                      trainer: str, invitees: Sequence[str]) -> m.TrainingSession:
+    if not invitees:
+        raise InvalidInput("a training session needs at least one invitee")
+    training = m.TrainingSession(project_id=project_id, title=title, role=role, scheduled_at=scheduled_at,
+                                 trainer=trainer)
+    session.add(training)
+    session.flush()
+    session.add_all(m.TrainingAttendance(training_session_id=training.id, attendee=name) for name in set(invitees))
+    session.flush()
+    record_evidence(session, source=f"training session {training.id} scheduled", values=training_evidence(session))
+    return training
+
+
+def record_attendance(session: Session, *, training_id: int, attendees: Sequence[str], attended: bool = True) -> int:
+    """Mark people present (or absent); someone not invited is added. Returns how many rows changed."""
+    if session.get(m.TrainingSession, training_id) is None:
+        raise NotFound(f"no training session {training_id}")
+    for attendee in attendees:
+        session.execute(insert(m.TrainingAttendance).values(training_session_id=training_id, attendee=attendee,
+                                                            attended=attended)
+                        .on_conflict_do_update(index_elements=["training_session_id", "attendee"],
+                                               set_={"attended": attended}))
+    record_evidence(session, source=f"training session {training_id} attendance", values=training_evidence(session))
+    return len(attendees)
+
+
+def training_evidence(session: Session) -> dict[str, float]:
+    invited, present, sessions = session.execute(select(
+        func.count(), func.count().filter(m.TrainingAttendance.attended),
+        func.count(func.distinct(m.TrainingAttendance.training_session_id)))).one()
+    return {"training.sessions": float(sessions), "training.attendees": float(present),
+            "training.attendance_rate": present / invited if invited else 0.0}
+
+
+def submit_feedback(session: Session, *, project_id: int | None, module: str, severity: FeedbackSeverity,
+                    title: str, body: str, submitted_by: str) -> m.Feedback:
+    if module not in FEEDBACK_MODULES:
+        raise InvalidInput(f"unknown module {module!r}; one of: {', '.join(FEEDBACK_MODULES)}", module=module)
+    feedback = m.Feedback(project_id=project_id, module=module, severity=severity, title=title, body=body,
+                          submitted_by=submitted_by)
+    session.add(feedback)
+    session.flush()
+    record_evidence(session, source=f"feedback {feedback.id} from {submitted_by}", values=feedback_evidence(session))
+    return feedback
+
+
+def set_feedback_status(session: Session, *, feedback_id: int, status: FeedbackStatus, by: str) -> m.Feedback:
+    feedback = session.get(m.Feedback, feedback_id, with_for_update=True)
+    if feedback is None:
+        raise NotFound(f"no feedback {feedback_id}")
+    if status not in NEXT[feedback.status]:
+        raise InvalidTransition(f"feedback {feedback_id} is {feedback.status.value}; it cannot become {status.value}")
+    feedback.status = status
+    session.flush()
+    record_evidence(session, source=f"feedback {feedback_id} {status.value} by {by}", values=feedback_evidence(session))
+    return feedback
+
+
+def feedback_evidence(session: Session) -> dict[str, float]:
+    rows = session.execute(select(m.Feedback.severity, m.Feedback.status, func.count())
+                           .group_by(m.Feedback.severity, m.Feedback.status)).tuples().all()
+    open_by = {s: sum(n for sev, st, n in rows if sev is s and st in OPEN) for s in FeedbackSeverity}
+    return {"feedback.open_critical": float(open_by[FeedbackSeverity.CRITICAL]),
+            "feedback.open_major": float(open_by[FeedbackSeverity.MAJOR]),
+            "feedback.open_total": float(sum(open_by.values())),
+            "feedback.resolved": float(sum(n for _, st, n in rows if st not in OPEN))}
+
+
+def list_feedback(session: Session, *, status: FeedbackStatus | None = None, limit: int = 100,
+                  offset: int = 0) -> list[m.Feedback]:
+    query = select(m.Feedback).order_by(m.Feedback.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(m.Feedback.status == status)
+    return list(session.scalars(query))

@@ -1,0 +1,88 @@
+"""Milestone gates: every criterion judged on the latest evidence, sign-offs, and the risks a failure raises."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from erp_models.enums import MilestoneStatus, RiskStatus
+from erp_models.errors import InvalidTransition, NotFound
+from erp_models.project import models as m
+from erp_models.project.criteria import CriterionVerdict, judge, parse_criterion
+
+DECIDABLE = {MilestoneStatus.AWAITING_APPROVAL, MilestoneStatus.REJECTED}
+SIGNED_OFF = {MilestoneStatus.APPROVED, MilestoneStatus.REJECTED}
+
+
+@dataclass(frozen=True)
+class MilestoneVerdict:
+    code: str
+    name: str
+    owner: str
+    due_on: date
+    status: MilestoneStatus
+    approval_required: bool
+    criteria: list[CriterionVerdict]
+    raised_risks: list[str]
+
+
+def judged_status(criteria: list[CriterionVerdict], *, due_on: date, today: date, approval_required: bool,
+                  current: MilestoneStatus) -> MilestoneStatus:
+    """Failing evidence fails a gate at once; missing evidence only once the milestone is overdue."""
+    if all(c.passed for c in criteria):
+        if not approval_required:
+            return MilestoneStatus.PASSED
+        return current if current in SIGNED_OFF else MilestoneStatus.AWAITING_APPROVAL
+    if any(c.value is not None and not c.passed for c in criteria) or due_on < today:
+        return MilestoneStatus.FAILED
+    return MilestoneStatus.PENDING
+
+
+def evaluate_milestones(session: Session, *, project_id: int, evidence: Mapping[str, float],
+                        today: date) -> list[MilestoneVerdict]:
+    """Judge every milestone, store the verdicts, and raise the open risks linked to failed gates."""
+    risks = list(session.scalars(select(m.Risk).where(m.Risk.project_id == project_id)))
+    verdicts = []
+    now = datetime.now(UTC)
+    for milestone in _milestones(session, project_id):
+        criteria = [judge(parse_criterion(expression), evidence) for expression in milestone.criteria]
+        status = judged_status(criteria, due_on=milestone.due_on, today=today,
+                               approval_required=milestone.approval_required, current=milestone.status)
+        milestone.status, milestone.evaluated_at = status, now
+        milestone.verdicts = [asdict(c) for c in criteria]
+        raised = []
+        if status is MilestoneStatus.FAILED:
+            for risk in risks:
+                if risk.trigger_milestone == milestone.code and risk.status is RiskStatus.OPEN:
+                    risk.status, risk.raised_at = RiskStatus.RAISED, now
+                    raised.append(risk.code)
+        verdicts.append(MilestoneVerdict(milestone.code, milestone.name, milestone.owner, milestone.due_on, status,
+                                         milestone.approval_required, criteria, raised))
+    session.flush()
+    return verdicts
+
+
+def decide_milestone(session: Session, *, project_id: int, code: str, approved: bool, decided_by: str,
+                     note: str = "") -> MilestoneStatus:
+    """A person's sign-off on a milestone whose criteria hold."""
+    milestone = session.scalar(select(m.Milestone).where(m.Milestone.project_id == project_id,
+                                                         m.Milestone.code == code).with_for_update())
+    if milestone is None:
+        raise NotFound(f"no milestone {code!r} in this project")
+    if milestone.status not in DECIDABLE:
+        raise InvalidTransition(f"milestone {code} is {milestone.status.value}: only a milestone awaiting "
+                                "approval (its criteria all hold) can be signed off")
+    milestone.status = MilestoneStatus.APPROVED if approved else MilestoneStatus.REJECTED
+    milestone.decided_by, milestone.decided_at, milestone.decision_note = decided_by, datetime.now(UTC), note or None
+    session.flush()
+    return milestone.status
+
+
+def _milestones(session: Session, project_id: int) -> list[m.Milestone]:
+    query = select(m.Milestone).where(m.Milestone.project_id == project_id).order_by(m.Milestone.due_on,
+                                                                                    m.Milestone.code)
+    return list(session.scalars(query.with_for_update()))

@@ -1,0 +1,137 @@
+"""The implementation project over HTTP: trial-run feedback, training attendance, and milestone standing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from erp_models.enums import FeedbackSeverity, FeedbackStatus, MilestoneStatus
+from erp_models.project import delivery
+from erp_models.project import models as m
+from erp_models.project.loading import project_by_code
+from erp_models.security.services import Principal
+from erpops.api.deps import Db, require
+from erpops.api.schemas import Limit, Offset, Strict
+
+router = APIRouter(tags=["project"])
+Reader = Annotated[Principal, Depends(require("project.read"))]
+Submitter = Annotated[Principal, Depends(require("project.feedback.submit"))]
+Triager = Annotated[Principal, Depends(require("project.feedback.triage"))]
+Trainer = Annotated[Principal, Depends(require("project.training.manage"))]
+Name64 = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class FeedbackIn(Strict):
+    module: Annotated[str, Field(description=f"One of: {', '.join(delivery.FEEDBACK_MODULES)}", max_length=32)]
+    severity: FeedbackSeverity
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    body: Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    module: str
+    severity: FeedbackSeverity
+    status: FeedbackStatus
+    title: str
+    body: str
+    submitted_by: str
+    created_at: datetime
+
+
+class FeedbackStatusIn(Strict):
+    status: FeedbackStatus
+
+
+class TrainingIn(Strict):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    role: Name64
+    scheduled_at: datetime
+    trainer: Name64
+    invitees: Annotated[list[Name64], Field(min_length=1, max_length=500)]
+
+
+class AttendanceIn(Strict):
+    attendees: Annotated[list[Name64], Field(min_length=1, max_length=500)]
+    attended: bool = True
+
+
+class MilestoneOut(BaseModel):
+    code: str
+    name: str
+    owner: str
+    due_on: date
+    status: MilestoneStatus
+    approval_required: bool
+    criteria: list[dict[str, Any]]
+
+
+def _feedback(row: m.Feedback) -> FeedbackOut:
+    return FeedbackOut(id=row.id, module=row.module, severity=row.severity, status=row.status, title=row.title,
+                       body=row.body, submitted_by=row.submitted_by, created_at=row.created_at)
+
+
+def _latest_project_id(session: Session) -> int | None:
+    return session.scalar(select(m.Project.id).order_by(m.Project.id.desc()).limit(1))
+
+
+@router.post("/feedback", status_code=201, response_model=FeedbackOut)
+def submit_feedback(body: FeedbackIn, db: Db, who: Submitter) -> FeedbackOut:
+    """Report a problem or a suggestion from the trial run."""
+    return db.write(lambda s: _feedback(delivery.submit_feedback(
+        s, project_id=_latest_project_id(s), module=body.module, severity=body.severity, title=body.title,
+        body=body.body, submitted_by=who.username)))
+
+
+@router.get("/feedback", response_model=list[FeedbackOut])
+def list_feedback(db: Db, _: Reader, status: FeedbackStatus | None = None, limit: Limit = 100,
+                  offset: Offset = 0) -> list[FeedbackOut]:
+    """Feedback, newest first."""
+    return db.read(lambda s: [_feedback(f) for f in delivery.list_feedback(s, status=status, limit=limit,
+                                                                           offset=offset)])
+
+
+@router.post("/feedback/{feedback_id}/status", response_model=FeedbackOut)
+def set_feedback_status(feedback_id: Annotated[int, Path(ge=1, le=2**62)], body: FeedbackStatusIn, db: Db,
+                        who: Triager) -> FeedbackOut:
+    """Triage, resolve, close or reopen a feedback item."""
+    return db.write(lambda s: _feedback(delivery.set_feedback_status(s, feedback_id=feedback_id, status=body.status,
+                                                                     by=who.username)))
+
+
+@router.post("/training-sessions", status_code=201)
+def schedule_training(body: TrainingIn, db: Db, _: Trainer) -> dict[str, int]:
+    """Schedule a training session for a role, with its invitees."""
+    return db.write(lambda s: {"id": delivery.schedule_training(
+        s, project_id=project_by_code(s, None).id, title=body.title, role=body.role, scheduled_at=body.scheduled_at,
+        trainer=body.trainer, invitees=body.invitees).id})
+
+
+@router.post("/training-sessions/{training_id}/attendance")
+def record_attendance(training_id: Annotated[int, Path(ge=1, le=2**62)], body: AttendanceIn, db: Db,
+                      _: Trainer) -> dict[str, float]:
+    """Mark invitees present (or absent); answers with the training evidence after the change."""
+    def work(s: Session) -> dict[str, float]:
+        delivery.record_attendance(s, training_id=training_id, attendees=body.attendees, attended=body.attended)
+        return delivery.training_evidence(s)
+
+    return db.write(work)
+
+
+@router.get("/milestones", response_model=list[MilestoneOut])
+def milestones(db: Db, _: Reader) -> list[MilestoneOut]:
+    """The milestones of the latest loaded plan, as the last gate evaluation left them."""
+    def work(s: Session) -> list[MilestoneOut]:
+        project = project_by_code(s, None)
+        rows = s.scalars(select(m.Milestone).where(m.Milestone.project_id == project.id)
+                         .order_by(m.Milestone.due_on, m.Milestone.code))
+        return [MilestoneOut(code=r.code, name=r.name, owner=r.owner, due_on=r.due_on, status=r.status,
+                             approval_required=r.approval_required,
+                             criteria=r.verdicts or [{"expression": c} for c in r.criteria]) for r in rows]
+
+    return db.read(work)

@@ -1,0 +1,127 @@
+"""`erpops training` and `erpops feedback`: sessions with attendance, and trial-run feedback, as evidence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from erp_models.enums import FeedbackSeverity, FeedbackStatus
+
+T = TypeVar("T")
+training_app = typer.Typer(help="Training sessions and attendance (evidence: training.attendance_rate).",
+                           no_args_is_help=True)
+feedback_app = typer.Typer(help="Trial-run feedback by module and severity (evidence: feedback.open_critical).",
+                           no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+ByOpt = Annotated[str, typer.Option("--by", help="Your name.")]
+
+
+@training_app.command("schedule")
+def schedule(
+    title: Annotated[str, typer.Option("--title", help="What the session teaches.")],
+    role: Annotated[str, typer.Option("--role", help="The role trained, e.g. warehouse.")],
+    at: Annotated[datetime, typer.Option("--at", help="When, e.g. 2027-02-10T14:00+08:00.")],
+    trainer: Annotated[str, typer.Option("--trainer", help="Who teaches.")],
+    invite: Annotated[str, typer.Option("--invite", help="Invitees, comma-separated.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Schedule a training session for a role, with its invitees."""
+    from erp_models.project.delivery import schedule_training
+    from erp_models.project.loading import project_by_code
+
+    invitees = [name.strip() for name in invite.split(",") if name.strip()]
+    training = _write(lambda s, _: schedule_training(
+        s, project_id=project_by_code(s, None).id, title=title, role=role, scheduled_at=at, trainer=trainer,
+        invitees=invitees).id)
+    _say({"id": training, "title": title, "invitees": invitees}, f"training session {training} scheduled",
+         as_json)
+
+
+@training_app.command("attend")
+def attend(
+    session_id: Annotated[int, typer.Argument(help="The training session's id.")],
+    names: Annotated[list[str], typer.Argument(help="Who attended.")],
+    absent: Annotated[bool, typer.Option("--absent", help="Mark them absent instead.")] = False,
+) -> None:
+    """Record who attended a training session."""
+    from erp_models.project.delivery import record_attendance, training_evidence
+
+    rate = _write(lambda s, _: (record_attendance(s, training_id=session_id, attendees=names, attended=not absent),
+                                training_evidence(s))[1]["training.attendance_rate"])
+    typer.echo(f"{len(names)} marked {'absent' if absent else 'present'}; attendance rate now {rate:.0%}")
+
+
+@feedback_app.command("submit")
+def submit(
+    module: Annotated[str, typer.Option("--module", help="e.g. inventory, sales, procurement, migration.")],
+    severity: Annotated[FeedbackSeverity, typer.Option("--severity", help="critical, major, minor or suggestion.")],
+    title: Annotated[str, typer.Option("--title", help="One line: what happened.")],
+    by: ByOpt,
+    body: Annotated[str, typer.Option("--body", help="Details: steps, expected, actual.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Report a problem or suggestion from the trial run."""
+    from erp_models.project.delivery import submit_feedback
+
+    feedback_id = _write(lambda s, project_id: submit_feedback(
+        s, project_id=project_id, module=module, severity=severity, title=title, body=body or title,
+        submitted_by=by).id)
+    _say({"id": feedback_id, "status": "open"}, f"feedback {feedback_id} recorded", as_json)
+
+
+@feedback_app.command("set-status")
+def set_status(
+    feedback_id: Annotated[int, typer.Argument(help="The feedback's id.")],
+    status: Annotated[FeedbackStatus, typer.Argument(help="triaged, resolved, closed or open.")],
+    by: ByOpt,
+) -> None:
+    """Move a feedback item along: triaged, resolved, closed (or reopened)."""
+    from erp_models.project.delivery import set_feedback_status
+
+    _write(lambda s, _: set_feedback_status(s, feedback_id=feedback_id, status=status, by=by).id)
+    typer.echo(f"feedback {feedback_id}: {status.value}")
+
+
+@feedback_app.command("list")
+def list_feedback(
+    status: Annotated[FeedbackStatus | None, typer.Option("--status", help="Only this status.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Feedback items, newest first."""
+    from erp_models.project.delivery import list_feedback as query
+    from erpops.commands.db import connected_engine
+    from infra.db import UnitOfWork
+
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        rows = [{"id": f.id, "module": f.module, "severity": f.severity.value, "status": f.status.value,
+                 "title": f.title, "by": f.submitted_by} for f in query(uow.session, status=status)]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:>5}  {row['severity']:<10} {row['status']:<9} {row['module']:<12} {row['title']}")
+
+
+def _write(work: Callable[[Any, int | None], T]) -> T:
+    """One unit of work on the latest loaded project (None when no plan is loaded yet)."""
+    from sqlalchemy import select
+
+    from erp_models.project.models import Project
+    from erpops.commands.db import connected_engine
+    from infra.db import UnitOfWork
+
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        project_id = uow.session.scalar(select(Project.id).order_by(Project.id.desc()).limit(1))
+        result = work(uow.session, project_id)
+        uow.commit()
+    return result
+
+
+def _say(document: dict[str, Any], line: str, as_json: bool) -> None:
+    typer.echo(json.dumps(document, ensure_ascii=False) if as_json else line)

@@ -1,0 +1,111 @@
+"""`erpops evidence`: record measurements for milestone gates (values, JUnit reports) and list the latest."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+app = typer.Typer(help="The evidence store that milestone gates read: record and list measurements.",
+                  no_args_is_help=True)
+
+
+@app.command()
+def record(
+    values: Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", help="e.g. loadtest.place_order.p95_ms=43")],
+    source: Annotated[str | None, typer.Option("--source", help="Where the values come from.")] = None,
+) -> None:
+    """Record one or more measured values, e.g. from a load test or a manual check."""
+    parsed = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        try:
+            parsed[_known(key.strip())] = float(raw)
+        except ValueError:
+            if sep and key:
+                _fail(f"{item!r}: {raw!r} is not a number")
+            _fail(f"{item!r}: write KEY=VALUE, e.g. tests.integration.pass_rate=1.0")
+    _store(parsed, source or f"cli:{getpass.getuser()}", {})
+    typer.echo(", ".join(f"{k} = {v:g}" for k, v in parsed.items()))
+
+
+@app.command()
+def junit(
+    report: Annotated[Path, typer.Argument(help="A JUnit XML report, e.g. from `pytest --junitxml=FILE`.")],
+    suite: Annotated[str, typer.Option("--suite", help="Suite name in the keys: tests.<suite>.pass_rate")],
+) -> None:
+    """Record a test run's totals and pass rate from its JUnit XML report."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(report).getroot()
+    except FileNotFoundError:
+        _fail(f"{report}: report not found")
+    except ET.ParseError as exc:
+        _fail(f"{report}: not a JUnit XML report ({exc})")
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    if not suites:
+        _fail(f"{report}: holds no <testsuite>")
+    total, failed, skipped = (sum(int(s.get(attr, 0)) for s in suites) for attr in ("tests", "failures", "skipped"))
+    failed += sum(int(s.get("errors", 0)) for s in suites)
+    ran = total - skipped
+    values = {f"tests.{_slug(suite)}.total": float(total), f"tests.{_slug(suite)}.failed": float(failed),
+              f"tests.{_slug(suite)}.passed": float(ran - failed),
+              f"tests.{_slug(suite)}.pass_rate": (ran - failed) / ran if ran else 0.0}
+    _store(values, f"junit {report.name}", {"report": str(report.resolve()), "skipped": skipped})
+    typer.echo(f"{suite}: {ran - failed} of {ran} passed ({skipped} skipped)")
+
+
+@app.command("list")
+def list_(
+    prefix: Annotated[str, typer.Option("--prefix", help="Only keys starting with this.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+) -> None:
+    """The newest value of every evidence key."""
+    from erp_models.project.evidence import latest_evidence
+    from erpops.commands.db import connected_engine
+    from infra.db import UnitOfWork
+
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        latest = latest_evidence(uow.session, prefix=prefix)
+    if as_json:
+        typer.echo(json.dumps(latest, indent=2))
+        return
+    for key, value in latest.items():
+        typer.echo(f"{key} = {value:g}")
+
+
+def _known(key: str) -> str:
+    from erp_models.project.criteria import EVIDENCE_KEYS, is_known_key
+
+    if not is_known_key(key):
+        _fail(f"unknown evidence key {key!r}; keys look like: " + ", ".join(p.replace("\\", "") for p in EVIDENCE_KEYS))
+    return key
+
+
+def _slug(name: str) -> str:
+    slug = name.strip().lower().replace("-", "_")
+    if not slug or not slug.replace("_", "").isalnum():
+        _fail(f"--suite {name!r}: use letters, digits and underscores")
+    return slug
+
+
+def _store(values: dict[str, float], source: str, detail: dict[str, object]) -> None:
+    from erp_models.project.evidence import record_evidence
+    from erpops.commands.db import connected_engine
+    from infra.db import UnitOfWork
+
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        record_evidence(uow.session, source=source, values=values, detail=detail)
+        uow.commit()
+
+
+def _fail(message: str) -> NoReturn:
+    from infra.errors import ErpopsError
+
+    raise ErpopsError(message)

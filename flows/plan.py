@@ -1,0 +1,132 @@
+"""Plan phase: load the plan, judge milestone gates on evidence (with sign-offs), and report to the PM."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, runtime
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+)
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import BaseModel, Field
+
+from erp_models.enums import MilestoneStatus
+from tasks.charts import png_data_uri
+from tasks.plan.report import budget_markdown, met_share, milestones_markdown, risk_rows, vendor_rows
+from tasks.plan.snapshot import PlanSnapshot
+from tasks.plan.tasks import (
+    MilestoneOut,
+    PlanLoaded,
+    evaluate_gates,
+    load_plan_file,
+    record_decision,
+    render_charts,
+    snapshot_plan,
+)
+
+REPORTS_DIR = ".erpops/reports"
+
+
+class PlanParams(BaseModel):
+    plan_file: str = Field(description="Path of the plan YAML file, e.g. examples/plan.yaml")
+    as_of: date | None = Field(default=None, description="Report as of this day (default: today)")
+    reports_dir: str = Field(default=REPORTS_DIR, description="Where the chart PNGs are written")
+
+
+class GatesParams(BaseModel):
+    project: str | None = Field(default=None, description="Project code (default: the latest loaded plan)")
+    as_of: date | None = Field(default=None, description="Judge due dates as of this day (default: today)")
+    ask_for_approval: bool = Field(default=True, description="Pause for a sign-off on each milestone that needs one")
+    approval_timeout_s: int = Field(default=3600, ge=1, description="How long to wait for each sign-off")
+    reports_dir: str = Field(default=REPORTS_DIR, description="Where the chart PNGs are written")
+
+
+class SignOff(RunInput):
+    """The form the Prefect UI shows when a milestone's criteria hold and a person must sign it off."""
+
+    approve: bool = Field(description="Approve the milestone (untick to reject it)")
+    approver: str = Field(min_length=1, description="Your name")
+    note: str = Field(default="", description="Why, or on what condition")
+
+
+class PlanOutcome(BaseModel):
+    project_code: str
+    loaded: PlanLoaded | None = None
+    milestones: list[MilestoneOut] = Field(default_factory=list)
+    charts: dict[str, str] = Field(default_factory=dict)
+    flow_run_id: str = ""
+
+
+@flow(name="plan", log_prints=True)
+def plan(params: PlanParams) -> PlanOutcome:
+    """Validate and load the plan, rank the vendors, and report budget and timeline."""
+    flow_run = str(runtime.flow_run.id)
+    loaded = load_plan_file(params.plan_file, source=f"plan flow run {flow_run}")
+    charts = publish_status(snapshot_plan(loaded.project_code, params.as_of or date.today()), params.reports_dir)
+    print(f"plan {loaded.project_code} loaded" + ("" if loaded.changed else " (unchanged)"))
+    return PlanOutcome(project_code=loaded.project_code, loaded=loaded, charts=charts, flow_run_id=flow_run)
+
+
+@flow(name="milestone-gates", log_prints=True)
+def milestone_gates(params: GatesParams) -> PlanOutcome:
+    """Judge every milestone on the latest evidence, ask for sign-offs, raise risks, and report."""
+    flow_run = str(runtime.flow_run.id)
+    today = params.as_of or date.today()
+    verdicts = evaluate_gates(params.project, today, source=f"milestone-gates flow run {flow_run}")
+    for milestone in verdicts:
+        if milestone.status == "awaiting_approval" and params.ask_for_approval:
+            ask_for_sign_off(params.project, milestone, params.approval_timeout_s)
+    snapshot = snapshot_plan(params.project, today)
+    charts = publish_status(snapshot, params.reports_dir)
+    statuses = {ms["code"]: ms["status"] for ms in snapshot.milestones}
+    milestones = [m.model_copy(update={"status": MilestoneStatus(statuses.get(m.code, m.status))}) for m in verdicts]
+    for m in milestones:
+        print(f"{m.code} {m.name}: {m.status}" + (f" (raised {', '.join(m.raised_risks)})" if m.raised_risks else ""))
+    return PlanOutcome(project_code=snapshot.project_code, milestones=milestones, charts=charts, flow_run_id=flow_run)
+
+
+@flow(name="plan-status", log_prints=True)
+def plan_status(project: str | None = None, as_of: date | None = None, reports_dir: str = REPORTS_DIR) -> PlanOutcome:
+    """Refresh the PM's artifacts without judging the gates again."""
+    snapshot = snapshot_plan(project, as_of or date.today())
+    return PlanOutcome(project_code=snapshot.project_code, charts=publish_status(snapshot, reports_dir),
+                       flow_run_id=str(runtime.flow_run.id))
+
+
+def ask_for_sign_off(project: str | None, milestone: MilestoneOut, timeout_s: int) -> None:
+    """Pause this run until a person approves or rejects the milestone in the Prefect UI."""
+    evidence = "\n".join(f"- `{c.expression}`: {c.value:g} ✔" for c in milestone.criteria if c.value is not None)
+    form = SignOff.with_initial_data(
+        description=f"## Sign-off: {milestone.code} {milestone.name}\n\nOwner: {milestone.owner}, due "
+                    f"{milestone.due_on}. Every criterion holds:\n\n{evidence}", approve=True, approver="")
+    print(f"{milestone.code} awaits sign-off: resume this flow run in the Prefect UI to approve or reject it")
+    try:
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, key=f"sign-off-{milestone.code}")
+    except FlowPauseTimeout:
+        print(f"{milestone.code}: no sign-off within {timeout_s} s; it stays awaiting approval")
+        return
+    record_decision(project, milestone.code, answer.approve, answer.approver, answer.note)
+
+
+def publish_status(snapshot: PlanSnapshot, reports_dir: str) -> dict[str, str]:
+    """The PM's view in the Prefect UI, under stable keys so the newest version is always the one shown."""
+    charts = render_charts(snapshot, reports_dir)
+    create_markdown_artifact(milestones_markdown(snapshot, png_data_uri(Path(charts.gantt))), key="milestones",
+                             description=f"{snapshot.project_code}: milestone gates and their evidence")
+    create_progress_artifact(met_share(snapshot), key="milestone-progress",
+                             description=f"{snapshot.project_code}: share of milestones met")
+    create_table_artifact(risk_rows(snapshot), key="risks", description=f"{snapshot.project_code}: risk register")
+    create_table_artifact(vendor_rows(snapshot), key="vendors",
+                          description=f"{snapshot.project_code}: vendors ranked by weighted score")
+    create_markdown_artifact(budget_markdown(snapshot, png_data_uri(Path(charts.budget))), key="budget",
+                             description=f"{snapshot.project_code}: budget and spend per phase")
+    create_link_artifact(Path(charts.gantt).as_uri(), link_text="milestone timeline (PNG)", key="milestone-timeline")
+    create_link_artifact(Path(charts.budget).as_uri(), link_text="budget burn (PNG)", key="budget-burn")
+    return charts.model_dump()
