@@ -69,8 +69,10 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
                              out_dir=params.out_dir)
     progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
     try:
+        csv_path: str | None = None
         if plan.mode == "dry_run":
-            results = dry_run_entities(plan)
+            dry = dry_run_entities(plan)  # its quarantine is rolled back: it wrote the CSV before
+            results, csv_path = dry.results, dry.quarantine_csv
             complete = len(results) == len(plan.order)
         else:
             results, complete = _load(plan, progress)
@@ -79,7 +81,8 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
         raise
     status = _status(results, complete)
     finish_run(plan, status, results, flow_run)
-    csv_path = export_quarantine(plan.run_id, params.out_dir)
+    if plan.mode != "dry_run":
+        csv_path = export_quarantine(plan.run_id, params.out_dir)
     publish(plan, status, results, csv_path)
     print(f"migration run {plan.run_id}: {status}")
     return MigrationOutcome(run_id=plan.run_id, status=status, mode=plan.mode, entities=results,

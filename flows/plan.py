@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -108,7 +109,8 @@ def ask_for_sign_off(project: str | None, milestone: MilestoneOut, timeout_s: in
                     f"{milestone.due_on}. Every criterion holds:\n\n{evidence}", approve=True, approver="")
     print(f"{milestone.code} awaits sign-off: resume this flow run in the Prefect UI to approve or reject it")
     try:
-        answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, key=f"sign-off-{milestone.code}")
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=2,
+                                key="sign-off-" + re.sub(r"[^a-z0-9]+", "-", milestone.code.lower()))
     except FlowPauseTimeout:
         print(f"{milestone.code}: no sign-off within {timeout_s} s; it stays awaiting approval")
         return

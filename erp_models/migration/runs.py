@@ -98,40 +98,49 @@ class Reconciliation:
 
 def reconcile(session: Session, *, table: str, target: Target, entity: str, mapped: Collection[str]) -> Reconciliation:
     """Compare what was staged with what the ERP now holds under the same legacy keys."""
-    erp = "stock_ledger" if target.name == "opening_stock" else target.table
+    if target.name != "opening_stock":
+        return _reconcile_rows(session, table=table, target=target, entity=entity, mapped=mapped)
     join = f"""FROM {table} s JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
-               JOIN "{erp}" t ON t.id = m.target_id"""
+               JOIN stock_ledger t ON t.id = m.target_id"""
     # An opening quantity of zero posts nothing to the ledger, so it has no ERP row to compare.
-    nothing = " WHERE qty <> 0" if target.name == "opening_stock" else ""
-    staged = int(session.execute(text(f"SELECT count(*) FROM {table}{nothing}")).scalar_one())
+    staged = int(session.execute(text(f"SELECT count(*) FROM {table} WHERE qty <> 0")).scalar_one())
     in_erp = int(session.execute(text(f"SELECT count(*) {join}"), {"e": entity}).scalar_one())
     result = Reconciliation(entity, staged, in_erp)
-    if target.name == "opening_stock":
-        source = session.execute(text(f"SELECT coalesce(sum(qty), 0) FROM {table}")).scalar_one()
-        erp_total = session.execute(text(f"""SELECT coalesce(sum(l.qty_delta), 0) FROM {table} s
-            JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
-            JOIN stock_ledger l ON l.ref_type = 'migration' AND l.ref_id = m.target_id"""), {"e": entity}).scalar_one()
-        result.sums["qty"] = (int(source), int(erp_total))
-        return result
-    for name in target.sums:
-        column = target.field(name).target_column
-        source, erp_total = session.execute(
-            text(f'SELECT coalesce(sum(s."{name}"), 0), coalesce(sum(t."{column}"), 0) {join}'), {"e": entity}).one()
-        result.sums[name] = (int(source) + _unjoined_sum(session, table, name, entity), int(erp_total))
-    columns = written_columns(target, mapped)
-    source_row = ", ".join(c.value("s") for c in columns)
-    erp_row = ", ".join(f't."{c.erp}"' for c in columns)
-    diff_sql = f"SELECT s.legacy_key {join} WHERE ROW({source_row}) IS DISTINCT FROM ROW({erp_row})"
-    result.mismatched = int(session.execute(text(f"SELECT count(*) FROM ({diff_sql}) d"), {"e": entity}).scalar_one())
-    result.mismatched_keys = list(session.execute(text(f"{diff_sql} ORDER BY 1 LIMIT 20"), {"e": entity}).scalars())
+    source = session.execute(text(f"SELECT coalesce(sum(qty), 0) FROM {table}")).scalar_one()
+    erp_total = session.execute(text(f"""SELECT coalesce(sum(l.qty_delta), 0) FROM {table} s
+        JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
+        JOIN stock_ledger l ON l.ref_type = 'migration' AND l.ref_id = m.target_id"""), {"e": entity}).scalar_one()
+    result.sums["qty"] = (int(source), int(erp_total))
     return result
 
 
-def _unjoined_sum(session: Session, table: str, name: str, entity: str) -> int:
-    """Staged amounts with no ERP row behind them: they make the sums differ, as they should."""
-    return int(session.execute(text(f"""SELECT coalesce(sum(s."{name}"), 0) FROM {table} s WHERE NOT EXISTS
-        (SELECT 1 FROM legacy_key_map m WHERE m.entity = :e AND m.legacy_key = s.legacy_key)"""),
-        {"e": entity}).scalar_one())
+def _reconcile_rows(session: Session, *, table: str, target: Target, entity: str,
+                    mapped: Collection[str]) -> Reconciliation:
+    """Counts, sums and the row-by-row comparison in one pass over staging, the map and the ERP table.
+
+    A staged amount counts when its ERP row exists or when its key is not in the map at all (then the sums
+    differ, as they should); a mapped key whose ERP row is gone is the count's difference."""
+    session.execute(text("SET LOCAL jit = off"))  # compiling costs more than this single scan saves
+    columns = written_columns(target, mapped)
+    erp_row = ", ".join(f't."{c.erp}"' for c in columns)
+    differs = f"ROW({', '.join(c.value('s') for c in columns)}) IS DISTINCT FROM ROW({erp_row})"
+    sums = []
+    for name in target.sums:
+        column = target.field(name).target_column
+        sums += [f'coalesce(sum(s."{name}") FILTER (WHERE t.id IS NOT NULL OR m.target_id IS NULL), 0)',
+                 f'coalesce(sum(t."{column}"), 0)']
+    join = f"""FROM {table} s LEFT JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
+               LEFT JOIN "{target.table}" t ON t.id = m.target_id"""
+    row = session.execute(text(f"""SELECT count(*), count(t.id), count(*) FILTER (WHERE t.id IS NOT NULL AND
+        {differs}) {''.join(', ' + s for s in sums)} {join}"""), {"e": entity}).one()
+    result = Reconciliation(entity, int(row[0]), int(row[1]), mismatched=int(row[2]))
+    for n, name in enumerate(target.sums):
+        result.sums[name] = (int(row[3 + 2 * n]), int(row[4 + 2 * n]))
+    if result.mismatched:
+        result.mismatched_keys = list(session.execute(text(
+            f"SELECT s.legacy_key {join} WHERE t.id IS NOT NULL AND {differs} ORDER BY 1 LIMIT 20"),
+            {"e": entity}).scalars())
+    return result
 
 
 def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[str, str]]) -> dict[str, int]:

@@ -93,7 +93,23 @@ def _to_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _to_minor_units(s: pd.Series, scale: int = 2, decimal_sep: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Decimal text to integer minor units. Without `decimal_sep`, '1,234.50' and '1.234,50' both work:
     the separator that comes last is the decimal one."""
-    text = _text(s).str.strip().str.replace(r"[¥￥$\s]", "", regex=True)
+    plain = _text(s).str.strip()
+    if decimal_sep == ",":
+        return _messy_minor_units(plain, scale, decimal_sep)
+    # Most values are plain numbers ('129.00'); only the others need the cleaning, which is slow. Cleaning
+    # leaves a plain number as it is, so both ways give the same result.
+    numbers = pd.to_numeric(plain, errors="coerce")
+    messy = numbers.isna() & plain.notna() & (plain != "")
+    minor = (numbers * 10**scale).round().astype("Int64")
+    if not bool(messy.any()):
+        return minor, messy
+    cleaned, bad = _messy_minor_units(plain[messy], scale, decimal_sep)
+    minor[messy] = cleaned
+    return minor, bad.reindex(s.index, fill_value=False)
+
+
+def _messy_minor_units(plain: pd.Series, scale: int, decimal_sep: str | None) -> tuple[pd.Series, pd.Series]:
+    text = plain.str.replace(r"[¥￥$\s]", "", regex=True)
     if decimal_sep is None:
         comma_last = text.str.rfind(",") > text.str.rfind(".")
         text = text.where(~comma_last, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
@@ -148,11 +164,19 @@ def _column_values(column: Column, raw: pd.DataFrame, frame: pd.DataFrame,
     if column.running_total is not None:
         return _running_total(column.running_total, raw, frame, state)
     keys = _template(frame, raw, "|".join(f"{{{c}}}" for c in column.sequence_within or []))
-    numbers = []
-    for key in keys:
-        state.counters[key] = state.counters.get(key, 0) + 1
-        numbers.append(state.counters[key])
-    return pd.Series(numbers, index=raw.index, dtype="Int64")
+    return _carried(keys, np.ones(len(keys), dtype=np.int64), state.counters)
+
+
+def _carried(keys: pd.Series, amounts: np.ndarray, carry: dict[str, int]) -> pd.Series:
+    """Running sums of `amounts` per key, on from the previous batches' sums in `carry` (updated in place).
+
+    Vectorised: a Python loop over every row cost more than the rest of the transform."""
+    codes, uniques = pd.factorize(keys.to_numpy(dtype=object))
+    before = np.fromiter((carry.get(k, 0) for k in uniques), dtype=np.int64, count=len(uniques))
+    running = pd.Series(amounts).groupby(codes).cumsum().to_numpy() + before[codes]
+    last = pd.Series(running).groupby(codes).last()
+    carry.update(zip(uniques[last.index.to_numpy()].tolist(), last.to_numpy().tolist(), strict=True))
+    return pd.Series(running, index=keys.index, dtype="Int64")
 
 
 def _running_total(spec: RunningTotal, raw: pd.DataFrame, frame: pd.DataFrame, state: TransformState) -> pd.Series:
@@ -162,11 +186,7 @@ def _running_total(spec: RunningTotal, raw: pd.DataFrame, frame: pd.DataFrame, s
     amounts = (qty * price).fillna(0).astype("int64")
     if spec.absolute:
         amounts = amounts.abs()
-    totals = []
-    for key, amount in zip(keys.tolist(), amounts.tolist(), strict=True):
-        state.totals[key] = state.totals.get(key, 0) + int(amount)
-        totals.append(state.totals[key])
-    return pd.Series(totals, index=raw.index, dtype="Int64")
+    return _carried(keys, amounts.to_numpy(dtype=np.int64), state.totals)
 
 
 def _finish_kind(values: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series | None]:

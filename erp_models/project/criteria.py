@@ -32,7 +32,7 @@ EVIDENCE_KEYS: dict[str, str] = {
     r"budget\.(burn_ratio|spent|overrun_phases)": "budget spend against the plan",
     r"vendors\.(ranked|top_score)": "the vendor evaluation",
     r"requirements\.coverage": "share of required modules that the ERP provides",
-    r"manual\.roles": "operation manuals generated",
+    r"manual\.roles": "roles with a generated operation manual (erpops manual --evidence, the demo)",
 }
 _KNOWN = re.compile("|".join(f"(?:{pattern})" for pattern in EVIDENCE_KEYS))
 

@@ -87,7 +87,7 @@ def set_feedback_status(session: Session, *, feedback_id: int, status: FeedbackS
 
 def feedback_evidence(session: Session) -> dict[str, float]:
     rows = session.execute(select(m.Feedback.severity, m.Feedback.status, func.count())
-                           .group_by(m.Feedback.severity, m.Feedback.status)).tuples().all()
+                           .group_by(m.Feedback.severity, m.Feedback.status)).all()
     open_by = {s: sum(n for sev, st, n in rows if sev is s and st in OPEN) for s in FeedbackSeverity}
     return {"feedback.open_critical": float(open_by[FeedbackSeverity.CRITICAL]),
             "feedback.open_major": float(open_by[FeedbackSeverity.MAJOR]),

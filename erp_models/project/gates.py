@@ -86,3 +86,16 @@ def _milestones(session: Session, project_id: int) -> list[m.Milestone]:
     query = select(m.Milestone).where(m.Milestone.project_id == project_id).order_by(m.Milestone.due_on,
                                                                                     m.Milestone.code)
     return list(session.scalars(query.with_for_update()))
+
+
+def set_risk_status(session: Session, *, project_id: int, code: str, status: RiskStatus) -> RiskStatus:
+    """The risk owner's update: a raised risk is mitigated or closed, or reopened."""
+    risk = session.scalar(select(m.Risk).where(m.Risk.project_id == project_id, m.Risk.code == code)
+                          .with_for_update())
+    if risk is None:
+        raise NotFound(f"no risk {code!r} in this project")
+    risk.status = status
+    if status is RiskStatus.OPEN:
+        risk.raised_at = None
+    session.flush()
+    return risk.status

@@ -48,11 +48,11 @@ def budget_burn(session: Session, *, project_id: int) -> BudgetBurn:
     phases = list(session.scalars(select(m.Phase).where(m.Phase.project_id == project_id).order_by(m.Phase.seq)))
     budget = dict(session.execute(
         select(m.BudgetLine.phase_id, func.sum(m.BudgetLine.amount)).where(m.BudgetLine.project_id == project_id)
-        .group_by(m.BudgetLine.phase_id)).tuples().all())
+        .group_by(m.BudgetLine.phase_id)).all())
     spend_rows = session.execute(
         select(m.BudgetLine.phase_id, m.SpendEntry.spent_on, m.SpendEntry.amount)
         .join(m.SpendEntry, m.SpendEntry.budget_line_id == m.BudgetLine.id)
-        .where(m.BudgetLine.project_id == project_id).order_by(m.SpendEntry.spent_on)).tuples().all()
+        .where(m.BudgetLine.project_id == project_id).order_by(m.SpendEntry.spent_on)).all()
     spent: dict[int | None, int] = defaultdict(int)
     by_day: dict[date, int] = defaultdict(int)
     for phase_id, day, amount in spend_rows:

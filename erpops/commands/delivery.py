@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
-
-from erp_models.enums import FeedbackSeverity, FeedbackStatus
 
 T = TypeVar("T")
 training_app = typer.Typer(help="Training sessions and attendance (evidence: training.attendance_rate).",
@@ -58,17 +57,19 @@ def attend(
 @feedback_app.command("submit")
 def submit(
     module: Annotated[str, typer.Option("--module", help="e.g. inventory, sales, procurement, migration.")],
-    severity: Annotated[FeedbackSeverity, typer.Option("--severity", help="critical, major, minor or suggestion.")],
+    severity: Annotated[str, typer.Option("--severity", help="critical, major, minor or suggestion.")],
     title: Annotated[str, typer.Option("--title", help="One line: what happened.")],
     by: ByOpt,
     body: Annotated[str, typer.Option("--body", help="Details: steps, expected, actual.")] = "",
     as_json: JsonOpt = False,
 ) -> None:
     """Report a problem or suggestion from the trial run."""
+    from erp_models.enums import FeedbackSeverity
     from erp_models.project.delivery import submit_feedback
 
+    level = choice(FeedbackSeverity, severity, "--severity")
     feedback_id = _write(lambda s, project_id: submit_feedback(
-        s, project_id=project_id, module=module, severity=severity, title=title, body=body or title,
+        s, project_id=project_id, module=module, severity=level, title=title, body=body or title,
         submitted_by=by).id)
     _say({"id": feedback_id, "status": "open"}, f"feedback {feedback_id} recorded", as_json)
 
@@ -76,35 +77,53 @@ def submit(
 @feedback_app.command("set-status")
 def set_status(
     feedback_id: Annotated[int, typer.Argument(help="The feedback's id.")],
-    status: Annotated[FeedbackStatus, typer.Argument(help="triaged, resolved, closed or open.")],
+    status: Annotated[str, typer.Argument(help="triaged, resolved, closed or open.")],
     by: ByOpt,
 ) -> None:
     """Move a feedback item along: triaged, resolved, closed (or reopened)."""
+    from erp_models.enums import FeedbackStatus
     from erp_models.project.delivery import set_feedback_status
 
-    _write(lambda s, _: set_feedback_status(s, feedback_id=feedback_id, status=status, by=by).id)
-    typer.echo(f"feedback {feedback_id}: {status.value}")
+    new = choice(FeedbackStatus, status, "STATUS")
+    _write(lambda s, _: set_feedback_status(s, feedback_id=feedback_id, status=new, by=by).id)
+    typer.echo(f"feedback {feedback_id}: {new.value}")
 
 
 @feedback_app.command("list")
 def list_feedback(
-    status: Annotated[FeedbackStatus | None, typer.Option("--status", help="Only this status.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="open, triaged, resolved or closed.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Feedback items, newest first."""
+    from erp_models.enums import FeedbackStatus
     from erp_models.project.delivery import list_feedback as query
     from erpops.commands.db import connected_engine
     from infra.db import UnitOfWork
 
+    wanted = choice(FeedbackStatus, status, "--status") if status else None
     connected_engine(schema_current=True)
     with UnitOfWork() as uow:
         rows = [{"id": f.id, "module": f.module, "severity": f.severity.value, "status": f.status.value,
-                 "title": f.title, "by": f.submitted_by} for f in query(uow.session, status=status)]
+                 "title": f.title, "by": f.submitted_by} for f in query(uow.session, status=wanted)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
         typer.echo(f"{row['id']:>5}  {row['severity']:<10} {row['status']:<9} {row['module']:<12} {row['title']}")
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(enum: type[E], value: str, option: str) -> E:
+    """The enum member named by `value`; one line listing the choices otherwise (typer's Enum types would
+    import the whole domain package at start-up and slow `erpops --help`)."""
+    try:
+        return enum(value)
+    except ValueError:
+        from infra.errors import ErpopsError
+
+        raise ErpopsError(f"{option}: {value!r} is not one of {', '.join(m.value for m in enum)}") from None
 
 
 def _write(work: Callable[[Any, int | None], T]) -> T:

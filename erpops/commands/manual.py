@@ -17,6 +17,9 @@ def manual(
         "--role", metavar="ROLE", show_default=False,
         help="Only this role (repeatable); default every built-in role.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    evidence: Annotated[bool, typer.Option(
+        "--evidence/--no-evidence", help="Record manual.roles as evidence for milestone gates (needs the database).",
+    )] = False,
 ) -> None:
     """Write an operation manual per role (ROLE.md, ROLE.html) and an index; needs no database."""
     from erp_models.enums import RoleName
@@ -35,6 +38,8 @@ def manual(
         written = write_manuals(out_dir, [RoleName(name) for name in role] if role else None)
     except OSError as exc:
         raise ConfigError(f"{exc.filename or out_dir}: cannot write the manuals ({exc.strerror or exc})") from None
+    if evidence:
+        _record(len(written.operations), out_dir)
     if as_json:
         typer.echo(json.dumps(written.to_json(), indent=2, ensure_ascii=False))
         return
@@ -42,3 +47,15 @@ def manual(
         typer.echo(f"{name:<20} {count:>3} API operations, {written.tasks[name]:>3} tasks  "
                    f"{out_dir / name}.md  {out_dir / name}.html")
     typer.echo(f"index: {out_dir / 'index.html'}")
+
+
+def _record(roles: int, out_dir: Path) -> None:
+    from erp_models.project.evidence import record_evidence
+    from erpops.commands.db import connected_engine
+    from infra.db import UnitOfWork
+
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        record_evidence(uow.session, source="erpops manual", values={"manual.roles": roles},
+                        detail={"dir": str(out_dir.resolve())})
+        uow.commit()

@@ -78,10 +78,37 @@ def approve(
     typer.echo(f"{milestone}: {result.value} by {by}")
 
 
+@app.command()
+def risk(
+    code: Annotated[str, typer.Argument(help="Risk code, e.g. RK1.")],
+    new_status: Annotated[str, typer.Argument(metavar="STATUS", help="open, raised, mitigated or closed.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Update a risk's status, e.g. once its mitigation has worked."""
+    from erp_models.enums import RiskStatus
+    from erp_models.project.gates import set_risk_status
+    from erp_models.project.loading import project_by_code
+    from erpops.commands.db import connected_engine
+    from erpops.commands.delivery import choice
+    from infra.db import UnitOfWork
+
+    status = choice(RiskStatus, new_status, "STATUS")
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        found = project_by_code(uow.session, project)
+        result = set_risk_status(uow.session, project_id=found.id, code=code, status=status)
+        uow.commit()
+    typer.echo(f"{code}: {result.value}")
+
+
 def _gates(project: str | None, as_of: str | None, *, ask: bool, timeout: int, as_json: bool) -> None:
     day = _day(as_of)
     console, stack = _start(as_json)
     from flows.plan import GatesParams, milestone_gates
+
+    if ask:
+        console.print(f"A milestone that needs a sign-off pauses this run: resume it in the Prefect UI "
+                      f"({stack.ui_url}/runs) or run `erpops plan approve CODE --by NAME`.", soft_wrap=True)
 
     outcome = milestone_gates(GatesParams(project=project, as_of=day, ask_for_approval=ask,
                                           approval_timeout_s=timeout, reports_dir=_reports_dir()))

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 PHASE_COLOURS = {"planned": GREY, "in_progress": BLUE, "done": GREEN, "late": RED}
-MILESTONE_COLOURS = {"pending": ORANGE, "passed": GREEN, "failed": RED, "approved": DARK_GREEN}
-STATUS_LABELS = {"in_progress": "in progress"}
+MILESTONE_COLOURS = {"pending": ORANGE, "awaiting_approval": BLUE, "passed": GREEN, "approved": DARK_GREEN,
+                     "failed": RED, "rejected": RED}
+STATUS_LABELS = {"in_progress": "in progress", "awaiting_approval": "awaiting approval"}
 
 
 def render_gantt(
@@ -72,7 +73,8 @@ def render_gantt(
         Patch(color=colour, label=STATUS_LABELS.get(status, status))
         for status, colour in PHASE_COLOURS.items() if (False, status) in present
     ] + [
-        Line2D([], [], marker="D", linestyle="", color=colour, markeredgecolor="white", label=f"milestone {status}")
+        Line2D([], [], marker="D", linestyle="", color=colour, markeredgecolor="white",
+               label=f"milestone {STATUS_LABELS.get(status, status)}")
         for status, colour in MILESTONE_COLOURS.items() if (True, status) in present
     ]
     if handles:

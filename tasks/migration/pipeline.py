@@ -176,9 +176,7 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None)
     with tx() as session:
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
         if PREPARED not in done:
-            session.execute(text(f"ANALYZE {table}"))  # fresh staging has no statistics: plans would be blind
-            duplicates = staging.remove_duplicate_keys(session, table, entity.dedupe.keep)
-            orphans = staging.resolve_references(session, table, target)
+            duplicates, orphans = staging.prepare(session, table, target, entity.dedupe.keep)
             rows = [{"legacy_key": o["legacy_key"], "reason_code": o["reason"], "detail": o["reason"],
                      "raw": {k: v for k, v in o["raw"].items() if not k.startswith("_")}, "source_file": None,
                      "source_row": o["_line"]} for o in orphans]

@@ -11,6 +11,7 @@ from typing import Any
 from prefect import task
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from erp_models.migration import runs, staging
 from erp_models.migration.mapping import MappingError, entity_order, load_mapping
@@ -175,9 +176,16 @@ def _count_difference(staged: EntityResult, outcome: dict[str, Any], quarantined
         f"{source} source rows but loaded {outcome['loaded']} + quarantined {quarantined} + rejected {rejected}"]
 
 
+class DryRun(BaseModel):
+    results: list[EntityResult]
+    quarantine_csv: str | None = None
+
+
 @task
-def dry_run_entities(plan: RunPlan) -> list[EntityResult]:
-    """Everything a load does, in one transaction that is rolled back at the end."""
+def dry_run_entities(plan: RunPlan) -> DryRun:
+    """Everything a load does, in one transaction that is rolled back at the end.
+
+    The quarantine CSV is written before the rollback: it shows what a load would set aside."""
     p = _pipeline_plan(plan)
     results = []
     with session_factory()() as session:
@@ -191,8 +199,9 @@ def dry_run_entities(plan: RunPlan) -> list[EntityResult]:
             outcome = pipeline.load_entity(p, name, tx)
             quarantined, rejected, reasons = pipeline.set_aside_counts(session, plan.run_id, name)
             results.append(_with_load(staged, outcome, quarantined, rejected, dict(reasons), p))
+        csv_path = write_quarantine_csv(session, plan.run_id, plan.out_dir)
         session.rollback()
-    return results
+    return DryRun(results=results, quarantine_csv=csv_path)
 
 
 @task
@@ -220,8 +229,12 @@ def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run
 def export_quarantine(run_id: uuid.UUID, out_dir: str) -> str | None:
     """The run's quarantined rows as CSV (reason, legacy key, file, row, raw JSON); None when there are none."""
     with UnitOfWork() as uow:
-        rows = uow.session.execute(text("""SELECT entity, reason_code, legacy_key, source_file, source_row, detail,
-            raw FROM quarantined_rows WHERE run_id = :r ORDER BY entity, id"""), {"r": run_id}).all()
+        return write_quarantine_csv(uow.session, run_id, out_dir)
+
+
+def write_quarantine_csv(session: Session, run_id: uuid.UUID, out_dir: str) -> str | None:
+    rows = session.execute(text("""SELECT entity, reason_code, legacy_key, source_file, source_row, detail,
+        raw FROM quarantined_rows WHERE run_id = :r ORDER BY entity, id"""), {"r": run_id}).all()
     if not rows:
         return None
     path = Path(out_dir) / f"quarantine-{run_id}.csv"

@@ -98,7 +98,7 @@ def render_charts(snapshot: PlanSnapshot, out_dir: str) -> ChartFiles:
     folder = Path(out_dir) / snapshot.project_code
     folder.mkdir(parents=True, exist_ok=True)
     gantt = render_gantt(snapshot.timeline, today=snapshot.today, out=folder / "milestone-timeline.png",
-                         title=f"{snapshot.project_name}: phases and milestones")
+                         title=f"{snapshot.project_code}: phases and milestones")
     budget = render_budget_burn(snapshot.budget, today=snapshot.today, out=folder / "budget-burn.png",
-                                title=f"{snapshot.project_name}: budget burn")
+                                title=f"{snapshot.project_code}: budget burn")
     return ChartFiles(gantt=str(gantt.resolve()), budget=str(budget.resolve()))

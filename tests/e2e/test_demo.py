@@ -41,10 +41,11 @@ def test_the_demo_leaves_the_pm_view_under_stable_artifact_keys(stack_env: dict[
     latest = httpx.post(f"{summary['prefect_api']}/artifacts/latest/filter", json={}, timeout=10).json()
     by_key = {a["key"]: a for a in latest}
     for key, kind in {"milestones": "markdown", "milestone-progress": "progress", "risks": "table",
-                      "budget": "markdown", "vendors": "table", "milestone-timeline": "link"}.items():
+                      "budget": "markdown", "vendors": "table", "milestone-timeline": "markdown"}.items():
         assert by_key[key]["type"] == kind
         assert by_key[key]["flow_run_id"] == gates_run  # the newest version comes from the gates run
-    assert "M1 选型完成 Vendor selected" in by_key["milestones"]["data"]
+    assert "milestone-timeline.png" in by_key["milestone-timeline"]["data"]  # a link artifact to the PNG
+    assert "| **M1** 选型完成 Vendor selected |" in by_key["milestones"]["data"]
     assert "data:image/png;base64," in by_key["milestones"]["data"]  # the Gantt chart, inline
     vendors = json.loads(by_key["vendors"]["data"])
     assert [v["rank"] for v in vendors] == [1, 2, 3, 4]

@@ -71,6 +71,15 @@ def test_a_dry_run_reports_everything_and_changes_nothing(migrate_env: dict[str,
     assert fingerprint(migrate_env) == before
 
 
+def test_a_dry_run_writes_the_quarantine_csv_a_load_would(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    dry = migrate(migrate_env, "--mapping", str(mini(tmp_path)), "--dry-run")
+    with Path(dry["quarantine_csv"]).open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["entity"], r["legacy_key"]) for r in rows if r["reason"] == "orphan_sku_code"] == [
+        ("sales_order_lines", "TM1001#2")]
+    assert {r["reason"] for r in rows if r["entity"] == "sales_orders"} == {"bad_ordered_at", "orphan_customer_code"}
+
+
 def test_delta_loads_only_newer_or_changed_rows(migrate_env: dict[str, str], tmp_path: Path) -> None:
     mapping = mini(tmp_path)
     migrate(migrate_env, "--mapping", str(mapping))

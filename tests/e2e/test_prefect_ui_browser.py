@@ -57,16 +57,24 @@ def test_a_project_manager_reads_the_milestones_artifact_in_the_prefect_ui(
             assert str(latest).startswith(f"{base}/artifacts/artifact/")
 
             page.goto(str(latest))
-            text = page.wait_for_text(MILESTONE, 45)
+            # One snapshot of the rendered artifact, taken once the table and the chart are both there: the UI
+            # re-renders while it polls, so separate reads could each catch a different moment.
+            rendered = page.wait_for(
+                "(() => { const cells = [...document.querySelectorAll('td')].map(td => td.innerText.trim());"
+                "  const gantt = [...document.querySelectorAll('img')].find(i => i.alt === 'Milestone timeline');"
+                "  const text = document.body.innerText;"
+                f"  return cells.includes({MILESTONE!r}) && gantt && gantt.complete && gantt.naturalWidth > 0"
+                "    ? {text, cells, gantt: gantt.naturalWidth} : null; })()", 45,
+                "the milestones table and the timeline chart",
+            )
         finally:
             with suppress(BrowserError):  # also when something failed: it shows what the page showed instead
                 page.screenshot(shot)
         assert shot.is_file(), f"no screenshot at {shot}"
+        text, cells = rendered["text"], rendered["cells"]
         assert "Milestones" in text
         assert KEY in text
-        cells = page.evaluate("[...document.querySelectorAll('td')].map(td => td.innerText.trim())")
         assert cells[0] == MILESTONE, "the markdown table is not rendered as a table"
         assert "awaiting approval" in cells[4]  # M1's criteria hold; it waits for the PM's sign-off
-        gantt = page.evaluate("[...document.querySelectorAll('img')].filter(i => i.alt === 'Milestone timeline')"
-                              ".map(i => i.complete && i.naturalWidth)")
+        gantt = [rendered["gantt"]]
         assert gantt and gantt[0] > 0, "the milestone timeline chart did not render"
