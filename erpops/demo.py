@@ -41,9 +41,8 @@ def run_demo(console: Console) -> dict[str, Any]:
 
     from flows.plan import GatesParams, PlanParams, milestone_gates, plan
 
-    reports = str(settings.state_dir / "reports")
     with console.status("2/6 plan flow: loading examples/plan.yaml ..."):
-        planned = plan(PlanParams(plan_file=str(_example_plan()), reports_dir=reports))
+        planned = plan(PlanParams(plan_file=str(_example_plan())))
     runs["plan"] = planned.flow_run_id
     console.print(f"[green]✓[/] plan {planned.project_code} loaded and reported (vendors ranked, budget, timeline)")
 
@@ -55,7 +54,7 @@ def run_demo(console: Console) -> dict[str, Any]:
     console.print(f"[green]✓[/] trial run: manuals for {trial['manual_roles']} roles in {trial['manual_dir']}, "
                   f"attendance {trial['attendance_rate']:.0%}, {trial['open_feedback']} feedback items open")
     with console.status("6/6 milestone-gates flow ..."):
-        gates = milestone_gates(GatesParams(ask_for_approval=False, reports_dir=reports))
+        gates = milestone_gates(GatesParams(ask_for_approval=False))
     runs["milestone-gates"] = gates.flow_run_id
     for m in gates.milestones:
         console.print(f"  {m.code} {m.name}: [bold]{m.status.value}[/]")

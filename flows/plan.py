@@ -32,13 +32,11 @@ from tasks.plan.tasks import (
     snapshot_plan,
 )
 
-REPORTS_DIR = ".erpops/reports"
-
 
 class PlanParams(BaseModel):
     plan_file: str = Field(description="Path of the plan YAML file, e.g. examples/plan.yaml")
     as_of: date | None = Field(default=None, description="Report as of this day (default: today)")
-    reports_dir: str = Field(default=REPORTS_DIR, description="Where the chart PNGs are written")
+    reports_dir: str | None = Field(default=None, description="Where the chart PNGs go (default: <state dir>/reports)")
 
 
 class GatesParams(BaseModel):
@@ -46,7 +44,7 @@ class GatesParams(BaseModel):
     as_of: date | None = Field(default=None, description="Judge due dates as of this day (default: today)")
     ask_for_approval: bool = Field(default=True, description="Pause for a sign-off on each milestone that needs one")
     approval_timeout_s: int = Field(default=3600, ge=1, description="How long to wait for each sign-off")
-    reports_dir: str = Field(default=REPORTS_DIR, description="Where the chart PNGs are written")
+    reports_dir: str | None = Field(default=None, description="Where the chart PNGs go (default: <state dir>/reports)")
 
 
 class SignOff(RunInput):
@@ -94,7 +92,8 @@ def milestone_gates(params: GatesParams) -> PlanOutcome:
 
 
 @flow(name="plan-status", log_prints=True)
-def plan_status(project: str | None = None, as_of: date | None = None, reports_dir: str = REPORTS_DIR) -> PlanOutcome:
+def plan_status(project: str | None = None, as_of: date | None = None,
+                reports_dir: str | None = None) -> PlanOutcome:
     """Refresh the PM's artifacts without judging the gates again."""
     snapshot = snapshot_plan(project, as_of or date.today())
     return PlanOutcome(project_code=snapshot.project_code, charts=publish_status(snapshot, reports_dir),
@@ -117,7 +116,7 @@ def ask_for_sign_off(project: str | None, milestone: MilestoneOut, timeout_s: in
     record_decision(project, milestone.code, answer.approve, answer.approver, answer.note)
 
 
-def publish_status(snapshot: PlanSnapshot, reports_dir: str) -> dict[str, str]:
+def publish_status(snapshot: PlanSnapshot, reports_dir: str | None) -> dict[str, str]:
     """The PM's view in the Prefect UI, under stable keys so the newest version is always the one shown."""
     charts = render_charts(snapshot, reports_dir)
     create_markdown_artifact(milestones_markdown(snapshot, png_data_uri(Path(charts.gantt))), key="milestones",

@@ -26,7 +26,7 @@ def load(plan_file: Annotated[Path, typer.Argument(help="The plan YAML file.")],
     console, stack = _start(as_json)
     from flows.plan import PlanParams, plan
 
-    outcome = plan(PlanParams(plan_file=str(plan_file), reports_dir=_reports_dir()))
+    outcome = plan(PlanParams(plan_file=str(plan_file)))
     document = {"project": outcome.project_code, "changed": outcome.loaded.changed if outcome.loaded else None,
                 "counts": outcome.loaded.counts if outcome.loaded else {}, "charts": outcome.charts,
                 "evidence": outcome.loaded.evidence if outcome.loaded else {}, "flow_run_id": outcome.flow_run_id,
@@ -111,7 +111,7 @@ def _gates(project: str | None, as_of: str | None, *, ask: bool, timeout: int, a
                       f"({stack.ui_url}/runs) or run `erpops plan approve CODE --by NAME`.", soft_wrap=True)
 
     outcome = milestone_gates(GatesParams(project=project, as_of=day, ask_for_approval=ask,
-                                          approval_timeout_s=timeout, reports_dir=_reports_dir()))
+                                          approval_timeout_s=timeout))
     ui = f"{stack.ui_url}/runs/flow-run/{outcome.flow_run_id}"
     if as_json:
         document: dict[str, Any] = {"project": outcome.project_code, "as_of": str(day or date.today()),
@@ -150,9 +150,3 @@ def _day(text: str | None) -> date | None:
         from infra.errors import ConfigError
 
         raise ConfigError(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _reports_dir() -> str:
-    from infra.settings import get_settings
-
-    return str(get_settings().state_dir / "reports")

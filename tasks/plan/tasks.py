@@ -91,11 +91,12 @@ class ChartFiles(BaseModel):
 
 
 @task
-def render_charts(snapshot: PlanSnapshot, out_dir: str) -> ChartFiles:
-    """The milestone timeline (Gantt) and the budget burn as PNG files under `out_dir`."""
+def render_charts(snapshot: PlanSnapshot, out_dir: str | None) -> ChartFiles:
+    """The milestone timeline (Gantt) and the budget burn as PNG files under `out_dir` (or the state dir)."""
+    from infra.settings import get_settings
     from tasks.charts import render_budget_burn, render_gantt
 
-    folder = Path(out_dir) / snapshot.project_code
+    folder = (Path(out_dir) if out_dir else get_settings().state_dir / "reports") / snapshot.project_code
     folder.mkdir(parents=True, exist_ok=True)
     gantt = render_gantt(snapshot.timeline, today=snapshot.today, out=folder / "milestone-timeline.png",
                          title=f"{snapshot.project_code}: phases and milestones")
