@@ -25,6 +25,13 @@ pytestmark = [
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 KEY = "milestones"
 MILESTONE = "M1 选型完成 Vendor selected"
+RENDERED = (  # the milestones table and the Gantt chart as the page shows them now, or null
+    "(() => { const cells = [...document.querySelectorAll('td')].map(td => td.innerText.trim());"
+    "  const gantt = [...document.querySelectorAll('img')].find(i => i.alt === 'Milestone timeline');"
+    "  const text = document.body.innerText;"
+    f"  return cells.includes({MILESTONE!r}) && gantt && gantt.complete && gantt.naturalWidth > 0"
+    "    ? {text, cells, gantt: gantt.naturalWidth} : null; })()"
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +64,18 @@ def test_a_project_manager_reads_the_milestones_artifact_in_the_prefect_ui(
             assert str(latest).startswith(f"{base}/artifacts/artifact/")
 
             page.goto(str(latest))
-            # One snapshot of the rendered artifact, taken once the table and the chart are both there: the UI
-            # re-renders while it polls, so separate reads could each catch a different moment.
-            rendered = page.wait_for(
-                "(() => { const cells = [...document.querySelectorAll('td')].map(td => td.innerText.trim());"
-                "  const gantt = [...document.querySelectorAll('img')].find(i => i.alt === 'Milestone timeline');"
-                "  const text = document.body.innerText;"
-                f"  return cells.includes({MILESTONE!r}) && gantt && gantt.complete && gantt.naturalWidth > 0"
-                "    ? {text, cells, gantt: gantt.naturalWidth} : null; })()", 45,
-                "the milestones table and the timeline chart",
-            )
-        finally:
-            with suppress(BrowserError):  # also when something failed: it shows what the page showed instead
+            # The UI re-renders the artifact while it polls, so reads and the screenshot are taken together:
+            # one snapshot once the table and the chart are both there, then the screenshot, kept only when
+            # the page still shows them afterwards.
+            for _ in range(20):
+                rendered = page.wait_for(RENDERED, 45, "the milestones table and the timeline chart")
                 page.screenshot(shot)
+                if page.evaluate(RENDERED):
+                    break
+        finally:
+            if not shot.is_file():
+                with suppress(BrowserError):  # when something failed: it shows what the page showed instead
+                    page.screenshot(shot)
         assert shot.is_file(), f"no screenshot at {shot}"
         text, cells = rendered["text"], rendered["cells"]
         assert "Milestones" in text
