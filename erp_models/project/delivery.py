@@ -53,6 +53,18 @@ def record_attendance(session: Session, *, training_id: int, attendees: Sequence
     return len(attendees)
 
 
+def list_training(session: Session) -> list[dict[str, object]]:
+    """Every training session, newest first, with how many were invited and how many attended."""
+    a = m.TrainingAttendance
+    rows = session.execute(
+        select(m.TrainingSession, func.count(a.id), func.count(a.id).filter(a.attended))
+        .outerjoin(a, a.training_session_id == m.TrainingSession.id)
+        .group_by(m.TrainingSession.id).order_by(m.TrainingSession.scheduled_at.desc(), m.TrainingSession.id.desc())
+    ).all()
+    return [{"id": t.id, "title": t.title, "role": t.role, "scheduled_at": t.scheduled_at, "trainer": t.trainer,
+             "invited": invited, "attended": attended} for t, invited, attended in rows]
+
+
 def training_evidence(session: Session) -> dict[str, float]:
     invited, present, sessions = session.execute(select(
         func.count(), func.count().filter(m.TrainingAttendance.attended),

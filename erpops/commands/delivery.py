@@ -54,6 +54,24 @@ def attend(
     typer.echo(f"{len(names)} marked {'absent' if absent else 'present'}; attendance rate now {rate:.0%}")
 
 
+@training_app.command("list")
+def list_training(as_json: JsonOpt = False) -> None:
+    """Training sessions, newest first, with attendance."""
+    from erp_models.project.delivery import list_training as query
+    from erpops.commands.db import connected_engine
+    from infra.db import UnitOfWork
+
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        rows = query(uow.session)
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:>5}  {row['scheduled_at']:%Y-%m-%d %H:%M}  {row['role']:<12} "
+                   f"{row['attended']}/{row['invited']} attended  {row['title']}")
+
+
 @feedback_app.command("submit")
 def submit(
     module: Annotated[str, typer.Option("--module", help="e.g. inventory, sales, procurement, migration.")],

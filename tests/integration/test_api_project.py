@@ -130,6 +130,9 @@ def test_attendance_answers_with_the_attendance_rate(planned: Server) -> None:
                                      json={"attendees": invitees[:4]}, headers=pm)
     assert attendance.status_code == 200, attendance.text
     assert attendance.json()["training.attendance_rate"] == 0.8
+    listed = planned.client.get("/api/v1/training-sessions", headers=planned.headers("viewer")).json()
+    session = next(t for t in listed if t["id"] == scheduled.json()["id"])
+    assert (session["invited"], session["attended"], session["trainer"]) == (5, 4, "陈静")
 
 
 def test_the_milestones_of_the_loaded_plan_are_listed_by_due_date(planned: Server) -> None:

@@ -112,6 +112,22 @@ def schedule_training(body: TrainingIn, db: Db, _: Trainer) -> dict[str, int]:
         trainer=body.trainer, invitees=body.invitees).id})
 
 
+class TrainingOut(BaseModel):
+    id: int
+    title: str
+    role: str
+    scheduled_at: datetime
+    trainer: str
+    invited: int
+    attended: int
+
+
+@router.get("/training-sessions", response_model=list[TrainingOut])
+def list_training(db: Db, _: Reader) -> list[TrainingOut]:
+    """Training sessions, newest first, with how many were invited and attended."""
+    return db.read(lambda s: [TrainingOut.model_validate(row) for row in delivery.list_training(s)])
+
+
 @router.post("/training-sessions/{training_id}/attendance")
 def record_attendance(training_id: Annotated[int, Path(ge=1, le=2**62)], body: AttendanceIn, db: Db,
                       _: Trainer) -> dict[str, float]:
