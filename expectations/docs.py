@@ -1,4 +1,4 @@
-"""GX Data Docs (static HTML) for one entity's suite validated on a sample batch, written into a given directory.
+"""GX Data Docs (static HTML) of each entity's suite validated on a sample batch, written into a given directory.
 
 Docs are evidence for people, never part of the gate's verdict: any failure here is logged and gives None.
 They use the gate's ephemeral context; each directory becomes a Data Docs site of it, and its index lists
@@ -25,28 +25,48 @@ logger = logging.getLogger(__name__)
 def build_data_docs(results_dir: Path, entity: str, df_sample: pd.DataFrame, *, key_column: str = "legacy_key",
                     severity: Mapping[str, Severity] | None = None,
                     enabled: Collection[str] | None = None) -> Path | None:
-    """Validate ``df_sample`` (keep it small: a few thousand rows) and write Data Docs; the index.html path."""
+    """Validate ``df_sample`` and write Data Docs at once; the index.html path. See `validate_sample`."""
+    if not validate_sample(entity, df_sample, key_column=key_column, severity=severity, enabled=enabled):
+        return None
+    return write_data_docs(results_dir)
+
+
+def validate_sample(entity: str, df_sample: pd.DataFrame, *, key_column: str = "legacy_key",
+                    severity: Mapping[str, Severity] | None = None, enabled: Collection[str] | None = None) -> bool:
+    """Validate ``df_sample`` (keep it small: a few thousand rows) into the context's results, for the Data
+    Docs that `write_data_docs` renders later: rendering the site once per run, not once per entity, saves
+    its cost for every entity but one. False when GX failed (logged)."""
     specs = resolve_suite(entity, severity=severity, enabled=enabled)  # a user error stays a ValueError
     try:
         context = gx_context()  # first: it imports GX with analytics off
         import great_expectations as gx
-        from great_expectations.checkpoint.actions import UpdateDataDocsAction
 
-        results_dir.mkdir(parents=True, exist_ok=True)
         expectations = [build_expectation(s, key_column, notes=f"reason code {s.name}, severity {s.severity}")
                         for s in specs]
         name = f"erpops.{entity}"
         with lock:
-            site = _site(context, results_dir.resolve())
             suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
             definition = context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=name, data=batch_definition(), suite=suite))
             checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
                 name=name, validation_definitions=[definition], result_format={"result_format": "SUMMARY"},
-                actions=[UpdateDataDocsAction(name="erpops_docs", site_names=[site])]))
+                actions=[]))
             checkpoint.run(batch_parameters={"dataframe": with_all_columns(df_sample, specs, key_column, entity)})
     except Exception:  # docs must never fail a migration
-        logger.warning("could not build data docs for %s in %s", entity, results_dir, exc_info=True)
+        logger.warning("could not validate a data docs sample of %s", entity, exc_info=True)
+        return False
+    return True
+
+
+def write_data_docs(results_dir: Path) -> Path | None:
+    """Render every sample validated in this process as a Data Docs site in ``results_dir``; the index.html."""
+    try:
+        context = gx_context()
+        results_dir.mkdir(parents=True, exist_ok=True)
+        with lock:
+            context.build_data_docs(site_names=[_site(context, results_dir.resolve())])
+    except Exception:  # docs must never fail a migration
+        logger.warning("could not build data docs in %s", results_dir, exc_info=True)
         return None
     index = results_dir / "index.html"
     return index if index.is_file() else None

@@ -25,6 +25,7 @@ from tasks.migration.tasks import (
     plan_run,
     stage_entity,
     undo_run,
+    write_docs,
 )
 
 
@@ -91,15 +92,19 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
 
 def _load(plan: RunPlan, progress: uuid.UUID | None) -> tuple[list[EntityResult], bool]:
     staged = [stage_entity(plan, name, progress, step) for step, name in enumerate(plan.order)]
-    if any(r.blocked_by for r in staged):
-        return staged, False  # a gate blocked: nothing of any entity is loaded
-    loaded: list[EntityResult] = []
-    for step, result in enumerate(staged, start=len(staged)):
-        outcome = load_entity(plan, result, progress, step)
-        loaded.append(outcome)
-        if outcome.blocked_by:  # orphans pushed the quarantine rate over the limit
-            return loaded + staged[len(loaded):], False
-    return loaded, True
+    docs = write_docs.submit(plan)  # evidence only: rendered in a thread while the entities load
+    try:
+        if any(r.blocked_by for r in staged):
+            return staged, False  # a gate or orphans blocked: nothing of any entity is loaded
+        loaded: list[EntityResult] = []
+        for step, result in enumerate(staged, start=len(staged)):
+            outcome = load_entity(plan, result, progress, step)
+            loaded.append(outcome)
+            if outcome.blocked_by:  # a reference vanished from the ERP since staging
+                return loaded + staged[len(loaded):], False
+        return loaded, True
+    finally:
+        docs.wait()  # the summary links the docs
 
 
 def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: str | None) -> None:

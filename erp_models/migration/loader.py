@@ -121,14 +121,22 @@ def upsert_batch(session: Session, *, table: str, target: Target, entity: str, r
         f"greatest((SELECT coalesce(max(id), 1) FROM {erp}), (SELECT last_value FROM "
         f"{_sequence(session, target.table)})))"
     ))
-    self_refs = [r for r in target.refs if r.table == target.table]
-    for ref in self_refs:
-        session.execute(text(
-            f'UPDATE {erp} t SET "{ref.column}" = p.id FROM {table} s JOIN {erp} p ON p."{ref.by}" = s."{ref.field}" '
-            f'JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key '
-            f'WHERE s._batch = :batch AND t.id = m.target_id AND t."{ref.column}" IS DISTINCT FROM p.id'
-        ), {"entity": entity, "batch": batch_no})
     return Upserted(int(inserted), int(updated), int(total) - int(inserted) - int(updated))
+
+
+def link_self_refs(session: Session, *, table: str, target: Target, entity: str) -> int:
+    """Set self-references (a category's parent) once every batch is loaded, so a parent staged in a later
+    batch is found too; the staging check made sure every parent exists by now. Returns rows changed."""
+    erp = f'"{target.table}"'
+    changed = 0
+    for ref in [r for r in target.refs if r.table == target.table]:
+        result = session.execute(text(
+            f'UPDATE {erp} t SET "{ref.column}" = p.id FROM {table} s JOIN {erp} p ON p."{ref.by}" = s."{ref.field}" '
+            f"JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key "
+            f'WHERE t.id = m.target_id AND t."{ref.column}" IS DISTINCT FROM p.id'
+        ), {"entity": entity})
+        changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return changed
 
 
 def _staging_name(target: Target, column: str) -> str:

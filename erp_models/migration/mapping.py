@@ -7,6 +7,7 @@ See docs/migration-mapping.md for the format.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -30,12 +31,37 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+ENV_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_environment(value: str) -> str:
+    """`${NAME}` and `${NAME:-default}` (default when NAME is unset or empty), as in a shell."""
+
+    def one(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        found = os.environ.get(name)
+        if found:
+            return found
+        if default is None:
+            raise ValueError(f"environment variable {name} is not set and has no default "
+                             f"(write ${{{name}:-path}} to give one)")
+        return default
+
+    return ENV_VARIABLE.sub(one, value)
+
+
 class CsvSource(Strict):
-    path: str = Field(description="A glob relative to the mapping file, e.g. 'orders/*.csv'.")
+    path: str = Field(description="A glob relative to the mapping file, e.g. 'orders/*.csv'; ${NAME} and "
+                                  "${NAME:-default} take environment variables.")
     encoding: Encoding = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     header: bool = True
     columns: list[str] | None = Field(default=None, description="Column names when the file has no header.")
+
+    @field_validator("path")
+    @classmethod
+    def _expand(cls, value: str) -> str:
+        return expand_environment(value)
 
     @model_validator(mode="after")
     def _named_columns(self) -> CsvSource:
@@ -156,7 +182,9 @@ class Entity(Strict):
     dedupe: Dedupe = Field(default_factory=Dedupe)
     reject: list[RejectRule] = Field(default_factory=list)
     predecessors: list[str] = Field(default_factory=list)
-    watermark: str | None = Field(default=None, description="A source column whose values only grow.")
+    watermark: str | Column | None = Field(
+        default=None, description="A source column whose values only grow, or {from: column, transforms: [...]} "
+                                  "to say how its values compare (e.g. [int], or a date with its formats).")
     gate: Gate = Field(default_factory=Gate)
 
     @field_validator("target")
@@ -166,8 +194,15 @@ class Entity(Strict):
             raise ValueError(f"unknown target {value!r} (targets: {', '.join(sorted(TARGETS))})")
         return value
 
+    @property
+    def watermark_column(self) -> str | None:
+        return self.watermark.from_ if isinstance(self.watermark, Column) else self.watermark
+
     @model_validator(mode="after")
     def _known_columns(self) -> Entity:
+        if isinstance(self.watermark, Column) and self.watermark.from_ is None:
+            raise ValueError("watermark: name its source column with `from`, "
+                             "e.g. {from: updated_at, transforms: [int]}")
         target = TARGETS[self.target]
         unknown = sorted(set(self.columns) - set(target.field_names()))
         if unknown:

@@ -43,16 +43,18 @@ def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, st
     return None if row is None or row[2] not in ("running", "failed") else (row[0], str(row[1]))
 
 
-def last_watermarks(session: Session, *, mapping_name: str) -> dict[str, str]:
-    """Per entity, the highest watermark value a passed load of this mapping has seen."""
+def last_watermarks(session: Session, *, mapping_name: str) -> dict[str, list[str]]:
+    """Per entity, the highest watermark (raw text) of each passed load of this mapping, oldest first.
+
+    Which is highest overall depends on the watermark's type, which the mapping says (`watermark.highest`)."""
     rows = session.execute(text("""SELECT summary -> 'watermarks' FROM migration_runs WHERE mapping_name = :n
                                    AND status = 'passed' AND mode IN ('load', 'delta', 'resume')
                                    ORDER BY started_at"""), {"n": mapping_name}).scalars()
-    marks: dict[str, str] = {}
+    marks: dict[str, list[str]] = {}
     for doc in rows:
         for entity, value in (doc or {}).items():
-            if value is not None and (entity not in marks or str(value) > marks[entity]):
-                marks[entity] = str(value)
+            if value is not None:
+                marks.setdefault(entity, []).append(str(value))
     return marks
 
 

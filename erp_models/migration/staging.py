@@ -1,8 +1,8 @@
 """Staging tables: each (run, entity) gets an UNLOGGED table in schema migration_staging, filled by COPY.
 
-Staged rows carry their batch, source line, legacy key and content hash. Before loading, the table is
-rewritten once with repeated keys dropped and references resolved to ids; rows whose references do not
-resolve leave staging for the quarantine.
+Staged rows carry their batch, source line, legacy key and content hash. Once staged, repeated keys and
+orphans leave the table (`references.check_staged`); before loading, it is rewritten once with references
+resolved to ids.
 """
 
 from __future__ import annotations
@@ -73,21 +73,17 @@ def _timestamps(values: pd.Series) -> pd.Series:
     return values.map(lambda v: v.isoformat() if pd.notna(v) else None)
 
 
-def prepare(session: Session, table: str, target: Target, keep: str) -> tuple[int, list[dict[str, Any]]]:
-    """Keep one row per legacy key, resolve references to ids and take out the orphans; once per entity.
+def prepare(session: Session, table: str, target: Target) -> list[dict[str, Any]]:
+    """Resolve references to ids once per entity, when its predecessors are loaded; returns orphans.
 
-    Returns (rows dropped as repeated keys, orphans). The table is rewritten once with the ids filled in:
-    an UPDATE per reference would write every row again for each reference.
+    Repeated keys and orphans were taken out when the entity was staged (`references.check_staged`), so
+    orphans here are rows whose reference vanished since (deleted from the ERP meanwhile). The table is
+    rewritten once with the ids filled in: an UPDATE per reference would write every row again for each.
     """
-    # The sorts and hashes below fit in memory; JIT would spend more compiling than these scans save.
+    # The hashes below fit in memory; JIT would spend more compiling than these scans save.
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
     schema, name = table.split(".")
-    order = "ASC" if keep == "first" else "DESC"
-    # Deterministic collations compare equal exactly when the bytes are equal, so "C" finds the same repeats
-    # as the default collation, and sorts far faster.
-    repeated = (f'SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY legacy_key COLLATE "C" '
-                f"ORDER BY _row {order}) AS n FROM {table}) d WHERE n > 1")
     columns = [f"s.{c}" for c in META] + [f's."{f.name}"' for f in target.fields]
     joins = []
     for n, ref in enumerate(target.refs):
@@ -101,18 +97,14 @@ def prepare(session: Session, table: str, target: Target, keep: str) -> tuple[in
             columns.append(f'r{n}.id AS "{ref.column}"')
             joins.append(f'LEFT JOIN "{ref.table}" r{n} ON r{n}."{ref.by}"::text = s."{ref.field}"')
     prepared = f'{schema}."{name[1:-1]}_prepared"'
-    before = int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     session.execute(text(
-        f"CREATE UNLOGGED TABLE {prepared} AS SELECT {', '.join(columns)} FROM {table} s {' '.join(joins)} "
-        f"WHERE s._row NOT IN ({repeated})"
-    ))
+        f"CREATE UNLOGGED TABLE {prepared} AS SELECT {', '.join(columns)} FROM {table} s {' '.join(joins)}"))
     session.execute(text(f"DROP TABLE {table}"))
     session.execute(text(f'ALTER TABLE {prepared} RENAME TO "{name[1:-1]}"'))
     session.execute(text(f'CREATE INDEX "{name[1:-1]}_batch" ON {table} (_batch)'))
-    after = int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
     orphans = _remove_orphans(session, table, target)
     session.execute(text(f"ANALYZE {table}"))
-    return before - after, orphans
+    return orphans
 
 
 def _remove_orphans(session: Session, table: str, target: Target) -> list[dict[str, Any]]:

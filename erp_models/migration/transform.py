@@ -77,7 +77,7 @@ def apply_transform(values: pd.Series, spec: str | dict[str, Any]) -> tuple[pd.S
     if name == "decimal":
         return _to_minor_units(s, **(arg or {}))
     if name == "date":
-        return _to_datetime(s, **(arg or {}))
+        return to_datetime(s, **(arg or {}))
     if name == "abs":
         numbers, bad = (s, None) if pd.api.types.is_numeric_dtype(s) else _to_int(s)
         return numbers.abs(), bad
@@ -124,7 +124,7 @@ def _messy_minor_units(plain: pd.Series, scale: int, decimal_sep: str | None) ->
     return minor.where(~bad).astype("Int64"), bad
 
 
-def _to_datetime(
+def to_datetime(
     s: pd.Series, formats: list[str] | None = None, tz: str = "Asia/Shanghai"
 ) -> tuple[pd.Series, pd.Series]:
     """Text to timezone-aware datetimes: values with an offset keep it, values without one are in `tz`."""
@@ -189,14 +189,14 @@ def _running_total(spec: RunningTotal, raw: pd.DataFrame, frame: pd.DataFrame, s
     return _carried(keys, amounts.to_numpy(dtype=np.int64), state.totals)
 
 
-def _finish_kind(values: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series | None]:
+def finish_kind(values: pd.Series, spec: Field) -> tuple[pd.Series, pd.Series | None]:
     """Bring a field to its target type when no transform already did."""
     if spec.kind == "int" and not pd.api.types.is_integer_dtype(values):
         return _to_int(values)
     if spec.kind == "money" and not pd.api.types.is_integer_dtype(values):
         return _to_minor_units(values)
     if spec.kind == "datetime" and not isinstance(values.dtype, pd.DatetimeTZDtype):
-        return _to_datetime(values)
+        return to_datetime(values)
     if spec.kind == "text":
         return _text(values), None
     return values, None
@@ -236,7 +236,7 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
         for spec in column.transforms:
             values, bad = apply_transform(values, spec)
             _note(failures, bad, f"bad_{name}")
-        values, bad = _finish_kind(values, target.field(name))
+        values, bad = finish_kind(values, target.field(name))
         _note(failures, bad, f"bad_{name}")
         frame[name] = values
     for missing in target.fields:

@@ -37,8 +37,8 @@ def source_columns(entity: Entity) -> set[str]:
     for template in [entity.legacy_key, *[c.template for c in entity.columns.values() if c.template]]:
         names |= {p for p in re.findall(r"\{([^{}]+)\}", template) if p not in fields}
     names |= {r.column for r in entity.reject}
-    if entity.watermark:
-        names.add(entity.watermark)
+    if entity.watermark_column:
+        names.add(entity.watermark_column)
     return names
 
 

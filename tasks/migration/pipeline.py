@@ -1,8 +1,9 @@
 """The two phases of migrating one entity, as plain functions over units of work.
 
-Phase 1 (`stage_entity`) streams the source: transform, gate, quarantine, COPY into staging; each batch
-commits with its checkpoint. Phase 2 (`load_entity`) removes duplicate keys, resolves references
-(orphans go to quarantine), then upserts batch by batch, each batch committing with its checkpoint.
+Phase 1 (`stage_entity`) streams the source: transform, gate, quarantine, COPY into staging, each batch
+committing with its checkpoint; then repeated keys and orphans leave staging for the quarantine, so every
+entity's quarantine rate is known before anything loads. Phase 2 (`load_entity`) resolves references to
+ids, then upserts batch by batch, each batch committing with its checkpoint.
 A dry run passes one shared session (`SharedTx`) and rolls it back at the end.
 """
 
@@ -21,14 +22,15 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.migration import loader, runs, staging
+from erp_models.migration import loader, references, runs, staging, watermark
 from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.targets import TARGETS
-from erp_models.migration.transform import TransformState, transform_batch
+from erp_models.migration.transform import Batch, TransformState, transform_batch
 from expectations.gate import GateResult, run_gate
-from tasks.migration.extract import batches
+from tasks.migration.extract import SourceError, batches
 
-PREPARED = 0  # the 'loaded' checkpoint that says duplicates and references were dealt with
+PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
+CHECKED = 0  # the 'staged' checkpoint that says repeated keys and orphans left staging
 REJECT_REASONS = {"duplicate_row", "duplicate_key"}
 Tx = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[str, str, int], None]  # entity, phase, rows done
@@ -40,7 +42,7 @@ class Plan:
     mapping: Mapping
     base_dir: Path
     order: list[str]
-    delta_marks: dict[str, str] = field(default_factory=dict)  # entity -> watermark of the last load
+    delta_marks: dict[str, list[str]] = field(default_factory=dict)  # entity -> watermarks of passed loads
 
 
 @dataclass
@@ -102,20 +104,13 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
     report = StageReport(name)
     state = TransformState()
     gate_total: GateResult | None = None
-    since = plan.delta_marks.get(name)
+    since = watermark.highest(plan.delta_marks.get(name, []), entity)
+    since_value = None if since is None else watermark.parse(pd.Series([since]), entity).iloc[0]
     for batch_no, raw in enumerate(batches(entity, plan.base_dir, plan.mapping.batch_size), start=1):
         batch = transform_batch(raw.frame, entity, state)
         report.read += batch.read
-        if entity.watermark and len(batch.raw):
-            marks = batch.raw[entity.watermark].astype("string").str.strip()
-            top = marks.max()
-            report.watermark = max(filter(None, [report.watermark, None if pd.isna(top) else str(top)]),
-                                   default=None)
-            if since is not None:
-                old = (marks <= since).fillna(False).astype(bool)  # a row without a watermark is loaded
-                report.skipped += int(old.sum())
-                batch.frame, batch.raw = batch.frame[~old], batch.raw[~old]
-                batch.quarantined = {k: v for k, v in batch.quarantined.items() if k in batch.frame.index}
+        if entity.watermark_column and len(batch.raw):
+            _delta(batch, entity, raw.file, report, since_value)
         if batch_no in done:
             report.staged += done[batch_no]["loaded"]
             continue
@@ -142,12 +137,56 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         report.staged += len(good)
         if progress:
             progress(name, "staged", report.read)
+    if CHECKED not in done:
+        _check_staged(plan, name, table, tx)
     if gate_total is not None:
         report.gate = gate_total.to_json()
         row_level = {name for names in gate_total.failed_rows.values() for name in names}
         # A blocking expectation that failed without naming rows (a table-level one) blocks the entity.
         report.blocking = [f"gate {o.name}" for o in gate_total.blocking_failures if o.name not in row_level]
     return report
+
+
+def _delta(batch: Batch, entity: Entity, file: str, report: StageReport, since: Any) -> None:
+    """Note the batch's highest watermark; in a delta run, drop the rows at or below the last one."""
+    column = str(entity.watermark_column)
+    values = batch.raw[column].astype("string").str.strip()
+    parsed = watermark.parse(values, entity)
+    if not bool(parsed.notna().any()):
+        given = values[values.notna() & (values != "")]
+        if not given.empty and not watermark.typed(entity):
+            raise SourceError(f"{file} row {int(batch.raw.loc[given.index[0], '_line'])} column {column!r}: "
+                              f"watermark {given.iloc[0]!r} is not a date and time; say how to compare it, e.g. "
+                              f"watermark: {{from: {column}, transforms: [int]}}")
+        return
+    report.watermark = watermark.highest([report.watermark, str(values.loc[parsed.idxmax()])], entity)
+    if since is not None and not pd.isna(since):
+        old = (parsed <= since).fillna(False).astype(bool)  # a row without a (readable) watermark is loaded
+        report.skipped += int(old.sum())
+        batch.frame, batch.raw = batch.frame[~old], batch.raw[~old]
+        batch.quarantined = {k: v for k, v in batch.quarantined.items() if k in batch.frame.index}
+
+
+def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
+    """Repeated keys and orphans out of staging, against the entities staged before this one."""
+    entity = plan.mapping.entities[name]
+    target = TARGETS[entity.target]
+    before = {n: TARGETS[plan.mapping.entities[n].target] for n in plan.order[:plan.order.index(name)]}
+    with tx() as session:
+        duplicates, orphans = references.check_staged(
+            session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
+        runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans, duplicates))
+        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=CHECKED)
+
+
+def _orphan_rows(orphans: list[dict[str, Any]], duplicates: int = 0) -> list[dict[str, Any]]:
+    rows = [{"legacy_key": o["legacy_key"], "reason_code": o["reason"], "detail": o["reason"],
+             "raw": {k: v for k, v in o["raw"].items() if not k.startswith("_")}, "source_file": None,
+             "source_row": o["_line"]} for o in orphans]
+    if duplicates:
+        rows.append({"legacy_key": None, "reason_code": "duplicate_key", "detail": f"{duplicates} rows",
+                     "raw": {}, "source_file": None, "source_row": None})
+    return rows
 
 
 def _names(target: str) -> list[str]:
@@ -176,14 +215,8 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None)
     with tx() as session:
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
         if PREPARED not in done:
-            duplicates, orphans = staging.prepare(session, table, target, entity.dedupe.keep)
-            rows = [{"legacy_key": o["legacy_key"], "reason_code": o["reason"], "detail": o["reason"],
-                     "raw": {k: v for k, v in o["raw"].items() if not k.startswith("_")}, "source_file": None,
-                     "source_row": o["_line"]} for o in orphans]
-            if duplicates:
-                rows.append({"legacy_key": None, "reason_code": "duplicate_key", "detail": f"{duplicates} rows",
-                             "raw": {}, "source_file": None, "source_row": None})
-            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=rows)
+            orphans = staging.prepare(session, table, target)
+            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans))
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED)
         batch_numbers = staging.staged_batches(session, table)
     totals = loader.Upserted(0, 0, 0)
@@ -200,6 +233,8 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None)
                                  totals.unchanged + result.unchanged)
         if progress:
             progress(name, "loaded", totals.loaded)
+    with tx() as session:
+        loader.link_self_refs(session, table=table, target=target, entity=name)
     with tx() as session:
         reconciliation = runs.reconcile(session, table=table, target=target, entity=name, mapped=set(entity.columns))
     return {"inserted": totals.inserted, "updated": totals.updated, "unchanged": totals.unchanged,

@@ -6,8 +6,9 @@ import csv
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import pandas as pd
 from prefect import task
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -17,11 +18,24 @@ from erp_models.migration import runs, staging
 from erp_models.migration.mapping import MappingError, entity_order, load_mapping
 from erp_models.migration.targets import TARGETS
 from erp_models.project.evidence import record_evidence
-from expectations.docs import build_data_docs
+from expectations.docs import validate_sample, write_data_docs
+from expectations.spec import Severity
 from expectations.suites import expectation_names, resolve_suite
 from infra.db import UnitOfWork, session_factory
 from tasks.migration import pipeline
 from tasks.migration.progress import RunProgress, expected_rows
+
+
+class DocsSample(NamedTuple):
+    target: str
+    frame: pd.DataFrame  # the first rows of the entity (at most 2,000), before the gate
+    severity: dict[str, Severity]
+    enabled: list[str]
+
+
+# Per run, the samples its stage tasks kept for the Data Docs. They stay in this process (the flow's): the
+# docs are rendered from them by `write_docs`, once per run, while the entities load.
+_samples: dict[uuid.UUID, list[DocsSample]] = {}
 
 
 class RunPlan(BaseModel):
@@ -31,7 +45,7 @@ class RunPlan(BaseModel):
     mode: str
     order: list[str]
     targets: dict[str, str]
-    delta_marks: dict[str, str] = Field(default_factory=dict)
+    delta_marks: dict[str, list[str]] = Field(default_factory=dict)
     resumed: bool = False
     out_dir: str = ".erpops/migrations"
 
@@ -133,12 +147,27 @@ def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = Non
                                    _reporter(plan, progress_id, step, expected))
     if report.sample is not None:
         gate = p.mapping.entities[entity].gate
-        build_data_docs(plan.docs_dir, plan.targets[entity], report.sample, severity=gate.severity,
-                        enabled=[n for n in expectation_names(plan.targets[entity]) if n not in gate.disable])
+        _samples.setdefault(plan.run_id, []).append(DocsSample(
+            plan.targets[entity], report.sample, dict(gate.severity),
+            [n for n in expectation_names(plan.targets[entity]) if n not in gate.disable]))
     with UnitOfWork() as uow:
         result = _entity_result(uow.session, plan, entity, report)
     result.blocked_by = _blocked(result, p)
     return result
+
+
+@task
+def write_docs(plan: RunPlan) -> str | None:
+    """GX Data Docs of the samples kept while staging, rendered once per run (not once per entity).
+
+    Evidence only: the flow runs this in a thread while the entities load, and a failure is just logged."""
+    samples = _samples.pop(plan.run_id, [])
+    if not samples:  # nothing staged in this process (a resume past staging): keep the docs there are
+        return None
+    for sample in samples:
+        validate_sample(sample.target, sample.frame, severity=sample.severity, enabled=sample.enabled)
+    index = write_data_docs(plan.docs_dir)
+    return None if index is None else str(index)
 
 
 @task

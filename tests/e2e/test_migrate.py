@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from tests.e2e.cli import run_erpops
@@ -51,6 +52,9 @@ def test_a_load_counts_every_row_and_reconciles(migrate_env: dict[str, str], tmp
     assert [(r["entity"], r["legacy_key"]) for r in rows if r["reason"] == "orphan_sku_code"] == [
         ("sales_order_lines", "TM1001#2")]
     assert run_erpops("db", "check", env=migrate_env).returncode == 0
+    docs = Path(migrate_env["ERPOPS_STATE_DIR"]) / "migrations" / "gx-docs"
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert all(f"erpops.{entity}" in index for entity in run["entities"]), "Data Docs lack an entity"
 
 
 def test_running_the_same_input_again_changes_nothing(migrate_env: dict[str, str], tmp_path: Path) -> None:
@@ -108,3 +112,65 @@ def test_undo_reverts_exactly_one_run(migrate_env: dict[str, str], tmp_path: Pat
     assert migrate(migrate_env, "--undo", first["run_id"])["status"] == "undone"
     assert fingerprint(migrate_env) == empty
     assert run_erpops("db", "check", env=migrate_env).returncode == 0
+
+
+def test_orphans_over_the_limit_block_the_run_before_anything_loads(migrate_env: dict[str, str],
+                                                                    tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    text = mapping.read_text(encoding="utf-8")
+    # The lines' quarantined rows are orphans only: a SKU no entity stages, and a line of DY4004, an order
+    # quarantined for its date. With a tolerance of 30 % the lines block, and the entities before them too.
+    head, lines = text.split("  sales_order_lines:")
+    lines = lines.replace("max_quarantine_rate: 0.5", "max_quarantine_rate: 0.3")
+    mapping.write_text(head + "  sales_order_lines:" + lines, encoding="utf-8")
+    with (mapping.parent / "lines.csv").open("a", encoding="utf-8") as handle:
+        handle.write("DY4004,1,S1,1,39.90\n")
+    before = fingerprint(migrate_env)
+    run = migrate(migrate_env, "--mapping", str(mapping))
+    assert (run["status"], run["exit_code"]) == ("blocked", 1)
+    lines_result = run["entities"]["sales_order_lines"]
+    assert lines_result["reasons"] == {"duplicate_row": 1, "orphan_sku_code": 1, "orphan_order_key": 1}
+    assert lines_result["blocked_by"] == ["quarantine rate 0.4000 > 0.3"]
+    assert all(e["loaded"] == 0 for e in run["entities"].values())
+    assert fingerprint(migrate_env) == before
+
+
+def test_an_unknown_category_parent_is_an_orphan_and_a_later_parent_is_linked(migrate_env: dict[str, str],
+                                                                              tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    categories = mapping.parent / "categories.csv"
+    # batch 2: an unknown parent, and a child of that orphan; batch 3 and 4: a parent that comes later.
+    categories.write_text(categories.read_text(encoding="utf-8") + "TOYS,玩具,NOPE\nKIDS,童玩,TOYS\n"
+                          "MUGS,马克杯,BOWLS\nPLATES,盘子,HOME\nBOWLS,碗,HOME\n", encoding="utf-8")
+    text = mapping.read_text(encoding="utf-8")
+    mapping.write_text(text.replace("      parent_code: {from: parent}\n",
+                                    "      parent_code: {from: parent}\n    gate: {max_quarantine_rate: 0.5}\n"),
+                       encoding="utf-8")
+    run = migrate(migrate_env, "--mapping", str(mapping))
+    assert run["status"] == "passed", run["entities"]["categories"]
+    assert run["entities"]["categories"]["reasons"] == {"orphan_parent_code": 2}
+    with psycopg.connect(migrate_env["ERPOPS_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")) as conn:
+        parents = dict(conn.execute("SELECT c.code, p.code FROM categories c LEFT JOIN categories p "
+                                    "ON p.id = c.parent_id").fetchall())
+    assert parents == {"HOME": None, "CUPS": "HOME", "MUGS": "BOWLS", "PLATES": "HOME", "BOWLS": "HOME"}
+
+
+def test_delta_compares_watermarks_as_dates_not_as_text(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace(
+        "watermark: updated_at", 'watermark: {from: updated_at, transforms: [{date: {formats: ["%d/%m/%Y %H:%M"]}}]}'),
+        encoding="utf-8")
+    orders = mapping.parent / "orders.csv"
+    # Day first: as text '10/05/2024' (10 May) sorts after '05/06/2024' (5 June), as dates it is before.
+    dated = ["01/06/2024 10:00", "02/06/2024 11:30", "10/05/2024 12:00", "04/06/2024 09:00"]
+    rows = orders.read_text(encoding="utf-8").splitlines()
+    orders.write_text("\n".join([rows[0], *(r.rsplit(",", 1)[0] + "," + d for r, d in zip(rows[1:], dated,
+                                                                                           strict=True))]) + "\n",
+                      encoding="utf-8")
+    assert migrate(migrate_env, "--mapping", str(mapping))["status"] == "passed"
+    with orders.open("a", encoding="utf-8") as handle:
+        handle.write("TM1005,天猫,C1,2024-06-05 08:00:00,已完成,129.00,05/06/2024 08:00\n")
+    delta = migrate(migrate_env, "--mapping", str(mapping), "--delta")
+    sales = delta["entities"]["sales_orders"]
+    assert delta["status"] == "passed"
+    assert (sales["read"], sales["skipped"], sales["inserted"]) == (5, 4, 1)

@@ -47,6 +47,9 @@ CASES = {
                        r"entities\.warehouses\.target: unknown target 'depots'"),
     "unknown column": (edit_mapping("      city: {from: city}", "      town: {from: city}"),
                        r"unknown column 'town' for target warehouses"),
+    "watermark not a date": (edit_mapping("watermark: updated_at", "watermark: platform"),
+                             r"orders\.csv row 2 column 'platform': watermark '天猫' is not a date and time; "
+                             r"say how to compare it"),
     "cycle": (edit_mapping("    target: categories\n", "    target: categories\n    predecessors: [products]\n"),
               r"predecessors form a cycle: categories -> products -> categories"),
 }

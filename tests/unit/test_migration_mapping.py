@@ -81,3 +81,38 @@ def test_a_required_target_column_must_be_mapped(tmp_path: Path) -> None:
 def test_a_missing_mapping_file(tmp_path: Path) -> None:
     with pytest.raises(MappingError, match=r"mapping file not found"):
         load_mapping(tmp_path / "nope.yaml")
+
+
+SUPPLIERS_FROM = """name: t
+entities:
+  suppliers:
+    target: suppliers
+    source: {{csv: {{path: "{path}"}}}}
+    legacy_key: "{{code}}"
+    columns: {{code: {{from: code}}, name: {{from: name}}}}
+"""
+
+
+def csv_path(mapping: Path) -> str:
+    source = load_mapping(mapping)[0].entities["suppliers"].source.csv
+    assert source is not None
+    return source.path
+
+
+def test_source_paths_take_environment_variables_with_defaults(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ERPOPS_TEST_EXPORT", raising=False)
+    text = SUPPLIERS_FROM.format(path="${ERPOPS_TEST_EXPORT:-export}/*.csv")
+    assert csv_path(write(tmp_path, text)) == "export/*.csv"
+    monkeypatch.setenv("ERPOPS_TEST_EXPORT", "/srv/legacy")
+    assert csv_path(write(tmp_path, text)) == "/srv/legacy/*.csv"
+
+
+def test_an_unset_variable_without_a_default_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ERPOPS_TEST_EXPORT", raising=False)
+    path = write(tmp_path, SUPPLIERS_FROM.format(path="${ERPOPS_TEST_EXPORT}/*.csv"))
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    assert str(caught.value) == (f"{path}: entities.suppliers.source.csv.path: environment variable "
+                                 "ERPOPS_TEST_EXPORT is not set and has no default (write ${ERPOPS_TEST_EXPORT:-path} "
+                                 "to give one)")
