@@ -19,11 +19,11 @@ from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
 from erp_models.enums import MilestoneStatus
+from erp_models.project.gates import MilestoneVerdict
 from tasks.charts import png_data_uri
 from tasks.plan.report import budget_markdown, met_share, milestones_markdown, risk_rows, vendor_rows
 from tasks.plan.snapshot import PlanSnapshot
 from tasks.plan.tasks import (
-    MilestoneOut,
     PlanLoaded,
     evaluate_gates,
     load_plan_file,
@@ -58,7 +58,7 @@ class SignOff(RunInput):
 class PlanOutcome(BaseModel):
     project_code: str
     loaded: PlanLoaded | None = None
-    milestones: list[MilestoneOut] = Field(default_factory=list)
+    milestones: list[MilestoneVerdict] = Field(default_factory=list)
     charts: dict[str, str] = Field(default_factory=dict)
     flow_run_id: str = ""
 
@@ -100,7 +100,7 @@ def plan_status(project: str | None = None, as_of: date | None = None,
                        flow_run_id=str(runtime.flow_run.id))
 
 
-def ask_for_sign_off(project: str | None, milestone: MilestoneOut, timeout_s: int) -> None:
+def ask_for_sign_off(project: str | None, milestone: MilestoneVerdict, timeout_s: int) -> None:
     """Pause this run until a person approves or rejects the milestone in the Prefect UI."""
     evidence = "\n".join(f"- `{c.expression}`: {c.value:g} ✔" for c in milestone.criteria if c.value is not None)
     form = SignOff.with_initial_data(

@@ -6,16 +6,15 @@ See docs/migration-mapping.md for the format.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from erp_models.migration.targets import TARGETS
+from erp_models.yaml_files import load_yaml_model
 
 Encoding = Literal["utf-8", "utf-8-sig", "gbk", "gb18030"]
 KNOWN_TRANSFORMS = ("trim", "squeeze", "upper", "lower", "title", "regex_extract", "replace", "null_if", "value_map",
@@ -256,27 +255,9 @@ def entity_order(mapping: Mapping) -> list[str]:
 
 def load_mapping(path: Path) -> tuple[Mapping, str]:
     """The validated mapping and the sha256 of its text; MappingError names the file and the problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MappingError(f"{path}: mapping file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"{path}: cannot read the mapping file ({exc})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise MappingError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    try:
-        mapping = Mapping.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise MappingError(f"{path}: {location}: {message}") from None
+    mapping, sha256 = load_yaml_model(path, Mapping, MappingError, "mapping file")
     try:
         entity_order(mapping)
     except MappingError as exc:
         raise MappingError(f"{path}: {exc}") from None
-    return mapping, hashlib.sha256(text.encode()).hexdigest()
+    return mapping, sha256

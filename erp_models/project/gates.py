@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from erp_models.enums import MilestoneStatus, RiskStatus
@@ -18,8 +20,9 @@ DECIDABLE = {MilestoneStatus.AWAITING_APPROVAL, MilestoneStatus.REJECTED}
 SIGNED_OFF = {MilestoneStatus.APPROVED, MilestoneStatus.REJECTED}
 
 
-@dataclass(frozen=True)
-class MilestoneVerdict:
+class MilestoneVerdict(BaseModel):
+    """A milestone as judged: its status and each criterion with the evidence value it saw."""
+
     code: str
     name: str
     owner: str
@@ -27,7 +30,7 @@ class MilestoneVerdict:
     status: MilestoneStatus
     approval_required: bool
     criteria: list[CriterionVerdict]
-    raised_risks: list[str]
+    raised_risks: list[str] = Field(default_factory=list)
 
 
 def judged_status(criteria: list[CriterionVerdict], *, due_on: date, today: date, approval_required: bool,
@@ -48,7 +51,7 @@ def evaluate_milestones(session: Session, *, project_id: int, evidence: Mapping[
     risks = list(session.scalars(select(m.Risk).where(m.Risk.project_id == project_id)))
     verdicts = []
     now = datetime.now(UTC)
-    for milestone in _milestones(session, project_id):
+    for milestone in session.scalars(_by_due_date(project_id).with_for_update()):
         criteria = [judge(parse_criterion(expression), evidence) for expression in milestone.criteria]
         status = judged_status(criteria, due_on=milestone.due_on, today=today,
                                approval_required=milestone.approval_required, current=milestone.status)
@@ -60,8 +63,10 @@ def evaluate_milestones(session: Session, *, project_id: int, evidence: Mapping[
                 if risk.trigger_milestone == milestone.code and risk.status is RiskStatus.OPEN:
                     risk.status, risk.raised_at = RiskStatus.RAISED, now
                     raised.append(risk.code)
-        verdicts.append(MilestoneVerdict(milestone.code, milestone.name, milestone.owner, milestone.due_on, status,
-                                         milestone.approval_required, criteria, raised))
+        verdicts.append(MilestoneVerdict(code=milestone.code, name=milestone.name, owner=milestone.owner,
+                                         due_on=milestone.due_on, status=status,
+                                         approval_required=milestone.approval_required, criteria=criteria,
+                                         raised_risks=raised))
     session.flush()
     return verdicts
 
@@ -82,10 +87,9 @@ def decide_milestone(session: Session, *, project_id: int, code: str, approved: 
     return milestone.status
 
 
-def _milestones(session: Session, project_id: int) -> list[m.Milestone]:
-    query = select(m.Milestone).where(m.Milestone.project_id == project_id).order_by(m.Milestone.due_on,
-                                                                                    m.Milestone.code)
-    return list(session.scalars(query.with_for_update()))
+def _by_due_date(project_id: int) -> Select[Any]:
+    return select(m.Milestone).where(m.Milestone.project_id == project_id).order_by(m.Milestone.due_on,
+                                                                                   m.Milestone.code)
 
 
 def set_risk_status(session: Session, *, project_id: int, code: str, status: RiskStatus) -> RiskStatus:
@@ -99,3 +103,18 @@ def set_risk_status(session: Session, *, project_id: int, code: str, status: Ris
         risk.raised_at = None
     session.flush()
     return risk.status
+
+
+def stored_criteria(milestone: m.Milestone) -> list[CriterionVerdict]:
+    """The criteria as last judged; before any judgement, each without evidence."""
+    if milestone.verdicts:
+        return [CriterionVerdict(**verdict) for verdict in milestone.verdicts]
+    return [CriterionVerdict(expression=c, key=parse_criterion(c).key, value=None, passed=False)
+            for c in milestone.criteria]
+
+
+def milestone_standing(session: Session, *, project_id: int) -> list[MilestoneVerdict]:
+    """Every milestone as the last gate evaluation (or sign-off) left it, by due date."""
+    return [MilestoneVerdict(code=ms.code, name=ms.name, owner=ms.owner, due_on=ms.due_on, status=ms.status,
+                             approval_required=ms.approval_required, criteria=stored_criteria(ms))
+            for ms in session.scalars(_by_due_date(project_id))]

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from erp_models.enums import RequirementPriority
 from erp_models.project.criteria import CriterionError, parse_criterion
 from erp_models.project.spec_checks import check_plan, unique
+from erp_models.yaml_files import load_yaml_model
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
@@ -173,23 +172,4 @@ class Plan(Strict):
 
 def load_plan(path: Path) -> tuple[Plan, str]:
     """The validated plan and the sha256 of its text; PlanError names the file and the problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlanError(f"{path}: plan file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: cannot read the plan file ({exc})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise PlanError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    try:
-        plan = Plan.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise PlanError(f"{path}: {location}: {message}") from None
-    return plan, hashlib.sha256(text.encode()).hexdigest()
+    return load_yaml_model(path, Plan, PlanError, "plan file")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from infra.db import UnitOfWork
 
 app = typer.Typer(help="The ERP database: schema, fingerprint and invariant checks.", no_args_is_help=True)
 
@@ -25,6 +29,16 @@ def connected_engine(*, schema_current: bool = False) -> Engine:
     if schema_current:
         ensure_at_head(engine)
     return engine
+
+
+@contextmanager
+def erp_work() -> Iterator[UnitOfWork]:
+    """One unit of work on the configured ERP database, once it answers at the newest schema."""
+    from infra.db import UnitOfWork
+
+    connected_engine(schema_current=True)
+    with UnitOfWork() as uow:
+        yield uow
 
 
 @app.command()
@@ -65,10 +79,8 @@ def url(
 def fingerprint(as_json: JsonOpt = False) -> None:
     """Per ERP table: row count and an order-independent content hash."""
     from erp_models.fingerprint import database_fingerprint
-    from infra.db import UnitOfWork, session_factory
 
-    connected_engine(schema_current=True)
-    with UnitOfWork(session_factory()) as uow:
+    with erp_work() as uow:
         tables, overall = database_fingerprint(uow.session)
     if as_json:
         doc = {"fingerprint": overall, "tables": {t.table: {"rows": t.rows, "hash": t.digest} for t in tables}}
@@ -87,10 +99,8 @@ def fingerprint(as_json: JsonOpt = False) -> None:
 def check(as_json: JsonOpt = False) -> None:
     """Report invariant violations: ledger vs on_hand, reservations, negatives, orphans, duplicates."""
     from erp_models.invariants import find_violations
-    from infra.db import UnitOfWork, session_factory
 
-    connected_engine(schema_current=True)
-    with UnitOfWork(session_factory()) as uow:
+    with erp_work() as uow:
         violations = find_violations(uow.session)
     if as_json:
         doc = {"ok": not violations, "violations": [v.__dict__ for v in violations]}

@@ -58,11 +58,9 @@ def attend(
 def list_training(as_json: JsonOpt = False) -> None:
     """Training sessions, newest first, with attendance."""
     from erp_models.project.delivery import list_training as query
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         rows = query(uow.session)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
@@ -115,12 +113,10 @@ def list_feedback(
     """Feedback items, newest first."""
     from erp_models.enums import FeedbackStatus
     from erp_models.project.delivery import list_feedback as query
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork
+    from erpops.commands.db import erp_work
 
     wanted = choice(FeedbackStatus, status, "--status") if status else None
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         rows = [{"id": f.id, "module": f.module, "severity": f.severity.value, "status": f.status.value,
                  "title": f.title, "by": f.submitted_by} for f in query(uow.session, status=wanted)]
     if as_json:
@@ -149,11 +145,9 @@ def _write(work: Callable[[Any, int | None], T]) -> T:
     from sqlalchemy import select
 
     from erp_models.project.models import Project
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         project_id = uow.session.scalar(select(Project.id).order_by(Project.id.desc()).limit(1))
         result = work(uow.session, project_id)
         uow.commit()

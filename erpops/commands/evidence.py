@@ -66,11 +66,9 @@ def list_(
 ) -> None:
     """The newest value of every evidence key."""
     from erp_models.project.evidence import latest_evidence
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         latest = latest_evidence(uow.session, prefix=prefix)
     if as_json:
         typer.echo(json.dumps(latest, indent=2))
@@ -96,11 +94,9 @@ def _slug(name: str) -> str:
 
 def _store(values: dict[str, float], source: str, detail: dict[str, object]) -> None:
     from erp_models.project.evidence import record_evidence
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         record_evidence(uow.session, source=source, values=values, detail=detail)
         uow.commit()
 

@@ -51,11 +51,9 @@ def manual(
 
 def _record(roles: int, out_dir: Path) -> None:
     from erp_models.project.evidence import record_evidence
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         record_evidence(uow.session, source="erpops manual", values={"manual.roles": roles},
                         detail={"dir": str(out_dir.resolve())})
         uow.commit()

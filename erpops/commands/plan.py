@@ -66,11 +66,9 @@ def approve(
     """Sign off (or reject) a milestone whose criteria all hold, without waiting on a flow run."""
     from erp_models.project.gates import decide_milestone
     from erp_models.project.loading import project_by_code
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         found = project_by_code(uow.session, project)
         result = decide_milestone(uow.session, project_id=found.id, code=milestone, approved=not reject,
                                   decided_by=by, note=note)
@@ -88,13 +86,11 @@ def risk(
     from erp_models.enums import RiskStatus
     from erp_models.project.gates import set_risk_status
     from erp_models.project.loading import project_by_code
-    from erpops.commands.db import connected_engine
+    from erpops.commands.db import erp_work
     from erpops.commands.delivery import choice
-    from infra.db import UnitOfWork
 
     status = choice(RiskStatus, new_status, "STATUS")
-    connected_engine(schema_current=True)
-    with UnitOfWork() as uow:
+    with erp_work() as uow:
         found = project_by_code(uow.session, project)
         result = set_risk_status(uow.session, project_id=found.id, code=code, status=status)
         uow.commit()

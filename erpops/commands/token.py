@@ -22,11 +22,9 @@ def create(
     from datetime import timedelta
 
     from erp_models.security.services import issue_token
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork, session_factory
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork(session_factory()) as uow:
+    with erp_work() as uow:
         issued = issue_token(uow.session, username=user, role=role, actor=f"cli:{getpass.getuser()}",
                              expires_in=timedelta(days=expires_days) if expires_days else None)
         uow.commit()
@@ -44,11 +42,9 @@ def revoke(token_id: Annotated[str, typer.Argument(help="The 8-character id insi
     import getpass
 
     from erp_models.security.services import revoke_token
-    from erpops.commands.db import connected_engine
-    from infra.db import UnitOfWork, session_factory
+    from erpops.commands.db import erp_work
 
-    connected_engine(schema_current=True)
-    with UnitOfWork(session_factory()) as uow:
+    with erp_work() as uow:
         revoke_token(uow.session, token_id=token_id, actor=f"cli:{getpass.getuser()}")
         uow.commit()
     typer.echo(f"revoked {token_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from erp_models.project import loading, reporting
 from erp_models.project import models as m
+from erp_models.project.gates import stored_criteria
 from erp_models.project.status import BudgetBurn, TimelineItem
 
 
@@ -35,8 +37,7 @@ def take_snapshot(session: Session, *, project: str | None, today: date) -> Plan
         project_code=found.code, project_name=found.name, today=today,
         milestones=[{"code": ms.code, "name": ms.name, "phase": phases.get(ms.phase_id or 0), "owner": ms.owner,
                      "due_on": ms.due_on, "status": ms.status.value, "approval_required": ms.approval_required,
-                     "criteria": ms.verdicts or [{"expression": c, "value": None, "passed": False}
-                                                 for c in ms.criteria],
+                     "criteria": [asdict(c) for c in stored_criteria(ms)],
                      "decided_by": ms.decided_by, "decision_note": ms.decision_note} for ms in milestones],
         risks=[{"code": r.code, "title": r.title, "likelihood": r.likelihood, "impact": r.impact,
                 "exposure": r.likelihood * r.impact, "status": r.status.value, "owner": r.owner,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 from prefect import task
 from pydantic import BaseModel
 
-from erp_models.enums import MilestoneStatus
 from erp_models.project import gates, loading, reporting
 from erp_models.project.evidence import latest_evidence, record_evidence
+from erp_models.project.gates import MilestoneVerdict
 from erp_models.project.spec import load_plan
 from infra.db import UnitOfWork
 from tasks.plan.snapshot import PlanSnapshot, take_snapshot
@@ -22,24 +21,6 @@ class PlanLoaded(BaseModel):
     changed: bool
     counts: dict[str, int]
     evidence: dict[str, float]
-
-
-class CriterionOut(BaseModel):
-    expression: str
-    key: str
-    value: float | None
-    passed: bool
-
-
-class MilestoneOut(BaseModel):
-    code: str
-    name: str
-    owner: str
-    due_on: date
-    status: MilestoneStatus
-    approval_required: bool
-    criteria: list[CriterionOut]
-    raised_risks: list[str]
 
 
 @task
@@ -56,7 +37,7 @@ def load_plan_file(path: str, source: str) -> PlanLoaded:
 
 
 @task
-def evaluate_gates(project: str | None, today: date, source: str) -> list[MilestoneOut]:
+def evaluate_gates(project: str | None, today: date, source: str) -> list[MilestoneVerdict]:
     """Judge every milestone on the latest evidence; failed gates raise their linked risks."""
     with UnitOfWork() as uow:
         found = loading.project_by_code(uow.session, project)
@@ -64,7 +45,7 @@ def evaluate_gates(project: str | None, today: date, source: str) -> list[Milest
         verdicts = gates.evaluate_milestones(uow.session, project_id=found.id, evidence=latest_evidence(uow.session),
                                              today=today)
         uow.commit()
-    return [MilestoneOut.model_validate(asdict(v)) for v in verdicts]
+    return verdicts
 
 
 @task

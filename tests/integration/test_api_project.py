@@ -141,4 +141,6 @@ def test_the_milestones_of_the_loaded_plan_are_listed_by_due_date(planned: Serve
     plan, _ = spec.load_plan(EXAMPLE)
     by_due = sorted(plan.milestones, key=lambda ms: (ms.due_on, ms.code))
     assert [(ms["code"], ms["status"]) for ms in response.json()] == [(ms.code, "pending") for ms in by_due]
-    assert response.json()[0]["criteria"] == [{"expression": c} for c in by_due[0].criteria]
+    # never judged yet: every criterion is listed, with no evidence value, and none passes
+    assert [(c["expression"], c["value"], c["passed"]) for c in response.json()[0]["criteria"]] == [
+        (c, None, False) for c in by_due[0].criteria]

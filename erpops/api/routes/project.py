@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from erp_models.enums import FeedbackSeverity, FeedbackStatus, MilestoneStatus
+from erp_models.enums import FeedbackSeverity, FeedbackStatus
 from erp_models.project import delivery
 from erp_models.project import models as m
+from erp_models.project.gates import MilestoneVerdict, milestone_standing
 from erp_models.project.loading import project_by_code
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, require
@@ -59,16 +60,6 @@ class TrainingIn(Strict):
 class AttendanceIn(Strict):
     attendees: Annotated[list[Name64], Field(min_length=1, max_length=500)]
     attended: bool = True
-
-
-class MilestoneOut(BaseModel):
-    code: str
-    name: str
-    owner: str
-    due_on: date
-    status: MilestoneStatus
-    approval_required: bool
-    criteria: list[dict[str, Any]]
 
 
 def _feedback(row: m.Feedback) -> FeedbackOut:
@@ -139,15 +130,7 @@ def record_attendance(training_id: Annotated[int, Path(ge=1, le=2**62)], body: A
     return db.write(work)
 
 
-@router.get("/milestones", response_model=list[MilestoneOut])
-def milestones(db: Db, _: Reader) -> list[MilestoneOut]:
+@router.get("/milestones", response_model=list[MilestoneVerdict])
+def milestones(db: Db, _: Reader) -> list[MilestoneVerdict]:
     """The milestones of the latest loaded plan, as the last gate evaluation left them."""
-    def work(s: Session) -> list[MilestoneOut]:
-        project = project_by_code(s, None)
-        rows = s.scalars(select(m.Milestone).where(m.Milestone.project_id == project.id)
-                         .order_by(m.Milestone.due_on, m.Milestone.code))
-        return [MilestoneOut(code=r.code, name=r.name, owner=r.owner, due_on=r.due_on, status=r.status,
-                             approval_required=r.approval_required,
-                             criteria=r.verdicts or [{"expression": c} for c in r.criteria]) for r in rows]
-
-    return db.read(work)
+    return db.read(lambda s: milestone_standing(s, project_id=project_by_code(s, None).id))
