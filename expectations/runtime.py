@@ -15,6 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from expectations.spec import ExpectationSpec
@@ -99,7 +100,7 @@ def build_suite(entity: str, specs: tuple[ExpectationSpec, ...], key_column: str
 
 def validate(df: pd.DataFrame, entity: str, specs: tuple[ExpectationSpec, ...], key_column: str) -> dict[str, Check]:
     """Run the specs over a non-empty batch and return each check by reason code."""
-    frame = with_all_columns(df.reset_index(drop=True), specs, key_column, entity)
+    frame = numpy_numbers(with_all_columns(df.reset_index(drop=True), specs, key_column, entity))
     with lock:
         batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})
         counted = batch.validate(build_suite(entity, specs, key_column), result_format=COUNT_FORMAT)
@@ -109,6 +110,18 @@ def validate(df: pd.DataFrame, entity: str, specs: tuple[ExpectationSpec, ...], 
             complete = batch.validate(build_suite(entity, failed, key_column), result_format=RESULT_FORMAT)
             checks |= {check.name: check for check in (_check(r, len(df), entity) for r in complete.results)}
     return checks
+
+
+def numpy_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable integer columns as numpy ones (int64, or float64 with NaN for the nulls), for GX only.
+
+    GX compares numpy numbers vectorised but calls a Python function per value for pandas' nullable
+    Int64; the sign and the bounds of these values survive the cast exactly, which is all the suites ask."""
+    nullable = [c for c in frame.columns if isinstance(frame[c].dtype, pd.Int64Dtype)]
+    if not nullable:
+        return frame
+    return frame.assign(**{c: frame[c].to_numpy(dtype="float64", na_value=np.nan) if frame[c].hasnans
+                           else frame[c].to_numpy(dtype="int64") for c in nullable})
 
 
 def with_all_columns(frame: pd.DataFrame, specs: tuple[ExpectationSpec, ...], key_column: str,

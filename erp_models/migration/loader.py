@@ -1,9 +1,9 @@
 """Upserting staged rows into the ERP tables through the legacy-key map, one batch per transaction.
 
-New rows get ids counted on from the table's largest id while the table is locked against other
-writers, so a batch that is killed and redone gets the same ids as a clean run: resumed and clean
-loads leave identical content. Rows whose content changed are updated, and their previous version
-goes to migration_changes, which `undo` restores.
+`assign_ids` decides once per entity what every staged row becomes (mapped, adopted or new, with the new
+ids reserved), so a batch that is killed and redone writes what a clean run would: resumed and clean loads
+leave identical content, and batches may load in parallel. Rows whose content changed are updated, and
+their previous version goes to migration_changes, which `undo` restores.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.orm import Session
 
 from erp_models.base import Base
+from erp_models.migration import staging
 from erp_models.migration.targets import Target, stored_fields
 
 
@@ -60,41 +62,78 @@ def written_columns(target: Target, mapped: Collection[str]) -> list[WrittenColu
     return columns
 
 
+def assign_ids(session: Session, *, table: str, target: Target, entity: str) -> list[dict[str, Any]]:
+    """Once per entity, before its batches load: decide what each staged row becomes.
+
+    Returns the rows set aside because an earlier row of this run has the same natural key (two legacy
+    records that claim one ERP record): `_row, _line, legacy_key, reason, raw`, like orphans.
+
+    Each row is found in the legacy-key map (`_mapped_id`, with the hash of its content at the last load), or
+    else adopted: an ERP row with the same natural key that no map entry names (`_adopt_id`). The others are
+    new, and get ids counted on from the table's largest id (`_new_id`), in source order. The ids are taken
+    from the table's sequence in the same transaction, so nothing else can use them while the batches load,
+    and a killed run that is resumed uses the very ids a clean run would: its resolution was committed once.
+    Batches can then load in parallel: none of them needs the table to itself.
+    """
+    erp = f'"{target.table}"'
+    session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
+    session.execute(text("SET LOCAL work_mem = '128MB'"))
+    session.execute(text("SET LOCAL jit = off"))
+    base = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {erp}")).scalar_one())
+    repeats = _repeated_natural_keys(session, table, target)
+    adopt = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key)
+    joins = f"LEFT JOIN {erp} a ON {adopt}" if adopt else ""
+    found = "a.id" if adopt else "NULL::bigint"
+    fresh = f"(m.target_id IS NULL AND {found} IS NULL)"
+    staging.rewrite(session, table, f"""
+        SELECT s.*, m.target_id AS _mapped_id, m.row_hash AS _mapped_hash,
+               CASE WHEN m.target_id IS NULL THEN {found} END AS _adopt_id,
+               CASE WHEN {fresh} THEN :base + row_number() OVER (PARTITION BY {fresh} ORDER BY s._row) END AS _new_id
+        FROM {table} s LEFT JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key {joins}""",
+                    {"base": base, "entity": entity})
+    session.execute(text(f"ANALYZE {table}"))
+    new = int(session.execute(text(f"SELECT count(_new_id) FROM {table}")).scalar_one())
+    if new:
+        sequence = _sequence(session, target.table)
+        session.execute(text(f"SELECT setval('{sequence}', greatest(:top, (SELECT last_value FROM {sequence})))"),
+                        {"top": base + new})
+    return repeats
+
+
+def _repeated_natural_keys(session: Session, table: str, target: Target) -> list[dict[str, Any]]:
+    """Delete and return staged rows whose natural key an earlier row of the run has (both would be the one ERP row)."""
+    keys = [f's."{_staging_name(target, k)}"' for k in target.natural_key]
+    if not keys:
+        return []
+    rows = session.execute(text(f"""
+        DELETE FROM {table} s WHERE s._row IN (
+            SELECT _row FROM (SELECT s._row, row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY s._row) AS n
+                              FROM {table} s WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}) d WHERE n > 1)
+        RETURNING s._row, s._line, s.legacy_key, 'duplicate_natural_key' AS reason, to_jsonb(s) AS raw""")).mappings()
+    return [dict(r) for r in rows]
+
+
 def upsert_batch(session: Session, *, table: str, target: Target, entity: str, run_id: uuid.UUID,
                  batch_no: int, mapped: Collection[str]) -> Upserted:
+    """Load one batch as `assign_ids` decided: insert the new rows, update the changed ones (keeping their
+    previous version in migration_changes, for undo), and record both in the legacy-key map."""
     if target.name == "opening_stock":
         return _post_opening_stock(session, table=table, entity=entity, run_id=run_id, batch_no=batch_no)
     erp = f'"{target.table}"'
-    session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
-    # The batch's sort and CTEs stay in memory; JIT would spend more compiling this statement than it saves.
-    session.execute(text("SET LOCAL work_mem = '64MB'"))
-    session.execute(text("SET LOCAL jit = off"))
-    base = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {erp}")).scalar_one())
+    session.execute(text("SET LOCAL jit = off"))  # compiling this statement costs more than it saves
     columns = written_columns(target, mapped)
     consts = list(target.constants.items())
     insert_cols = ", ".join(["id", *[f'"{c.erp}"' for c in columns], *[c for c, _ in consts]])
-    insert_vals = ", ".join(["new_id", *[c.value("fresh") for c in columns], *[v for _, v in consts]])
+    insert_vals = ", ".join(["fresh._new_id", *[c.value("fresh") for c in columns], *[v for _, v in consts]])
     set_clause = ", ".join(f'"{c.erp}" = {c.value("c")}' for c in columns)
-    adopt = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key) or "false"
-    params = {"entity": entity, "run": run_id, "batch": batch_no, "base": base, "table": target.table}
-    # The map and the natural key are probed through their unique indexes (LATERAL ... LIMIT 1 keeps the planner
-    # from hashing the whole map or ERP table for every batch, which grows with every batch loaded). Keys new to
-    # the map go in with a plain INSERT; only adopted and changed rows need ON CONFLICT.
+    params = {"entity": entity, "run": run_id, "batch": batch_no, "table": target.table}
     inserted, updated, total = session.execute(text(f"""
-        WITH src AS MATERIALIZED (
-            SELECT s.*, m.target_id AS mapped_id, m.row_hash AS mapped_hash,
-                   CASE WHEN m.target_id IS NULL THEN (SELECT a.id FROM {erp} a WHERE {adopt} LIMIT 1) END AS adopt_id
-            FROM {table} s
-            LEFT JOIN LATERAL (SELECT target_id, row_hash FROM legacy_key_map
-                               WHERE entity = :entity AND legacy_key = s.legacy_key LIMIT 1) m ON true
-            WHERE s._batch = :batch),
-        fresh AS (
-            SELECT src.*, :base + row_number() OVER (ORDER BY _row) AS new_id
-            FROM src WHERE mapped_id IS NULL AND adopt_id IS NULL),
-        ins AS (INSERT INTO {erp} ({insert_cols}) SELECT {insert_vals} FROM fresh RETURNING 1),
+        WITH src AS MATERIALIZED (SELECT * FROM {table} WHERE _batch = :batch),
+        ins AS (INSERT INTO {erp} ({insert_cols}) SELECT {insert_vals} FROM src fresh
+                WHERE fresh._new_id IS NOT NULL RETURNING 1),
         changed AS (
-            SELECT src.*, coalesce(mapped_id, adopt_id) AS tid FROM src
-            WHERE adopt_id IS NOT NULL OR (mapped_id IS NOT NULL AND mapped_hash <> row_hash)),
+            SELECT src.*, coalesce(_mapped_id, _adopt_id) AS tid FROM src
+            WHERE _adopt_id IS NOT NULL OR (_mapped_id IS NOT NULL AND _mapped_hash <> row_hash)),
         kept AS (
             INSERT INTO migration_changes (run_id, entity, table_name, row_id, before)
             SELECT :run, :entity, :table, t.id, to_jsonb(t) FROM {erp} t JOIN changed c ON t.id = c.tid
@@ -105,7 +144,7 @@ def upsert_batch(session: Session, *, table: str, target: Target, entity: str, r
         upd AS (UPDATE {erp} t SET {set_clause} FROM changed c WHERE t.id = c.tid RETURNING 1),
         added AS (
             INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id, last_run_id)
-            SELECT :entity, legacy_key, new_id, row_hash, :run, :run FROM fresh
+            SELECT :entity, legacy_key, _new_id, row_hash, :run, :run FROM src WHERE _new_id IS NOT NULL
             RETURNING 1),
         mapped AS (
             INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id, last_run_id)
@@ -116,11 +155,6 @@ def upsert_batch(session: Session, *, table: str, target: Target, entity: str, r
         SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM src)
                + 0 * (SELECT count(*) FROM kept) + 0 * (SELECT count(*) FROM mapped) + 0 * (SELECT count(*) FROM added)
     """), params).one()
-    session.execute(text(
-        f"SELECT setval(pg_get_serial_sequence('{target.table}', 'id'), "
-        f"greatest((SELECT coalesce(max(id), 1) FROM {erp}), (SELECT last_value FROM "
-        f"{_sequence(session, target.table)})))"
-    ))
     return Upserted(int(inserted), int(updated), int(total) - int(inserted) - int(updated))
 
 

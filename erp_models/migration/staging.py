@@ -83,7 +83,6 @@ def prepare(session: Session, table: str, target: Target) -> list[dict[str, Any]
     # The hashes below fit in memory; JIT would spend more compiling than these scans save.
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
-    schema, name = table.split(".")
     columns = [f"s.{c}" for c in META] + [f's."{f.name}"' for f in target.fields]
     joins = []
     for n, ref in enumerate(target.refs):
@@ -96,15 +95,22 @@ def prepare(session: Session, table: str, target: Target) -> list[dict[str, Any]
         else:
             columns.append(f'r{n}.id AS "{ref.column}"')
             joins.append(f'LEFT JOIN "{ref.table}" r{n} ON r{n}."{ref.by}"::text = s."{ref.field}"')
-    prepared = f'{schema}."{name[1:-1]}_prepared"'
-    session.execute(text(
-        f"CREATE UNLOGGED TABLE {prepared} AS SELECT {', '.join(columns)} FROM {table} s {' '.join(joins)}"))
-    session.execute(text(f"DROP TABLE {table}"))
-    session.execute(text(f'ALTER TABLE {prepared} RENAME TO "{name[1:-1]}"'))
-    session.execute(text(f'CREATE INDEX "{name[1:-1]}_batch" ON {table} (_batch)'))
+    rewrite(session, table, f"SELECT {', '.join(columns)} FROM {table} s {' '.join(joins)}")
     orphans = _remove_orphans(session, table, target)
     session.execute(text(f"ANALYZE {table}"))
     return orphans
+
+
+def rewrite(session: Session, table: str, select: str, params: dict[str, Any] | None = None) -> None:
+    """Replace a staging table by the rows of `select` (which reads it as `s`), indexed by batch again.
+
+    One pass that writes every row once: an UPDATE would leave a dead version of each row behind."""
+    schema, name = table.split(".")
+    bare = name[1:-1]
+    session.execute(text(f'CREATE UNLOGGED TABLE {schema}."{bare}_next" AS {select}'), params or {})
+    session.execute(text(f"DROP TABLE {table}"))
+    session.execute(text(f'ALTER TABLE {schema}."{bare}_next" RENAME TO "{bare}"'))
+    session.execute(text(f'CREATE INDEX "{bare}_batch" ON {table} (_batch)'))
 
 
 def _remove_orphans(session: Session, table: str, target: Target) -> list[dict[str, Any]]:

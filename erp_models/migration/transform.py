@@ -22,10 +22,31 @@ PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 @dataclass
 class TransformState:
-    seen_rows: set[int] = field(default_factory=set)
+    seen_rows: SeenHashes = field(default_factory=lambda: SeenHashes())
     counters: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     next_row: int = 0
+
+
+class SeenHashes:
+    """64-bit row hashes seen in earlier batches, as one sorted array: 8 bytes a row where a set of Python
+    ints takes about 70, and a lookup of a whole batch is one vectorised binary search."""
+
+    def __init__(self) -> None:
+        self._sorted = np.empty(0, dtype=np.uint64)
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def contains(self, hashes: np.ndarray) -> np.ndarray:
+        if not len(self._sorted):
+            return np.zeros(len(hashes), dtype=bool)
+        at = np.searchsorted(self._sorted, hashes).clip(max=len(self._sorted) - 1)
+        return np.asarray(self._sorted[at] == hashes)
+
+    def add(self, hashes: np.ndarray) -> None:
+        # A stable sort of two sorted runs is a linear merge (timsort), not a full sort.
+        self._sorted = np.sort(np.concatenate([self._sorted, np.sort(hashes)]), kind="stable")
 
 
 @dataclass
@@ -85,9 +106,15 @@ def apply_transform(values: pd.Series, spec: str | dict[str, Any]) -> tuple[pd.S
 
 
 def _to_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    numbers = pd.to_numeric(_text(s).str.strip(), errors="coerce")
-    bad = (numbers.isna() & s.notna() & (_text(s).str.strip() != "")) | (numbers.notna() & (numbers % 1 != 0))
-    return numbers.where(~bad).astype("Int64"), bad
+    # Most values parse as they are; only the others are stripped and parsed again (stripping all is slow).
+    numbers = pd.to_numeric(s, errors="coerce").astype("Float64")
+    bad = numbers.isna() & s.notna()
+    if bool(bad.any()):
+        plain = _text(s[bad]).str.strip()
+        numbers = numbers.fillna(pd.to_numeric(plain, errors="coerce").astype("Float64"))
+        bad &= numbers.isna() & (plain != "").reindex(s.index, fill_value=False)
+    bad |= (numbers % 1 != 0).fillna(False)
+    return numbers.where(~bad).astype("Int64"), bad.astype(bool)
 
 
 def _to_minor_units(s: pd.Series, scale: int = 2, decimal_sep: str | None = None) -> tuple[pd.Series, pd.Series]:
@@ -210,11 +237,10 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
     raw = raw.replace({"": None})
     rejected: Counter[str] = Counter()
     if entity.dedupe.exact and read:
-        hashes = pd.util.hash_pandas_object(raw.drop(columns=["_line"]), index=False).to_numpy()
+        hashes = pd.util.hash_pandas_object(raw.drop(columns=["_line"]), index=False).to_numpy(dtype=np.uint64)
         first_in_batch = ~pd.Series(hashes).duplicated().to_numpy()
-        unseen = np.array([h not in state.seen_rows for h in hashes.tolist()], dtype=bool)
-        keep = first_in_batch & unseen
-        state.seen_rows.update(hashes[keep].tolist())
+        keep = first_in_batch & ~state.seen_rows.contains(hashes)
+        state.seen_rows.add(hashes[keep])
         rejected["duplicate_row"] += int((~keep).sum())
         raw = raw[keep]
     for rule in entity.reject:

@@ -13,7 +13,8 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,32 +208,47 @@ def set_aside_counts(session: Session, run_id: uuid.UUID, entity: str) -> tuple[
     return sum(reasons.values()) - rejected, rejected, reasons
 
 
-def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None) -> dict[str, Any]:
-    """Phase 2 for one entity; returns its counts and reconciliation."""
+def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None, workers: int = 1) -> dict[str, Any]:
+    """Phase 2 for one entity; returns its counts and reconciliation.
+
+    With `workers` > 1 that many batches load at once, each in its own transaction (never with a shared `tx`:
+    the dry run's savepoints are one connection). Opening stock always loads one batch at a time: each posts
+    to the ledger on from the entries before it."""
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     table = staging.staging_table(plan.run_id, name)
     with tx() as session:
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
         if PREPARED not in done:
-            orphans = staging.prepare(session, table, target)
-            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans))
+            set_aside = staging.prepare(session, table, target)
+            if target.name != "opening_stock":
+                set_aside += loader.assign_ids(session, table=table, target=target, entity=name)
+            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(set_aside))
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED)
         batch_numbers = staging.staged_batches(session, table)
-    totals = loader.Upserted(0, 0, 0)
-    for batch_no in batch_numbers:
-        if batch_no in done:
-            totals = loader.Upserted(totals.inserted, totals.updated, totals.unchanged + done[batch_no]["loaded"])
-            continue
+
+    def load(batch_no: int) -> loader.Upserted:
         with tx() as session:
             result = loader.upsert_batch(session, table=table, target=target, entity=name, run_id=plan.run_id,
                                          batch_no=batch_no, mapped=set(entity.columns))
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=batch_no,
                             loaded=result.loaded)
-        totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
-                                 totals.unchanged + result.unchanged)
-        if progress:
-            progress(name, "loaded", totals.loaded)
+        return result
+
+    totals = loader.Upserted(0, 0, sum(done[b]["loaded"] for b in batch_numbers if b in done))
+    pending = [b for b in batch_numbers if b not in done]
+    parallel = min(workers, len(pending)) if target.name != "opening_stock" else 1
+    with ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else nullcontext() as pool:
+        try:
+            for result in pool.map(load, pending) if pool is not None else map(load, pending):
+                totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
+                                         totals.unchanged + result.unchanged)
+                if progress:  # from this thread only, in batch order
+                    progress(name, "loaded", totals.loaded)
+        except BaseException:
+            if pool is not None:  # batches not started stay for --resume; those running finish
+                pool.shutdown(cancel_futures=True)
+            raise
     with tx() as session:
         loader.link_self_refs(session, table=table, target=target, entity=name)
     with tx() as session:

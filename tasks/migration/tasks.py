@@ -22,6 +22,7 @@ from expectations.docs import validate_sample, write_data_docs
 from expectations.spec import Severity
 from expectations.suites import expectation_names, resolve_suite
 from infra.db import UnitOfWork, session_factory
+from infra.settings import get_settings
 from tasks.migration import pipeline
 from tasks.migration.progress import RunProgress, expected_rows
 
@@ -176,7 +177,8 @@ def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | No
     """Phase 2: drop duplicate keys, quarantine orphans, upsert through the legacy-key map, reconcile."""
     p = _pipeline_plan(plan)
     outcome = pipeline.load_entity(p, staged.entity, pipeline.uow_tx(session_factory()),
-                                   _reporter(plan, progress_id, step, staged.read))
+                                   _reporter(plan, progress_id, step, staged.read),
+                                   workers=get_settings().migration_load_workers)
     with UnitOfWork() as uow:
         quarantined, rejected, reasons = pipeline.set_aside_counts(uow.session, plan.run_id, staged.entity)
     return _with_load(staged, outcome, quarantined, rejected, dict(reasons), p)

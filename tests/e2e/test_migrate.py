@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy.engine import URL
 
 from tests.e2e.cli import run_erpops
 
@@ -174,3 +176,35 @@ def test_delta_compares_watermarks_as_dates_not_as_text(migrate_env: dict[str, s
     sales = delta["entities"]["sales_orders"]
     assert delta["status"] == "passed"
     assert (sales["read"], sales["skipped"], sales["inserted"]) == (5, 4, 1)
+
+
+def test_batches_loaded_in_parallel_leave_what_one_at_a_time_leaves(migrate_env: dict[str, str],
+                                                                    new_database: Callable[[], URL],
+                                                                    tmp_path: Path) -> None:
+    # batch_size 2: every entity of the mini shop loads in several batches; ids are in the fingerprints.
+    mapping = mini(tmp_path)
+    serial = migrate_env | {"ERPOPS_MIGRATION_LOAD_WORKERS": "1"}
+    parallel = migrate_env | {"ERPOPS_MIGRATION_LOAD_WORKERS": "4",
+                              "ERPOPS_DATABASE_URL": new_database().render_as_string(hide_password=False)}
+    assert run_erpops("db", "upgrade", env=parallel).returncode == 0
+    assert migrate(serial, "--mapping", str(mapping))["status"] == "passed"
+    assert migrate(parallel, "--mapping", str(mapping))["status"] == "passed"
+    assert fingerprint(parallel) == fingerprint(serial)
+
+
+def test_two_legacy_records_of_one_erp_record_load_the_first_and_quarantine_the_other(migrate_env: dict[str, str],
+                                                                                     tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace('legacy_key: "{id}"', 'legacy_key: "{id}/{mobile}"'),
+                       encoding="utf-8")
+    with (mapping.parent / "customers.csv").open("a", encoding="utf-8") as handle:  # C1 again, in a later batch
+        handle.write("C1,张伟,13700137000,浙江省,杭州市,西湖区\n")
+
+    run = migrate(migrate_env, "--mapping", str(mapping))
+
+    customers = run["entities"]["customers"]
+    assert run["status"] == "passed", run
+    assert customers["reasons"]["duplicate_natural_key"] == 1
+    assert customers["read"] == customers["loaded"] + customers["quarantined"] + customers["rejected"]
+    with psycopg.connect(migrate_env["ERPOPS_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")) as conn:
+        assert conn.execute("SELECT phone FROM customers WHERE code = 'C1'").fetchall() == [("13800138000",)]

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erp_models.migration import runs
@@ -31,6 +32,20 @@ def test_an_unfinished_run_superseded_by_a_later_load_is_not_resumed(session: Se
                     {"id": later})
     runs.finish_run(session, run_id=later, status="passed", summary={})
     assert runs.resumable_run(session, mapping_name=name) is None
+
+
+def test_a_run_the_legacy_key_map_names_cannot_be_deleted(session: Session) -> None:
+    mapped = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    unused = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    session.execute(text("""INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id,
+                            last_run_id) VALUES ('customers', :k, 1, 'h', :r, :r)"""), {"k": ref("key"), "r": mapped})
+
+    session.execute(text("DELETE FROM migration_runs WHERE id = :r"), {"r": unused})
+    with pytest.raises(IntegrityError, match="named by the legacy-key map"), session.begin_nested():
+        session.execute(text("DELETE FROM migration_runs WHERE id = :r"), {"r": mapped})
+
+    assert session.execute(text("SELECT count(*) FROM migration_runs WHERE id IN (:a, :b)"),
+                           {"a": mapped, "b": unused}).scalar_one() == 1
 
 
 @pytest.fixture

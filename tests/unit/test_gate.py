@@ -276,3 +276,13 @@ def test_data_docs_show_the_suite_with_reason_codes_and_the_failed_value(tmp_pat
     [validation_page] = (tmp_path / "docs" / "validations").rglob("*.html")
     assert "DROP TABLE customers" in validation_page.read_text(encoding="utf-8")
     assert run_gate(sample, "customers").failed_rows == {ROW_2: ["no_injection_name"]}
+
+
+def test_nullable_integers_with_gaps_are_checked_like_numpy_ones() -> None:
+    batch = clean_batch("sales_order_lines")
+    batch.loc[ROW_2, "qty"] = -1
+    batch.loc[ROW_3, "qty"] = None
+
+    result = run_gate(batch.astype({"qty": "Int64", "line_no": "Int64", "unit_price": "Int64"}), "sales_order_lines")
+
+    assert result.failed_rows == {ROW_2: ["qty_positive"], ROW_3: ["qty_not_null"]}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from erp_models.migration.mapping import Entity
-from erp_models.migration.transform import TransformState, apply_transform, transform_batch
+from erp_models.migration.transform import SeenHashes, TransformState, apply_transform, transform_batch
 
 
 def series(*values: str | None) -> pd.Series:
@@ -65,3 +66,37 @@ def test_streaming_in_batches_gives_the_same_lines_as_reading_whole() -> None:
     assert list(second.quarantined.values()) == [["bad_qty"]]
     assert first.frame["sku_code"].tolist() == ["85123A", "71053"]
     assert first.frame["unit_price"].tolist() == [255, 339]
+
+
+def test_integers_parse_with_spaces_and_refuse_fractions_and_text() -> None:
+    values = pd.Series(["1", " 2 ", None, "", " ", "x", "3.5", "4.0", "99999999999"], dtype="str", index=range(10, 19))
+
+    numbers, bad = apply_transform(values, "int")
+
+    assert numbers.tolist() == [1, 2, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, 4, 99999999999]
+    assert bad is not None
+    assert bad[bad].index.tolist() == [15, 16]  # 'x' and '3.5'; empty values are missing, not wrong
+
+
+def test_seen_hashes_find_exactly_the_hashes_added_before() -> None:
+    seen = SeenHashes()
+    first = np.array([7, 3, 2**64 - 1], dtype=np.uint64)
+    assert not seen.contains(first).any()
+    seen.add(first)
+    seen.add(np.array([5], dtype=np.uint64))
+
+    probe = np.array([3, 4, 5, 2**64 - 1, 2**64 - 2, 0, 7], dtype=np.uint64)
+
+    assert seen.contains(probe).tolist() == [True, False, True, True, False, False, True]
+    assert len(seen) == 4
+
+
+def test_an_exact_duplicate_many_batches_later_is_still_dropped() -> None:
+    state = TransformState()
+    for n in range(5):
+        transform_batch(raw([(f"5{n}", "85123a", "6", "2.55")]), entity(), state)
+
+    again = transform_batch(raw([("50", "85123a", "6", "2.55"), ("59", "85123a", "6", "2.55")]), entity(), state)
+
+    assert again.rejected["duplicate_row"] == 1
+    assert again.frame["legacy_key"].tolist() == ["59#1"]
