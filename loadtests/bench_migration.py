@@ -7,7 +7,7 @@ under any loader that keeps the ERP's integrity. Targets: at least 0.33 of raw C
 rows/s, and peak RSS at most 512 MiB. Uses a fresh embedded PostgreSQL (or a new database on the server
 named by ERPOPS_BENCH_DATABASE_URL) and its own Prefect server; nothing else is touched.
 
-  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 50000]
+  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 100000]
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def to_sql(url: str, path: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description="1M order lines through erpops migrate vs COPY and to_sql")
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--batch-size", type=int, default=50_000)
+    parser.add_argument("--batch-size", type=int, default=100_000)
     args = parser.parse_args()
     from infra.embedded_pg import EmbeddedPostgres
 

@@ -215,7 +215,7 @@ class Entity(Strict):
 
 class Mapping(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-    batch_size: int = Field(default=50_000, ge=1, le=1_000_000)
+    batch_size: int = Field(default=100_000, ge=1, le=1_000_000)
     entities: dict[str, Entity]
 
 

@@ -190,6 +190,14 @@ def test_batches_loaded_in_parallel_leave_what_one_at_a_time_leaves(migrate_env:
     assert migrate(serial, "--mapping", str(mapping))["status"] == "passed"
     assert migrate(parallel, "--mapping", str(mapping))["status"] == "passed"
     assert fingerprint(parallel) == fingerprint(serial)
+    assert ids_by_legacy_key(parallel) == ids_by_legacy_key(serial)  # the fingerprint leaves surrogate ids out
+
+
+def ids_by_legacy_key(env: dict[str, str]) -> list[tuple[str, str, int]]:
+    with psycopg.connect(env["ERPOPS_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")) as conn:
+        rows = conn.execute("SELECT entity, legacy_key, target_id FROM legacy_key_map ORDER BY 1, 2").fetchall()
+    assert len(rows) > 10
+    return [(str(e), str(k), int(i)) for e, k, i in rows]
 
 
 def test_two_legacy_records_of_one_erp_record_load_the_first_and_quarantine_the_other(migrate_env: dict[str, str],
