@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.migration.targets import Kind, Target
+from erp_models.migration.transform import datetime_text
 
 SQL_TYPES: dict[Kind, str] = {"text": "text", "int": "bigint", "money": "bigint", "datetime": "timestamptz",
                               "date": "date", "bool": "boolean"}
@@ -50,7 +51,7 @@ def copy_batch(session: Session, table: str, frame: pd.DataFrame, target: Target
     out = frame[fields].copy()
     for f in target.fields:
         if f.kind == "datetime":
-            out[f.name] = _timestamps(pd.to_datetime(out[f.name]))
+            out[f.name] = datetime_text(pd.to_datetime(out[f.name]))
     out.insert(0, "row_hash", frame["row_hash"])
     out.insert(0, "legacy_key", frame["legacy_key"])
     out.insert(0, "_line", frame["_line"])
@@ -63,14 +64,6 @@ def copy_batch(session: Session, table: str, frame: pd.DataFrame, target: Target
     with raw.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
         copy.write(buffer.getvalue())
     return len(out)
-
-
-def _timestamps(values: pd.Series) -> pd.Series:
-    """Datetimes as text PostgreSQL reads: UTC through strftime (vectorised), or isoformat for the rare
-    nanosecond values, which strftime would truncate."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype) and not bool((values.dt.nanosecond != 0).any()):
-        return values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%f+00")
-    return values.map(lambda v: v.isoformat() if pd.notna(v) else None)
 
 
 def prepare(session: Session, table: str, target: Target) -> list[dict[str, Any]]:

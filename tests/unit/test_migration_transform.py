@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 
 from erp_models.migration.mapping import Entity
-from erp_models.migration.transform import SeenHashes, TransformState, apply_transform, transform_batch
+from erp_models.migration.transform import (
+    SeenHashes,
+    TransformState,
+    apply_transform,
+    datetime_text,
+    transform_batch,
+)
 
 
 def series(*values: str | None) -> pd.Series:
@@ -100,3 +106,37 @@ def test_an_exact_duplicate_many_batches_later_is_still_dropped() -> None:
 
     assert again.rejected["duplicate_row"] == 1
     assert again.frame["legacy_key"].tolist() == ["59#1"]
+
+
+def test_a_datetime_is_written_the_same_whatever_else_is_in_its_batch() -> None:
+    def text_of(*values: str) -> list[str]:
+        parsed = pd.to_datetime(pd.Series(values), format="ISO8601").dt.tz_localize("Asia/Shanghai")
+        return datetime_text(parsed).tolist()
+
+    assert text_of("2024-06-01 10:00:00") == ["2024-06-01 10:00:00+08:00"]
+    assert text_of("2024-06-01 10:00:00", "2024-06-01 10:00:00.5") == [
+        "2024-06-01 10:00:00+08:00", "2024-06-01 10:00:00.500000+08:00"]
+    assert text_of("1990-07-02 10:00:00.123456789") == ["1990-07-02 10:00:00.123456789+09:00"]  # summer time then
+
+
+def test_a_row_hash_does_not_depend_on_the_other_rows_of_its_batch() -> None:
+    mapping = Entity.model_validate({
+        "target": "sales_orders", "source": {"csv": {"path": "o.csv"}}, "legacy_key": "{no}",
+        "columns": {"channel": {"value": "tmall"}, "external_id": {"from": "no"}, "total": {"from": "amount"},
+                    "ordered_at": {"from": "at"}}})
+
+    def hashes(*rows: tuple[str, str, str]) -> list[str]:
+        frame = pd.DataFrame(rows, columns=["no", "at", "amount"])
+        frame["_line"] = range(2, 2 + len(frame))
+        return transform_batch(frame, mapping, TransformState()).frame["row_hash"].tolist()
+
+    alone = hashes(("A1", "2024-06-01T10:00:00+08:00", "1.00"))
+    beside_a_fraction = hashes(("A1", "2024-06-01T10:00:00+08:00", "1.00"), ("A2", "2024-06-01T10:00:00.5+08:00", "1"))
+    assert beside_a_fraction[0] == alone[0]
+
+
+def test_a_date_format_without_an_offset_reads_every_value_in_the_local_zone() -> None:
+    values, bad = apply_transform(series("20240601-1030", "20240601-0800"), {"date": {"formats": ["%Y%m%d-%H%M"]}})
+
+    assert bad is not None and not bad.any()
+    assert values.dt.strftime("%Y-%m-%d %H:%M%z").tolist() == ["2024-06-01 10:30+0800", "2024-06-01 08:00+0800"]
