@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     api_bench_endpoints: bool = Field(default=False, description="Mount the bare-UPDATE benchmark endpoint.")
     connect_timeout_s: int = Field(default=5, ge=1)
     migration_load_workers: int = Field(
-        default=2, ge=1, le=16,
+        default=2, ge=1, le=8,
         description="Batches of one entity a migration loads at once, each on its own connection.",
     )
 

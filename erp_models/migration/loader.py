@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.base import PGDialect
@@ -62,78 +61,89 @@ def written_columns(target: Target, mapped: Collection[str]) -> list[WrittenColu
     return columns
 
 
-def assign_ids(session: Session, *, table: str, target: Target, entity: str) -> list[dict[str, Any]]:
-    """Once per entity, before its batches load: decide what each staged row becomes.
-
-    Returns the rows set aside because an earlier row of this run has the same natural key (two legacy
-    records that claim one ERP record): `_row, _line, legacy_key, reason, raw`, like orphans.
+def assign_ids(session: Session, *, table: str, target: Target, entity: str, run_id: uuid.UUID) -> int:
+    """Once per entity, before its batches load: decide what each staged row becomes; returns the new rows.
 
     Each row is found in the legacy-key map (`_mapped_id`, with the hash of its content at the last load), or
-    else adopted: an ERP row with the same natural key that no map entry names (`_adopt_id`). The others are
-    new, and get ids counted on from the table's largest id (`_new_id`), in source order. The ids are taken
-    from the table's sequence in the same transaction, so nothing else can use them while the batches load,
-    and a killed run that is resumed uses the very ids a clean run would: its resolution was committed once.
-    Batches can then load in parallel: none of them needs the table to itself.
+    else adopts an ERP row with the same natural key that no map entry names (`_adopt_id`). The others are
+    new and get their position in source order (`_new_pos`). Their ids are reserved as one range counted on
+    from the table's largest id (and from ranges that unfinished runs hold), recorded with the run and taken
+    from the table's sequence, so neither another run nor the API hands them out. Committed with the
+    entity's checkpoint, this is why a killed run that is resumed writes the ids a clean run would, and why
+    batches can load in parallel without the table to themselves.
     """
     erp = f'"{target.table}"'
-    session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
-    base = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {erp}")).scalar_one())
-    repeats = _repeated_natural_keys(session, table, target)
     adopt = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key)
-    joins = f"LEFT JOIN {erp} a ON {adopt}" if adopt else ""
+    joins = (f"LEFT JOIN {erp} a ON {adopt} AND NOT EXISTS (SELECT 1 FROM legacy_key_map n "
+             "WHERE n.entity = :entity AND n.target_id = a.id)") if adopt else ""
     found = "a.id" if adopt else "NULL::bigint"
     fresh = f"(m.target_id IS NULL AND {found} IS NULL)"
     staging.rewrite(session, table, f"""
         SELECT s.*, m.target_id AS _mapped_id, m.row_hash AS _mapped_hash,
                CASE WHEN m.target_id IS NULL THEN {found} END AS _adopt_id,
-               CASE WHEN {fresh} THEN :base + row_number() OVER (PARTITION BY {fresh} ORDER BY s._row) END AS _new_id
+               CASE WHEN {fresh} THEN row_number() OVER (PARTITION BY {fresh} ORDER BY s._row) END AS _new_pos
         FROM {table} s LEFT JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key {joins}""",
-                    {"base": base, "entity": entity})
+                    {"entity": entity})
     session.execute(text(f"ANALYZE {table}"))
-    new = int(session.execute(text(f"SELECT count(_new_id) FROM {table}")).scalar_one())
+    new = int(session.execute(text(f"SELECT count(_new_pos) FROM {table}")).scalar_one())
     if new:
+        # Held until the checkpoint commits: others wait only for the reservation, not for the pass above.
+        session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
+        base = int(session.execute(text(f"""SELECT greatest((SELECT coalesce(max(id), 0) FROM {erp}),
+            (SELECT coalesce(max(r.last_id), 0) FROM migration_id_reservations r JOIN migration_runs u
+             ON u.id = r.run_id WHERE r.table_name = :t AND u.status IN ('running', 'failed')))"""),
+            {"t": target.table}).scalar_one())
+        session.execute(text("""INSERT INTO migration_id_reservations (run_id, entity, table_name, first_id, last_id)
+                                VALUES (:r, :e, :t, :first, :last)"""),
+                        {"r": run_id, "e": entity, "t": target.table, "first": base + 1, "last": base + new})
         sequence = _sequence(session, target.table)
         session.execute(text(f"SELECT setval('{sequence}', greatest(:top, (SELECT last_value FROM {sequence})))"),
                         {"top": base + new})
-    return repeats
+    return new
 
 
-def _repeated_natural_keys(session: Session, table: str, target: Target) -> list[dict[str, Any]]:
-    """Delete and return staged rows whose natural key an earlier row of the run has (both would be the one ERP row)."""
-    keys = [f's."{_staging_name(target, k)}"' for k in target.natural_key]
-    if not keys:
-        return []
-    rows = session.execute(text(f"""
-        DELETE FROM {table} s WHERE s._row IN (
-            SELECT _row FROM (SELECT s._row, row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY s._row) AS n
-                              FROM {table} s WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}) d WHERE n > 1)
-        RETURNING s._row, s._line, s.legacy_key, 'duplicate_natural_key' AS reason, to_jsonb(s) AS raw""")).mappings()
-    return [dict(r) for r in rows]
+def _reserved_base(session: Session, run_id: uuid.UUID, entity: str) -> int:
+    first = session.execute(text("SELECT first_id FROM migration_id_reservations WHERE run_id = :r AND entity = :e"),
+                            {"r": run_id, "e": entity}).scalar_one_or_none()
+    return 0 if first is None else int(first) - 1
 
 
 def upsert_batch(session: Session, *, table: str, target: Target, entity: str, run_id: uuid.UUID,
                  batch_no: int, mapped: Collection[str]) -> Upserted:
     """Load one batch as `assign_ids` decided: insert the new rows, update the changed ones (keeping their
-    previous version in migration_changes, for undo), and record both in the legacy-key map."""
+    previous version in migration_changes, for undo), and record both in the legacy-key map.
+
+    A new row whose natural key an ERP row has taken since (the API, meanwhile) adopts that row instead.
+    A batch that changes existing rows locks the table against other writers first, so no edit made
+    meanwhile slips between the previous version it keeps and its update; a batch of new rows only does not."""
     if target.name == "opening_stock":
         return _post_opening_stock(session, table=table, entity=entity, run_id=run_id, batch_no=batch_no)
     erp = f'"{target.table}"'
     session.execute(text("SET LOCAL jit = off"))  # compiling this statement costs more than it saves
+    params = {"entity": entity, "run": run_id, "batch": batch_no, "table": target.table,
+              "base": _reserved_base(session, run_id, entity)}
+    if session.execute(text(f"""SELECT EXISTS (SELECT 1 FROM {table} WHERE _batch = :batch AND (_adopt_id IS NOT NULL
+                                OR (_mapped_id IS NOT NULL AND _mapped_hash <> row_hash)))"""), params).scalar_one():
+        session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
     columns = written_columns(target, mapped)
     consts = list(target.constants.items())
     insert_cols = ", ".join(["id", *[f'"{c.erp}"' for c in columns], *[c for c, _ in consts]])
-    insert_vals = ", ".join(["fresh._new_id", *[c.value("fresh") for c in columns], *[v for _, v in consts]])
+    insert_vals = ", ".join([":base + fresh._new_pos", *[c.value("fresh") for c in columns], *[v for _, v in consts]])
     set_clause = ", ".join(f'"{c.erp}" = {c.value("c")}' for c in columns)
-    params = {"entity": entity, "run": run_id, "batch": batch_no, "table": target.table}
+    taken = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key)
+    late = f"(SELECT a.id FROM {erp} a WHERE {taken} LIMIT 1)" if taken else "NULL::bigint"
     inserted, updated, total = session.execute(text(f"""
-        WITH src AS MATERIALIZED (SELECT * FROM {table} WHERE _batch = :batch),
+        WITH src AS MATERIALIZED (
+            SELECT s.*, CASE WHEN s._new_pos IS NOT NULL THEN {late} END AS _late_id
+            FROM {table} s WHERE s._batch = :batch),
         ins AS (INSERT INTO {erp} ({insert_cols}) SELECT {insert_vals} FROM src fresh
-                WHERE fresh._new_id IS NOT NULL RETURNING 1),
+                WHERE fresh._new_pos IS NOT NULL AND fresh._late_id IS NULL RETURNING 1),
         changed AS (
-            SELECT src.*, coalesce(_mapped_id, _adopt_id) AS tid FROM src
-            WHERE _adopt_id IS NOT NULL OR (_mapped_id IS NOT NULL AND _mapped_hash <> row_hash)),
+            SELECT src.*, coalesce(_mapped_id, _adopt_id, _late_id) AS tid FROM src
+            WHERE _adopt_id IS NOT NULL OR _late_id IS NOT NULL
+               OR (_mapped_id IS NOT NULL AND _mapped_hash <> row_hash)),
         kept AS (
             INSERT INTO migration_changes (run_id, entity, table_name, row_id, before)
             SELECT :run, :entity, :table, t.id, to_jsonb(t) FROM {erp} t JOIN changed c ON t.id = c.tid
@@ -144,7 +154,8 @@ def upsert_batch(session: Session, *, table: str, target: Target, entity: str, r
         upd AS (UPDATE {erp} t SET {set_clause} FROM changed c WHERE t.id = c.tid RETURNING 1),
         added AS (
             INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id, last_run_id)
-            SELECT :entity, legacy_key, _new_id, row_hash, :run, :run FROM src WHERE _new_id IS NOT NULL
+            SELECT :entity, legacy_key, :base + _new_pos, row_hash, :run, :run FROM src
+            WHERE _new_pos IS NOT NULL AND _late_id IS NULL
             RETURNING 1),
         mapped AS (
             INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id, last_run_id)

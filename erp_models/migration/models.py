@@ -123,3 +123,23 @@ class MigrationChange(Base):
     table_name: Mapped[str] = mapped_column(String(64))
     row_id: Mapped[int] = mapped_column(BigInteger)
     before: Mapped[dict[str, Any]] = mapped_column(JSONB)
+
+
+class MigrationIdReservation(Base):
+    """Ids a run set aside for the new rows of one entity, decided once before its batches load.
+
+    A batch inserts its new rows at `first_id - 1 + position`, so a resumed run writes the ids a clean run
+    would. While the run is unfinished, no other run hands the same ids out (and the table's sequence has
+    moved past them, so the API does not either)."""
+
+    __tablename__ = "migration_id_reservations"
+    __table_args__ = (UniqueConstraint("run_id", "entity"), CheckConstraint("first_id > 0 AND last_id >= first_id",
+                                                                            name="ids_ordered"),
+                      {"info": {"erp_content": False}})
+
+    id: Mapped[IntPK]
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("migration_runs.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(String(64))
+    table_name: Mapped[str] = mapped_column(String(64), index=True)
+    first_id: Mapped[int] = mapped_column(BigInteger)
+    last_id: Mapped[int] = mapped_column(BigInteger)

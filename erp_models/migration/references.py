@@ -57,9 +57,10 @@ def key_sources(run_id: uuid.UUID, name: str, target: Target,
 
 def check_staged(session: Session, table: str, target: Target, keep: str,
                  sources: Mapping[str, list[KeySource]]) -> tuple[int, list[dict[str, Any]]]:
-    """Drop repeated legacy keys (keeping the first or last) and take out the orphans, ref by ref.
+    """Drop repeated legacy keys (keeping the first or last), take out the orphans, ref by ref, and then the
+    rows whose natural key an earlier row has under another legacy key.
 
-    Returns (rows dropped as repeated keys, orphans: _row, _line, legacy_key, reason, raw)."""
+    Returns (rows dropped as repeated keys, set aside: _row, _line, legacy_key, reason, raw)."""
     # The sorts and hashes below fit in memory; JIT would spend more compiling than these scans save.
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
@@ -74,7 +75,22 @@ def check_staged(session: Session, table: str, target: Target, keep: str,
     for ref in target.refs:
         orphans += _remove_orphans(session, table, ref, sources.get(ref.field, []),
                                    repeat=ref.table == target.table)
-    return int(repeated.rowcount or 0), orphans  # type: ignore[attr-defined]
+    return int(repeated.rowcount or 0), orphans + _remove_natural_key_repeats(session, table, target)  # type: ignore[attr-defined]
+
+
+def _remove_natural_key_repeats(session: Session, table: str, target: Target) -> list[dict[str, Any]]:
+    """Delete and return rows whose natural key an earlier row (in source order) has under another legacy key:
+    both would be one ERP row. A reference in the key is compared by what names it (code or legacy key)."""
+    by_column = {r.column: r.field for r in target.refs}
+    keys = [f's."{by_column.get(k) or _field_of(target, k)}"' for k in target.natural_key]
+    if not keys:
+        return []
+    rows = session.execute(text(f"""
+        DELETE FROM {table} s WHERE s._row IN (
+            SELECT _row FROM (SELECT s._row, row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY s._row) AS n
+                              FROM {table} s WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)}) d WHERE n > 1)
+        RETURNING s._row, s._line, s.legacy_key, 'duplicate_natural_key' AS reason, to_jsonb(s) AS raw""")).mappings()
+    return [dict(r) for r in rows]
 
 
 def _remove_orphans(session: Session, table: str, ref: Ref, sources: list[KeySource],

@@ -107,13 +107,15 @@ def apply_transform(values: pd.Series, spec: str | dict[str, Any]) -> tuple[pd.S
 
 def _to_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     # Most values parse as they are; only the others are stripped and parsed again (stripping all is slow).
-    numbers = pd.to_numeric(s, errors="coerce").astype("Float64")
+    numbers = pd.to_numeric(s, errors="coerce")
     bad = numbers.isna() & s.notna()
     if bool(bad.any()):
         plain = _text(s[bad]).str.strip()
-        numbers = numbers.fillna(pd.to_numeric(plain, errors="coerce").astype("Float64"))
+        numbers = numbers.astype("Float64").fillna(pd.to_numeric(plain, errors="coerce").astype("Float64"))
         bad &= numbers.isna() & (plain != "").reindex(s.index, fill_value=False)
-    bad |= (numbers % 1 != 0).fillna(False)
+    if not pd.api.types.is_integer_dtype(numbers):  # fractions, and 'inf', are not integers
+        numbers = numbers.astype("Float64")
+        bad |= ((numbers % 1 != 0) | (numbers.abs() == np.inf)).fillna(False)
     return numbers.where(~bad).astype("Int64"), bad.astype(bool)
 
 
@@ -156,9 +158,11 @@ def to_datetime(
 ) -> tuple[pd.Series, pd.Series]:
     """Text to timezone-aware datetimes: values with an offset keep it, values without one are in `tz`."""
     text = _text(s).str.strip()
-    # Only ISO 8601 and formats with %z or %Z read an offset; with the others a value that merely ends like one
-    # ('20240601-1030') must not be taken for UTC, and the search for offsets is the slowest step.
-    offsets = any(f in ("ISO8601", "mixed") or "%z" in f or "%Z" in f for f in formats or ["ISO8601"])
+    # Only ISO 8601, formats with %z or %Z and formats ending in a literal Z (UTC) read an offset. With the
+    # others a value that merely ends like one ('20240601-1030') must not be taken for UTC, and the search
+    # for offsets is the slowest step.
+    offsets = any(f in ("ISO8601", "mixed") or "%z" in f or "%Z" in f or f.rstrip().endswith("Z")
+                  for f in formats or ["ISO8601"])
     aware = (text.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True, na=False) if offsets
              else pd.Series(False, index=text.index))
     result = pd.Series(pd.NaT, index=s.index, dtype=f"datetime64[ns, {tz}]")

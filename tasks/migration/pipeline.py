@@ -220,10 +220,10 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
     with tx() as session:
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
         if PREPARED not in done:
-            set_aside = staging.prepare(session, table, target)
+            orphans = staging.prepare(session, table, target)
             if target.name != "opening_stock":
-                set_aside += loader.assign_ids(session, table=table, target=target, entity=name)
-            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(set_aside))
+                loader.assign_ids(session, table=table, target=target, entity=name, run_id=plan.run_id)
+            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans))
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED)
         batch_numbers = staging.staged_batches(session, table)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
+import pandas as pd
 import psycopg
 import pytest
 from sqlalchemy import text
@@ -11,8 +13,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from erp_models.migration import runs
+from erp_models.migration import loader, runs, staging
 from erp_models.migration.mapping import Entity
+from erp_models.migration.targets import TARGETS
 from tasks.migration.extract import SourceError, batches
 from tests.integration.builders import ref
 
@@ -78,3 +81,45 @@ def test_a_sql_source_without_a_mapped_column_is_one_line(legacy_db: str) -> Non
 def test_a_failing_query_is_one_line(legacy_db: str) -> None:
     with pytest.raises(SourceError, match=r"sql source: .*nope"):
         list(batches(sql_entity(legacy_db, "SELECT * FROM nope"), None, 100))  # type: ignore[arg-type]
+
+
+def stage_warehouses(session: Session, run_id: uuid.UUID, codes: list[str]) -> str:
+    """Stage warehouses for a run as the staging phase would, and resolve them for loading."""
+    target = TARGETS["warehouses"]
+    table = staging.create_staging(session, run_id, "warehouses", target)
+    frame = pd.DataFrame({"code": codes, "name": [f"仓库 {c}" for c in codes], "province": None, "city": None,
+                          "legacy_key": codes, "row_hash": "h", "_line": range(2, 2 + len(codes))})
+    staging.copy_batch(session, table, frame, target, 1)
+    assert staging.prepare(session, table, target) == []
+    loader.assign_ids(session, table=table, target=target, entity="warehouses", run_id=run_id)
+    return table
+
+
+def test_a_second_run_never_gets_the_ids_an_unfinished_run_reserved(session: Session) -> None:
+    killed = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    second = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    stage_warehouses(session, killed, [ref("W"), ref("W")])  # reserved, and nothing loaded yet
+    stage_warehouses(session, second, [ref("W")])
+
+    ranges = dict(session.execute(text("""SELECT run_id, int8range(first_id, last_id, '[]')::text
+        FROM migration_id_reservations WHERE run_id IN (:a, :b)"""), {"a": killed, "b": second}).all())
+    start, end = (int(n) for n in ranges[killed].strip("[)").split(","))  # [start, end): two ids
+    assert end - start == 2 and ranges[second] == f"[{end},{end + 1})"
+    assert session.execute(text("SELECT nextval(pg_get_serial_sequence('warehouses', 'id'))")).scalar_one() > end
+
+
+def test_a_new_row_whose_code_the_api_took_meanwhile_adopts_that_row(session: Session) -> None:
+    run_id = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    code = ref("W")
+    table = stage_warehouses(session, run_id, [code])
+    api_id = session.execute(text("INSERT INTO warehouses (code, name) VALUES (:c, 'made by the API') RETURNING id"),
+                             {"c": code}).scalar_one()
+
+    done = loader.upsert_batch(session, table=table, target=TARGETS["warehouses"], entity="warehouses",
+                               run_id=run_id, batch_no=1, mapped={"code", "name"})
+
+    assert (done.inserted, done.updated) == (0, 1)
+    assert session.execute(text("SELECT name FROM warehouses WHERE code = :c"), {"c": code}).all() == [
+        (f"仓库 {code}",)]
+    assert session.execute(text("SELECT target_id FROM legacy_key_map WHERE entity = 'warehouses' AND legacy_key = :c"),
+                           {"c": code}).scalar_one() == api_id

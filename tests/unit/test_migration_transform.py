@@ -75,13 +75,16 @@ def test_streaming_in_batches_gives_the_same_lines_as_reading_whole() -> None:
 
 
 def test_integers_parse_with_spaces_and_refuse_fractions_and_text() -> None:
-    values = pd.Series(["1", " 2 ", None, "", " ", "x", "3.5", "4.0", "99999999999"], dtype="str", index=range(10, 19))
+    values = pd.Series(["1", " 2 ", None, "", " ", "x", "3.5", "4.0", "99999999999", "inf"], dtype="str",
+                       index=range(10, 20))
 
     numbers, bad = apply_transform(values, "int")
 
-    assert numbers.tolist() == [1, 2, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, 4, 99999999999]
+    assert numbers.tolist() == [1, 2, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, 4, 99999999999, pd.NA]
     assert bad is not None
-    assert bad[bad].index.tolist() == [15, 16]  # 'x' and '3.5'; empty values are missing, not wrong
+    assert bad[bad].index.tolist() == [15, 16, 19]  # 'x', '3.5', 'inf'; empty values are missing, not wrong
+    exact, _ = apply_transform(pd.Series(["9007199254740993", "5"], dtype="str"), "int")
+    assert exact.tolist() == [9007199254740993, 5]  # past 2**53: not through floats
 
 
 def test_seen_hashes_find_exactly_the_hashes_added_before() -> None:
@@ -140,3 +143,10 @@ def test_a_date_format_without_an_offset_reads_every_value_in_the_local_zone() -
 
     assert bad is not None and not bad.any()
     assert values.dt.strftime("%Y-%m-%d %H:%M%z").tolist() == ["2024-06-01 10:30+0800", "2024-06-01 08:00+0800"]
+
+
+def test_a_format_ending_in_a_literal_z_reads_the_value_as_utc() -> None:
+    values, bad = apply_transform(series("2024-06-01T10:30:00Z"), {"date": {"formats": ["%Y-%m-%dT%H:%M:%SZ"]}})
+
+    assert bad is not None and not bad.any()
+    assert values.dt.strftime("%Y-%m-%d %H:%M%z").tolist() == ["2024-06-01 18:30+0800"]
