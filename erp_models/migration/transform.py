@@ -7,6 +7,7 @@ Pure pandas: no I/O. State that spans batches (exact-duplicate hashes, per-key r
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,7 +281,9 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
         values = _text(raw[rule.column]).str.strip()
         hit = values.isin(rule.in_ or []) if rule.in_ is not None else pd.Series(False, index=raw.index)
         if rule.matches:
-            hit |= values.str.contains(rule.matches, regex=True, na=False)
+            with warnings.catch_warnings():  # groups in the pattern are fine: only whether it is found counts
+                warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
+                hit |= values.str.contains(rule.matches, regex=True, na=False)
         if rule.empty:
             hit |= values.isna() | (values == "")
         rejected[rule.reason] += int(hit.sum())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -150,3 +152,14 @@ def test_a_format_ending_in_a_literal_z_reads_the_value_as_utc() -> None:
 
     assert bad is not None and not bad.any()
     assert values.dt.strftime("%Y-%m-%d %H:%M%z").tolist() == ["2024-06-01 18:30+0800"]
+
+
+def test_a_reject_pattern_with_groups_rejects_quietly() -> None:
+    rule = entity().reject[0].model_copy(update={"in_": None, "matches": r"^(POST|DOT)$"})
+    mapping = entity().model_copy(update={"reject": [rule]})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        batch = transform_batch(raw([("1", "DOT", "1", "1"), ("1", "85123A", "1", "1")]), mapping, TransformState())
+
+    assert batch.rejected["rejected_non_product"] == 1
