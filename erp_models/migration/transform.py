@@ -195,10 +195,14 @@ def datetime_text(values: pd.Series) -> pd.Series:
                       np.char.zfill(fraction.astype(str), 9))
     seconds = np.char.replace(np.datetime_as_string(wall, unit="s"), "T", " ")
     text = np.where(fraction == 0, seconds, np.char.add(np.char.add(seconds, "."), digits))
-    minutes = ((wall - utc) // np.timedelta64(1, "m")).astype(np.int64)
-    hours = np.char.zfill((abs(minutes) // 60).astype(str), 2)
-    offset = np.char.add(np.char.add(np.where(minutes < 0, "-", "+"), hours),
-                         np.char.add(":", np.char.zfill((abs(minutes) % 60).astype(str), 2)))
+    seconds_east = ((wall - utc) // np.timedelta64(1, "s")).astype(np.int64)
+    east = abs(seconds_east)
+    hours = np.char.zfill((east // 3600).astype(str), 2)
+    offset = np.char.add(np.char.add(np.where(seconds_east < 0, "-", "+"), hours),
+                         np.char.add(":", np.char.zfill((east // 60 % 60).astype(str), 2)))
+    # Local mean time before standard zones (Shanghai until 1901: +08:05:43) has seconds in its offset.
+    offset = np.where(east % 60 == 0, offset, np.char.add(np.char.add(offset, ":"),
+                                                         np.char.zfill((east % 60).astype(str), 2)))
     return pd.Series(np.char.add(text, offset), index=values.index, dtype="string").where(present)
 
 

@@ -122,6 +122,7 @@ def test_a_datetime_is_written_the_same_whatever_else_is_in_its_batch() -> None:
     assert text_of("2024-06-01 10:00:00", "2024-06-01 10:00:00.5") == [
         "2024-06-01 10:00:00+08:00", "2024-06-01 10:00:00.500000+08:00"]
     assert text_of("1990-07-02 10:00:00.123456789") == ["1990-07-02 10:00:00.123456789+09:00"]  # summer time then
+    assert text_of("1900-06-01 10:00:00") == ["1900-06-01 10:00:00+08:05:43"]  # local mean time, before zones
 
 
 def test_a_row_hash_does_not_depend_on_the_other_rows_of_its_batch() -> None:
