@@ -74,10 +74,12 @@ def apply_transform(values: pd.Series, spec: str | dict[str, Any]) -> tuple[pd.S
     arg: Any
     name, arg = (spec, None) if isinstance(spec, str) else next(iter(spec.items()))
     s = values
-    if name == "trim":
-        return _text(s).str.strip(), None
+    if name == "trim":  # a value of blanks only is missing, not an empty text a not-null check would pass
+        stripped = _text(s).str.strip()
+        return stripped.mask(stripped == ""), None
     if name == "squeeze":
-        return _text(s).str.replace(r"\s+", " ", regex=True).str.strip(), None
+        squeezed = _text(s).str.replace(r"\s+", " ", regex=True).str.strip()
+        return squeezed.mask(squeezed == ""), None
     if name in ("upper", "lower", "title"):
         return getattr(_text(s).str, name)(), None
     if name == "regex_extract":
@@ -206,16 +208,21 @@ def datetime_text(values: pd.Series) -> pd.Series:
     return pd.Series(np.char.add(text, offset), index=values.index, dtype="string").where(present)
 
 
-def _template(frame: pd.DataFrame, raw: pd.DataFrame, template: str) -> pd.Series:
+def _template(frame: pd.DataFrame, raw: pd.DataFrame, template: str, *, whole: bool = False) -> pd.Series:
+    """The template with each placeholder's stripped value (empty for null). `whole`: null when any
+    placeholder is empty, as a legacy key must be: a key with a missing part identifies nothing."""
     parts = PLACEHOLDER.split(template)
     out = pd.Series("", index=raw.index, dtype="string")
+    missing = pd.Series(False, index=raw.index)
     for i, part in enumerate(parts):
         if i % 2 == 0:
             out = out + part
         else:
             column = frame[part] if part in frame else raw[part]
-            out = out + _text(column).fillna("").str.strip()
-    return out
+            value = _text(column).fillna("").str.strip()
+            missing |= value == ""
+            out = out + value
+    return out.mask(missing) if whole else out
 
 
 def _column_values(column: Column, raw: pd.DataFrame, frame: pd.DataFrame,
@@ -308,9 +315,9 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
     for missing in target.fields:
         if missing.name not in frame:
             frame[missing.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
-    frame["legacy_key"] = _template(frame, raw, entity.legacy_key)
+    frame["legacy_key"] = _template(frame, raw, entity.legacy_key, whole=True)  # the gate quarantines a null one
     # One row per legacy key, as the mapping says (first or last); across batches staging does the same.
-    repeated = frame["legacy_key"].duplicated(keep=entity.dedupe.keep)
+    repeated = frame["legacy_key"].duplicated(keep=entity.dedupe.keep) & frame["legacy_key"].notna()
     if bool(repeated.any()):
         rejected["duplicate_key"] += int(repeated.sum())
         frame, raw = frame[~repeated], raw[~repeated]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +68,14 @@ def check_csv(path: Path, source: CsvSource, needed: set[str]) -> list[str]:
     if path.stat().st_size == 0:
         raise SourceError(f"{path}: the file is empty")
     try:
-        head = pd.read_csv(path, encoding=source.encoding, sep=source.delimiter, dtype=str, nrows=1,
-                           header=0 if source.header else None, names=source.columns, keep_default_na=False,
-                           index_col=False)
+        with warnings.catch_warnings():  # more fields than the header in the first row: pandas drops them
+            warnings.filterwarnings("error", "Length of header or names does not match", pd.errors.ParserWarning)
+            head = pd.read_csv(path, encoding=source.encoding, sep=source.delimiter, dtype=str, nrows=1,
+                               header=0 if source.header else None, names=source.columns, keep_default_na=False,
+                               index_col=False)
+    except pd.errors.ParserWarning:
+        raise SourceError(f"{path} row {2 if source.header else 1}: malformed CSV (more fields than the "
+                          f"{'header' if source.header else 'declared columns'} names)") from None
     except UnicodeDecodeError:
         raise _undecodable(path, source.encoding) from None
     except pd.errors.EmptyDataError:
@@ -88,8 +94,8 @@ def check_csv(path: Path, source: CsvSource, needed: set[str]) -> list[str]:
 def _parser_problem(exc: Exception) -> str:
     message = str(exc).strip().splitlines()[-1]
     row = re.search(r"(?:row|line) (\d+)", message)
-    if "EOF inside string" in message or "EOF inside" in message:
-        return f"row {row.group(1) if row else '?'}: broken CSV quoting (a quoted field never ends)"
+    if "EOF inside string" in message or "EOF inside" in message:  # pandas counts these rows from 0
+        return f"row {int(row.group(1)) + 1 if row else '?'}: broken CSV quoting (a quoted field never ends)"
     if row:
         return f"row {row.group(1)}: malformed CSV ({message})"
     return f"malformed CSV ({message})"

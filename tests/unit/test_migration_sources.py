@@ -61,5 +61,11 @@ def test_an_empty_file(tmp_path: Path, content: bytes, problem: str) -> None:
 
 def test_broken_quoting_names_the_row(tmp_path: Path) -> None:
     content = '编号,名称\nS1,"ok"\nS2,"never closed\nS3,x\n'.encode()
-    with pytest.raises(SourceError, match=r"quote.csv: row \d+: broken CSV quoting"):
+    with pytest.raises(SourceError, match=r"quote.csv: row 3: broken CSV quoting"):  # the line the quote opens
         read_all(tmp_path, "quote.csv", content)
+
+
+def test_a_first_row_with_more_fields_than_the_header_is_refused(tmp_path: Path) -> None:
+    content = "编号,名称\nS1,杯子,多出来的\nS2,碗\n".encode()
+    with pytest.raises(SourceError, match=r"extra.csv row 2: malformed CSV \(more fields than the header names\)"):
+        read_all(tmp_path, "extra.csv", content)

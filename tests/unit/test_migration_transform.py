@@ -164,3 +164,19 @@ def test_a_reject_pattern_with_groups_rejects_quietly() -> None:
         batch = transform_batch(raw([("1", "DOT", "1", "1"), ("1", "85123A", "1", "1")]), mapping, TransformState())
 
     assert batch.rejected["rejected_non_product"] == 1
+
+
+def test_trimming_blanks_leaves_a_missing_value_not_an_empty_text() -> None:
+    values, _ = apply_transform(series("  杯子 ", "   ", None), "trim")
+    squeezed, _ = apply_transform(series(" a  b ", " \t "), "squeeze")
+
+    assert values.tolist() == ["杯子", pd.NA, pd.NA]
+    assert squeezed.tolist() == ["a b", pd.NA]
+
+
+def test_a_legacy_key_with_a_missing_part_is_null_and_is_not_taken_for_a_duplicate() -> None:
+    batch = transform_batch(raw([("", "85123A", "1", "1"), (" ", "71053", "1", "1"), ("536365", "22633", "1", "1")]),
+                            entity(), TransformState())
+
+    assert batch.frame["legacy_key"].tolist() == [pd.NA, pd.NA, "536365#1"]
+    assert batch.rejected["duplicate_key"] == 0  # the gate quarantines them (legacy_key_not_null), visibly
