@@ -75,7 +75,7 @@ def assign_ids(session: Session, *, table: str, target: Target, entity: str, run
     erp = f'"{target.table}"'
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
-    adopt = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key)
+    adopt = _natural_key_match(target)
     joins = (f"LEFT JOIN {erp} a ON {adopt} AND NOT EXISTS (SELECT 1 FROM legacy_key_map n "
              "WHERE n.entity = :entity AND n.target_id = a.id)") if adopt else ""
     found = "a.id" if adopt else "NULL::bigint"
@@ -132,7 +132,7 @@ def upsert_batch(session: Session, *, table: str, target: Target, entity: str, r
     insert_cols = ", ".join(["id", *[f'"{c.erp}"' for c in columns], *[c for c, _ in consts]])
     insert_vals = ", ".join([":base + fresh._new_pos", *[c.value("fresh") for c in columns], *[v for _, v in consts]])
     set_clause = ", ".join(f'"{c.erp}" = {c.value("c")}' for c in columns)
-    taken = " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key)
+    taken = _natural_key_match(target)
     late = f"(SELECT a.id FROM {erp} a WHERE {taken} LIMIT 1)" if taken else "NULL::bigint"
     inserted, updated, total = session.execute(text(f"""
         WITH src AS MATERIALIZED (
@@ -182,6 +182,11 @@ def link_self_refs(session: Session, *, table: str, target: Target, entity: str)
         ), {"entity": entity})
         changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return changed
+
+
+def _natural_key_match(target: Target) -> str:
+    """SQL that an ERP row `a` has the natural key of a staged row `s`; empty for a target without one."""
+    return " AND ".join(f'a."{k}" = s."{_staging_name(target, k)}"' for k in target.natural_key)
 
 
 def _staging_name(target: Target, column: str) -> str:

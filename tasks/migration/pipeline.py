@@ -1,7 +1,8 @@
 """The two phases of migrating one entity, as plain functions over units of work.
 
 Phase 1 (`stage_entity`) streams the source: transform, gate, quarantine, COPY into staging, each batch
-committing with its checkpoint; then repeated keys and orphans leave staging for the quarantine, so every
+committing with its checkpoint; then repeated keys, orphans and natural-key duplicates leave staging for
+the quarantine, so every
 entity's quarantine rate is known before anything loads. Phase 2 (`load_entity`) resolves references to
 ids, then upserts batch by batch, each batch committing with its checkpoint.
 A dry run passes one shared session (`SharedTx`) and rolls it back at the end.
@@ -169,7 +170,8 @@ def _delta(batch: Batch, entity: Entity, file: str, report: StageReport, since: 
 
 
 def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
-    """Repeated keys and orphans out of staging, against the entities staged before this one."""
+    """Repeated keys, orphans (against the entities staged before this one) and natural-key duplicates out of
+    staging."""
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     before = {n: TARGETS[plan.mapping.entities[n].target] for n in plan.order[:plan.order.index(name)]}
