@@ -2,8 +2,8 @@
 
 Phase 1 (`stage_entity`) streams the source: transform, gate, quarantine, COPY into staging, each batch
 committing with its checkpoint; then repeated keys, orphans and natural-key duplicates leave staging for
-the quarantine, so every entity's quarantine rate is known before anything loads. Phase 2 (`load_entity`) resolves references to
-ids, then upserts batch by batch, each batch committing with its checkpoint.
+the quarantine, so every entity's quarantine rate is known before anything loads. Phase 2 (`load_entity`)
+resolves references to ids, then upserts batch by batch, each batch committing with its checkpoint.
 A dry run passes one shared session (`SharedTx`) and rolls it back at the end.
 """
 
