@@ -119,7 +119,9 @@ def upsert_batch(session: Session, *, table: str, target: Target, entity: str, r
     A batch that changes existing rows locks the table against other writers first, so no edit made
     meanwhile slips between the previous version it keeps and its update; a batch of new rows only does not."""
     if target.name == "opening_stock":
-        return _post_opening_stock(session, table=table, entity=entity, run_id=run_id, batch_no=batch_no)
+        from erp_models.migration.opening_stock import post_batch  # it builds on this module
+
+        return post_batch(session, table=table, entity=entity, run_id=run_id, batch_no=batch_no)
     erp = f'"{target.table}"'
     session.execute(text("SET LOCAL jit = off"))  # compiling this statement costs more than it saves
     params = {"entity": entity, "run": run_id, "batch": batch_no, "table": target.table,
@@ -198,54 +200,3 @@ def _staging_name(target: Target, column: str) -> str:
 
 def _sequence(session: Session, table: str) -> str:
     return str(session.execute(text(f"SELECT pg_get_serial_sequence('{table}', 'id')")).scalar_one())
-
-
-def _post_opening_stock(session: Session, *, table: str, entity: str, run_id: uuid.UUID, batch_no: int) -> Upserted:
-    """Opening stock goes through the ledger: a new key posts its quantity, a changed one the difference.
-
-    Entries carry ref_type 'migration'; migration_changes lists the ones this run posted, for undo."""
-    session.execute(text("LOCK TABLE stock_ledger IN SHARE ROW EXCLUSIVE MODE"))
-    base = int(session.execute(text("SELECT coalesce(max(id), 0) FROM stock_ledger")).scalar_one())
-    params = {"entity": entity, "run": run_id, "batch": batch_no, "base": base}
-    inserted, updated, total = session.execute(text(f"""
-        WITH src AS (
-            SELECT s.*, m.target_id AS mapped_id, m.row_hash AS mapped_hash,
-                   s.qty - coalesce((SELECT sum(l.qty_delta) FROM stock_ledger l WHERE l.ref_type = 'migration'
-                                     AND l.ref_id = m.target_id), 0) AS delta
-            FROM {table} s LEFT JOIN legacy_key_map m ON m.entity = :entity AND m.legacy_key = s.legacy_key
-            WHERE s._batch = :batch),
-        moves AS (
-            SELECT src.*, :base + row_number() OVER (ORDER BY _row) AS new_id FROM src
-            WHERE delta <> 0 AND (mapped_id IS NULL OR mapped_hash <> row_hash)),
-        ledger AS (
-            INSERT INTO stock_ledger (id, sku_id, warehouse_id, qty_delta, reason, ref_type, ref_id, note, actor)
-            SELECT new_id, sku_id, warehouse_id, delta, 'opening', 'migration', coalesce(mapped_id, new_id),
-                   'opening balance from the legacy system', 'migration' FROM moves
-            RETURNING id, sku_id, warehouse_id, qty_delta),
-        posted AS (
-            INSERT INTO migration_changes (run_id, entity, table_name, row_id, before)
-            SELECT :run, :entity, 'stock_ledger', id, '{{"posted": true}}'::jsonb FROM ledger RETURNING 1),
-        levels AS (
-            INSERT INTO stock_levels (sku_id, warehouse_id, on_hand)
-            SELECT sku_id, warehouse_id, sum(qty_delta) FROM ledger GROUP BY sku_id, warehouse_id
-            ON CONFLICT (sku_id, warehouse_id) DO UPDATE
-            SET on_hand = stock_levels.on_hand + EXCLUDED.on_hand, version = stock_levels.version + 1
-            RETURNING 1),
-        kept AS (
-            INSERT INTO migration_changes (run_id, entity, table_name, row_id, before)
-            SELECT :run, :entity, 'legacy_key_map', m.id, to_jsonb(m) FROM legacy_key_map m
-            JOIN moves v ON m.entity = :entity AND m.legacy_key = v.legacy_key WHERE v.mapped_id IS NOT NULL
-            RETURNING 1),
-        mapped AS (
-            INSERT INTO legacy_key_map (entity, legacy_key, target_id, row_hash, first_run_id, last_run_id)
-            SELECT :entity, legacy_key, coalesce(mapped_id, new_id), row_hash, :run, :run FROM moves
-            ON CONFLICT (entity, legacy_key) DO UPDATE
-            SET row_hash = EXCLUDED.row_hash, last_run_id = EXCLUDED.last_run_id
-            RETURNING 1)
-        SELECT (SELECT count(*) FROM moves WHERE mapped_id IS NULL), (SELECT count(*) FROM moves WHERE mapped_id
-               IS NOT NULL), (SELECT count(*) FROM src) + 0 * (SELECT count(*) FROM levels)
-               + 0 * (SELECT count(*) FROM mapped) + 0 * (SELECT count(*) FROM kept) + 0 * (SELECT count(*) FROM posted)
-    """), params).one()
-    session.execute(text(f"SELECT setval('{_sequence(session, 'stock_ledger')}', greatest((SELECT coalesce(max(id), 1) "
-                         f"FROM stock_ledger), (SELECT last_value FROM {_sequence(session, 'stock_ledger')})))"))
-    return Upserted(int(inserted), int(updated), int(total) - int(inserted) - int(updated))

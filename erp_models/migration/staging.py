@@ -27,6 +27,11 @@ def staging_table(run_id: uuid.UUID, entity: str) -> str:
     return f'migration_staging."r{run_id.hex[:12]}_{entity}"'
 
 
+def staged_entity(table: str) -> str:
+    """The entity whose staging table `table` is (the inverse of `staging_table`)."""
+    return table.split(".")[1][1:-1].split("_", 1)[1]
+
+
 def create_staging(session: Session, run_id: uuid.UUID, entity: str, target: Target) -> str:
     table = staging_table(run_id, entity)
     columns = [f'"{f.name}" {SQL_TYPES[f.kind]}' for f in target.fields]
@@ -90,6 +95,10 @@ def prepare(session: Session, table: str, target: Target) -> list[dict[str, Any]
             joins.append(f'LEFT JOIN "{ref.table}" r{n} ON r{n}."{ref.by}"::text = s."{ref.field}"')
     rewrite(session, table, f"SELECT {', '.join(columns)} FROM {table} s {' '.join(joins)}")
     orphans = _remove_orphans(session, table, target)
+    if target.name == "opening_stock":
+        from erp_models.migration.opening_stock import set_aside_impossible  # it builds on the loader
+
+        orphans += set_aside_impossible(session, table=table, entity=staged_entity(table))
     session.execute(text(f"ANALYZE {table}"))
     return orphans
 

@@ -182,7 +182,7 @@ def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
 
 
 def _orphan_rows(orphans: list[dict[str, Any]], duplicates: int = 0) -> list[dict[str, Any]]:
-    rows = [{"legacy_key": o["legacy_key"], "reason_code": o["reason"], "detail": o["reason"],
+    rows = [{"legacy_key": o["legacy_key"], "reason_code": o["reason"], "detail": o.get("detail") or o["reason"],
              "raw": {k: v for k, v in o["raw"].items() if not k.startswith("_")}, "source_file": None,
              "source_row": o["_line"]} for o in orphans]
     if duplicates:
