@@ -33,7 +33,7 @@ class Strict(BaseModel):
 ENV_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-def expand_environment(value: str) -> str:
+def expand_environment(value: str, example: str = "path") -> str:
     """`${NAME}` and `${NAME:-default}` (default when NAME is unset or empty), as in a shell."""
 
     def one(match: re.Match[str]) -> str:
@@ -43,7 +43,7 @@ def expand_environment(value: str) -> str:
             return found
         if default is None:
             raise ValueError(f"environment variable {name} is not set and has no default "
-                             f"(write ${{{name}:-path}} to give one)")
+                             f"(write ${{{name}:-{example}}} to give one)")
         return default
 
     return ENV_VARIABLE.sub(one, value)
@@ -70,8 +70,14 @@ class CsvSource(Strict):
 
 
 class SqlSource(Strict):
-    url: str
+    url: str = Field(description="A SQLAlchemy URL; ${NAME} and ${NAME:-default} take environment variables, so "
+                                 "no password needs to sit in the mapping file.")
     query: str
+
+    @field_validator("url")
+    @classmethod
+    def _expand(cls, value: str) -> str:
+        return expand_environment(value, example="url")
 
 
 class Source(Strict):

@@ -116,3 +116,31 @@ def test_an_unset_variable_without_a_default_is_one_line(tmp_path: Path, monkeyp
     assert str(caught.value) == (f"{path}: entities.suppliers.source.csv.path: environment variable "
                                  "ERPOPS_TEST_EXPORT is not set and has no default (write ${ERPOPS_TEST_EXPORT:-path} "
                                  "to give one)")
+
+
+SUPPLIERS_FROM_SQL = """name: t
+entities:
+  suppliers:
+    target: suppliers
+    source: {{sql: {{url: "{url}", query: "SELECT code, name FROM gys"}}}}
+    legacy_key: "{{code}}"
+    columns: {{code: {{from: code}}, name: {{from: name}}}}
+"""
+
+
+def test_a_sql_url_takes_its_password_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERPOPS_TEST_LEGACY_PASSWORD", "s3cret")
+    monkeypatch.delenv("ERPOPS_TEST_LEGACY_HOST", raising=False)
+    url = "postgresql+psycopg://reader:${ERPOPS_TEST_LEGACY_PASSWORD}@${ERPOPS_TEST_LEGACY_HOST:-legacy-db}/shop"
+    source = load_mapping(write(tmp_path, SUPPLIERS_FROM_SQL.format(url=url)))[0].entities["suppliers"].source.sql
+    assert source is not None and source.url == "postgresql+psycopg://reader:s3cret@legacy-db/shop"
+
+
+def test_a_sql_url_with_an_unset_variable_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ERPOPS_TEST_LEGACY_PASSWORD", raising=False)
+    path = write(tmp_path, SUPPLIERS_FROM_SQL.format(url="postgresql://reader:${ERPOPS_TEST_LEGACY_PASSWORD}@db/x"))
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    assert str(caught.value) == (f"{path}: entities.suppliers.source.sql.url: environment variable "
+                                 "ERPOPS_TEST_LEGACY_PASSWORD is not set and has no default "
+                                 "(write ${ERPOPS_TEST_LEGACY_PASSWORD:-url} to give one)")
