@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
     from erpops.sample_data.generator import SampleSummary
 
+N = TypeVar("N", int, float)
+
 
 def sample_data(
     out_dir: Annotated[Path, typer.Argument(
         metavar="OUT_DIR", show_default=False,
         help="Folder to write into; created if missing. Only the files this command writes are overwritten.")],
-    orders: Annotated[int, typer.Option("--orders", min=1, max=5_000_000,
-                                        help="Orders to generate; customers, SKUs and purchase orders scale "
-                                             "with them.")] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="The same seed writes the same bytes.")] = 7,
-    dirty_rate: Annotated[float, typer.Option("--dirty-rate", min=0.0, max=0.5,
-                                              help="Share of rows that get each kind of defect.")] = 0.02,
+    # Numbers arrive as text and are checked below: typer's own checks print a boxed usage block, not one line.
+    orders: Annotated[str, typer.Option("--orders", metavar="N",
+                                        help="Orders to generate (1 to 5,000,000); customers, SKUs and purchase "
+                                             "orders scale with them.")] = "200",
+    seed: Annotated[str, typer.Option("--seed", metavar="S", help="The same seed writes the same bytes.")] = "7",
+    dirty_rate: Annotated[str, typer.Option("--dirty-rate", metavar="R",
+                                            help="Share of rows that get each kind of defect (0 to 0.5).")] = "0.02",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Write a synthetic legacy export of a Chinese e-commerce company, plus its mapping.yaml."""
@@ -30,15 +33,14 @@ def sample_data(
 
     if out_dir.exists() and not out_dir.is_dir():
         raise ConfigError(f"{out_dir}: exists and is not a directory")
-    if not 1 <= orders <= MAX_ORDERS:
-        raise ConfigError(f"--orders must be between 1 and {MAX_ORDERS}, not {orders}")
-    if not 0 <= dirty_rate <= MAX_DIRTY_RATE:
-        raise ConfigError(f"--dirty-rate must be between 0 and {MAX_DIRTY_RATE}, not {dirty_rate}")
+    orders_n = _number("--orders", orders, int, 1, MAX_ORDERS)
+    seed_n = _number("--seed", seed, int)
+    rate = _number("--dirty-rate", dirty_rate, float, 0.0, MAX_DIRTY_RATE)
     from rich.console import Console
 
     try:
-        with Console(stderr=True, quiet=as_json).status(f"writing {orders:,} orders and their master data ..."):
-            summary = generate(out_dir, orders=orders, seed=seed, dirty_rate=dirty_rate)
+        with Console(stderr=True, quiet=as_json).status(f"writing {orders_n:,} orders and their master data ..."):
+            summary = generate(out_dir, orders=orders_n, seed=seed_n, dirty_rate=rate)
     except OSError as exc:
         where = exc.filename or out_dir
         raise ConfigError(f"{where}: cannot write the sample data ({exc.strerror or exc})") from None
@@ -46,6 +48,20 @@ def sample_data(
         typer.echo(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     else:
         _print_summary(summary)
+
+
+def _number(option: str, text: str, kind: type[N], low: N | None = None, high: N | None = None) -> N:
+    """`text` as a number of `kind` within [low, high], or one ConfigError line naming the option."""
+    from infra.errors import ConfigError
+
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(text.strip().replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not {what}") from None
+    if value != value or (low is not None and value < low) or (high is not None and value > high):  # NaN too
+        raise ConfigError(f"{option} must be between {low:,} and {high:,}, not {text}")
+    return value
 
 
 def _print_summary(summary: SampleSummary) -> None:
