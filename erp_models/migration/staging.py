@@ -8,13 +8,16 @@ resolved to ids.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from typing import Any
 
 import pandas as pd
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from erp_models.errors import InvalidInput
 from erp_models.migration.targets import Kind, Target
 from erp_models.migration.transform import datetime_text
 
@@ -48,8 +51,13 @@ def drop_staging(session: Session, run_id: uuid.UUID, entity: str) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {staging_table(run_id, entity)}"))
 
 
-def copy_batch(session: Session, table: str, frame: pd.DataFrame, target: Target, batch_no: int) -> int:
-    """COPY the batch's rows into staging; returns how many."""
+class StagingError(InvalidInput):
+    """A value PostgreSQL refuses to stage (a NUL byte, a number out of range); one line naming the cell."""
+
+
+def copy_batch(session: Session, table: str, frame: pd.DataFrame, target: Target, batch_no: int, *,
+               source: str = "source") -> int:
+    """COPY the batch's rows into staging; returns how many. `source` (the file) names a refused value."""
     if frame.empty:
         return 0
     fields = target.field_names()
@@ -66,9 +74,45 @@ def copy_batch(session: Session, table: str, frame: pd.DataFrame, target: Target
     out.to_csv(buffer, header=False, index=False, na_rep="\\N")
     columns = ", ".join(f'"{c}"' for c in out.columns)
     raw: Any = session.connection().connection.driver_connection
-    with raw.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-        copy.write(buffer.getvalue())
+    try:
+        with raw.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+            copy.write(buffer.getvalue())
+    except UnicodeEncodeError:  # a lone surrogate: no encoding the server speaks can carry it
+        raise _refused(out, source, None, _SURROGATE, "is not valid Unicode (a lone surrogate)") from None
+    except psycopg.DataError as exc:
+        raise _refused(out, source, exc.diag.context, _NUL, _problem(exc)) from None
     return len(out)
+
+
+_NUL = re.compile("\x00")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_COPY_CONTEXT = re.compile(r"line (\d+)(?:, column (\w+))?")
+
+
+def _problem(exc: psycopg.DataError) -> str:
+    message = str(exc.diag.message_primary or exc).strip().splitlines()[0]
+    if "0x00" in message:
+        return "contains a NUL byte (0x00), which PostgreSQL cannot store; remove it from the export"
+    return message
+
+
+def _refused(out: pd.DataFrame, source: str, context: str | None, culprit: re.Pattern[str],
+             problem: str) -> StagingError:
+    """The one-line error for a refused COPY: the source row and column from PostgreSQL's context, or else
+    the first cell holding the culprit character."""
+    found = _COPY_CONTEXT.search(context or "")
+    position = int(found.group(1)) - 1 if found else -1
+    column = found.group(2) if found else None
+    known = 0 <= position < len(out)
+    rows = out.iloc[[position]] if known else out
+    if column is None:
+        for name in [c for c in out.columns if c not in META] + ["legacy_key"]:  # the source's values first
+            hit = rows[name].astype("string").str.contains(culprit, na=False).to_numpy()
+            if hit.any():
+                rows, column, known = rows[hit], str(name), True
+                break
+    where = f"{source} row {int(rows['_line'].iloc[0])}" if known else source
+    return StagingError(f"{where}{f' column {column!r}' if column else ''}: {problem}")
 
 
 def prepare(session: Session, table: str, target: Target) -> list[dict[str, Any]]:

@@ -131,7 +131,7 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             {"legacy_key": None, "reason_code": reason, "detail": f"{count} rows", "raw": {}, "source_file": raw.file,
              "source_row": None} for reason, count in batch.rejected.items() if count]
         with tx() as session:
-            staging.copy_batch(session, table, good, target, batch_no)
+            staging.copy_batch(session, table, good, target, batch_no, source=raw.file)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
                             read=batch.read, loaded=len(good), quarantined=len(reasons))
