@@ -81,12 +81,14 @@ def _start() -> tuple[Any, Any]:
 
 
 def build_expectation(spec: ExpectationSpec, key_column: str, *, notes: str | None = None) -> Any:
-    """The ``gx.expectations`` object for a spec; ``meta.erpops_name`` carries the reason code into results."""
+    """The ``gx.expectations`` object for a spec; ``meta.erpops_name`` carries the reason code into results,
+    and GX's own severity says whether a failure blocks (critical) or only warns (warning)."""
     _runtime()  # GX is first imported there, with analytics off
     import great_expectations.expectations as gxe
 
     kind = getattr(gxe, spec.class_name)
-    return kind(**spec.gx_kwargs(key_column), meta={"erpops_name": spec.name}, notes=notes)
+    return kind(**spec.gx_kwargs(key_column), meta={"erpops_name": spec.name}, notes=notes,
+                severity="warning" if spec.severity == "warn" else "critical")
 
 
 @functools.lru_cache(maxsize=256)
