@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from erp_models.base import Base
@@ -111,6 +112,22 @@ def _reserved_base(session: Session, run_id: uuid.UUID, entity: str) -> int:
 
 
 def upsert_batch(session: Session, *, table: str, target: Target, entity: str, run_id: uuid.UUID,
+                 batch_no: int, mapped: Collection[str]) -> Upserted:
+    """Load one batch (`_upsert_rows`); a value the ERP refuses ends in one line naming its row and column."""
+    try:
+        with session.begin_nested():  # a refused value leaves the session usable, to find the row
+            return _upsert_rows(session, table=table, target=target, entity=entity, run_id=run_id,
+                                batch_no=batch_no, mapped=mapped)
+    except DBAPIError as exc:
+        from erp_models.migration import refused  # it builds on this module
+
+        if not refused.caused_by_input(exc):
+            raise
+        raise refused.explain(session, exc, table=table, target=target, entity=entity, batch_no=batch_no,
+                              mapped=mapped) from None
+
+
+def _upsert_rows(session: Session, *, table: str, target: Target, entity: str, run_id: uuid.UUID,
                  batch_no: int, mapped: Collection[str]) -> Upserted:
     """Load one batch as `assign_ids` decided: insert the new rows, update the changed ones (keeping their
     previous version in migration_changes, for undo), and record both in the legacy-key map.

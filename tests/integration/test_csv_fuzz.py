@@ -1,5 +1,5 @@
-"""Hostile CSV cells through the reader, the transform and COPY into staging: each loads as written or ends in
-one line (exit 2) naming the file and row, never a traceback."""
+"""Hostile CSV cells through the reader, the transform and COPY into staging, and values the ERP refuses:
+each loads as written or ends in one line (exit 2) naming the file or entity, row and column, never a traceback."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.migration import staging
+from erp_models.migration import loader, runs, staging
 from erp_models.migration.mapping import Entity
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import TransformState, transform_batch
 from erpops.errors import user_message
 from tasks.migration.extract import batches
+from tests.integration.builders import ref
 
 TARGET = TARGETS["warehouses"]
 
@@ -107,3 +108,22 @@ def test_any_bytes_in_a_cell_load_or_end_in_one_line(session: Session, tmp_path:
         value = cell.decode(encoding)
         assert staged[1][1] == (value.strip() or None) or staged[1][1] == value
         assert staged[-1] == ("W3", "last")
+
+
+def test_a_value_too_long_for_the_erp_column_is_one_line_when_its_gate_check_is_off(session: Session) -> None:
+    run_id = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    table = staging.create_staging(session, run_id, "warehouses", TARGET)
+    codes = [ref("W"), ref("W")]
+    frame = pd.DataFrame({"code": codes, "name": ["杭州仓", "仓" * 201], "province": None, "city": None,
+                          "legacy_key": codes, "row_hash": "h", "_line": [2, 3]})
+    staging.copy_batch(session, table, frame, TARGET, 1, source="w.csv")
+    staging.prepare(session, table, TARGET)
+    loader.assign_ids(session, table=table, target=TARGET, entity="warehouses", run_id=run_id)
+
+    with pytest.raises(Exception) as caught:
+        loader.upsert_batch(session, table=table, target=TARGET, entity="warehouses", run_id=run_id, batch_no=1,
+                            mapped={"code", "name"})
+
+    assert one_line(caught.value).startswith("warehouses row 3 column 'name': value '仓仓仓")
+    assert "is longer than 200 characters (ERP column warehouses.name)" in one_line(caught.value)
+    assert session.execute(text("SELECT count(*) FROM warehouses WHERE code = ANY(:c)"), {"c": codes}).scalar() == 0

@@ -1,0 +1,63 @@
+"""README, literally: `erpops demo`, then the commands of "Migrating legacy data" on the same database."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.cli import run_erpops
+
+pytestmark = pytest.mark.slow
+README = Path(__file__).resolve().parents[2] / "README.md"
+RUN_TITLE = re.compile(r"migration run ([0-9a-f-]{36}) \((\w+)\): (\w+)")
+
+
+def readme_commands(section: str) -> list[list[str]]:
+    """The erpops command lines of the section's first shell block, comments removed."""
+    text = README.read_text(encoding="utf-8").split(f"## {section}\n", 1)[1]
+    block = text.split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+    assert all(c[0] == ".venv/bin/erpops" for c in commands), commands
+    return [c[1:] for c in commands]
+
+
+def fingerprint(env: dict[str, str]) -> object:
+    result = run_erpops("db", "fingerprint", "--json", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = run_erpops(*args, env=env, timeout=600)
+    assert result.returncode == 0, f"erpops {' '.join(args)} exited {result.returncode}: {result.stderr[-3000:]}"
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def test_the_readme_migration_sequence_runs_after_the_demo(stack_env: dict[str, str]) -> None:
+    run(["demo"], stack_env)
+    sample, dry_run, load, again, undo = readme_commands("Migrating legacy data")
+    assert sample[0] == "sample-data" and "--dry-run" in dry_run and undo == ["migrate", "--undo", "<run_id>"]
+
+    run(sample, stack_env)
+    dry = RUN_TITLE.search(run(dry_run, stack_env).stdout)
+    assert dry is not None and dry.groups()[1:] == ("dry_run", "passed")
+    before = fingerprint(stack_env)
+    loaded = RUN_TITLE.search(run(load, stack_env).stdout)
+    assert loaded is not None and loaded.groups()[1:] == ("load", "passed")
+    after_load = fingerprint(stack_env)
+    assert after_load != before
+    rerun = RUN_TITLE.search(run(again, stack_env).stdout)
+    assert rerun is not None and rerun.group(3) == "passed"
+    assert fingerprint(stack_env) == after_load  # "again: changes nothing"
+
+    run([loaded.group(1) if a == "<run_id>" else a for a in undo], stack_env)  # "the real load's" run id
+
+    assert fingerprint(stack_env) == before
+    check = run(["db", "check", "--json"], stack_env)
+    assert json.loads(check.stdout)["violations"] == []
