@@ -106,10 +106,9 @@ def judged_evidence(session: Session, *, prefix: str = "") -> dict[str, float]:
 
 
 def evidence_records(session: Session, *, prefix: str = "", history: bool = False) -> list[EvidenceRecord]:
-    """By key, newest first: the judged value and whatever was recorded after it (or, when no value of the key
-    is judged, its newest one); with `history`, every value ever recorded."""
+    """By key, newest first: the judged value and whatever was recorded after it (withdrawn, not counting), or
+    every value of a key none of whose values is judged; with `history`, every value ever recorded."""
     judged = _judged(session, prefix)
-    judged_keys = set(judged.values())
     rows = session.scalars(select(Evidence).where(Evidence.key.startswith(prefix, autoescape=True))
                            .order_by(Evidence.key, Evidence.recorded_at.desc(), Evidence.id.desc()))
     records: list[EvidenceRecord] = []
@@ -118,7 +117,7 @@ def evidence_records(session: Session, *, prefix: str = "", history: bool = Fals
         if not history:
             if row.key in listed_enough:
                 continue
-            if row.id in judged or row.key not in judged_keys:
+            if row.id in judged:
                 listed_enough.add(row.key)
         records.append(EvidenceRecord(
             key=row.key, value=row.value, source=row.source, run_id=row.run_id, scope=row.scope,
