@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from erp_models.project.criteria import Provenance
 from erp_models.project.tracking import Evidence
 
 # The rows the gates read (id, key): see the module's docstring.
@@ -103,6 +104,14 @@ def judged_evidence(session: Session, *, prefix: str = "") -> dict[str, float]:
     judged = _judged(session, prefix)
     rows = session.execute(select(Evidence.key, Evidence.value).where(Evidence.id.in_(judged))).all()
     return {str(k): float(v) for k, v in sorted(rows)}
+
+
+def judged_provenance(session: Session, *, prefix: str = "") -> dict[str, Provenance]:
+    """For every judged key: the run that recorded its value, and when."""
+    judged = _judged(session, prefix)
+    rows = session.execute(select(Evidence.key, Evidence.run_id, Evidence.recorded_at)
+                           .where(Evidence.id.in_(judged))).all()
+    return {str(k): Provenance(run_id=None if r is None else str(r), recorded_at=t.isoformat()) for k, r, t in rows}
 
 
 def evidence_records(session: Session, *, prefix: str = "", history: bool = False) -> list[EvidenceRecord]:

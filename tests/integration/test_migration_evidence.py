@@ -74,6 +74,12 @@ def m3(today: date = BEFORE_M3_IS_DUE) -> tuple[str, dict[str, float | None]]:
     return verdict.status.value, {c.key: c.value for c in verdict.criteria}
 
 
+def m3_runs() -> set[str | None]:
+    """The runs whose values M3's criteria read."""
+    [verdict] = [v for v in evaluate_gates.fn(None, BEFORE_M3_IS_DUE, "test") if v.code == "M3"]
+    return {c.run_id for c in verdict.criteria}
+
+
 PASSED_RUN_VALUES = {"migration.run.passed": 1.0, "migration.sales_orders.quarantine_rate": 0.01,
                      "migration.sales_orders.reconciled": 1.0}
 
@@ -92,6 +98,7 @@ def test_a_crashed_or_blocked_run_that_loaded_nothing_leaves_the_milestone_on_th
     blocked = sales_orders(read=100, loaded=0, quarantined=40, reconciled=False)
     finish_run.fn(a_run(configured, mapping), "blocked", [blocked], "flow-3")  # its gate stopped it
     assert m3() == ("passed", PASSED_RUN_VALUES)
+    assert m3_runs() == {str(good.run_id)}
 
 
 def test_a_run_that_failed_after_loading_is_judged_whole_and_its_undo_restores_the_run_before(
@@ -108,10 +115,13 @@ def test_a_run_that_failed_after_loading_is_judged_whole_and_its_undo_restores_t
     assert m3() == ("failed", {"migration.run.passed": 0.0, "migration.sales_orders.quarantine_rate": None,
                                "migration.sales_orders.reconciled": None})
 
+    assert m3_runs() == {str(crashed.run_id), None}
+
     with disable_run_logger():
         undo_run.fn(crashed.run_id)
 
     assert m3() == ("passed", PASSED_RUN_VALUES)
+    assert m3_runs() == {str(good.run_id)}
 
 
 def test_undoing_the_only_run_that_counts_leaves_the_milestone_without_evidence(configured: Engine) -> None:
