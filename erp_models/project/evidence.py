@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from erp_models.project.criteria import Provenance
 from erp_models.project.tracking import Evidence
 
-# The rows the gates read (id, key): see the module's docstring.
+# The ids of the rows the gates read: see the module's docstring.
 _JUDGED_IDS = """
     WITH live AS (SELECT id, key, scope, run_id, recorded_at FROM evidence WHERE counts AND withdrawn_at IS NULL),
     judged_runs AS (SELECT DISTINCT ON (scope) scope, run_id FROM live WHERE scope IS NOT NULL
@@ -38,7 +38,7 @@ _JUDGED_IDS = """
         UNION ALL
         SELECT l.id, l.key, l.recorded_at FROM live l
         JOIN judged_runs j ON j.scope = l.scope AND l.run_id IS NOT DISTINCT FROM j.run_id)
-    SELECT DISTINCT ON (key) id, key FROM candidates WHERE starts_with(key, :p)
+    SELECT DISTINCT ON (key) id FROM candidates WHERE starts_with(key, :p)
     ORDER BY key, recorded_at DESC, id DESC
 """
 
@@ -135,13 +135,11 @@ def evidence_records(session: Session, *, prefix: str = "", history: bool = Fals
     return records
 
 
-def _judged(session: Session, prefix: str) -> dict[int, str]:
-    """id -> key of the rows the gates read."""
-    rows = session.execute(text(_JUDGED_IDS), {"p": prefix}).all()
-    return {int(i): str(k) for i, k in rows}
+def _judged(session: Session, prefix: str) -> set[int]:
+    return {int(i) for i in session.scalars(text(_JUDGED_IDS), {"p": prefix})}
 
 
-def _state(row: Evidence, judged: Mapping[int, str]) -> EvidenceState:
+def _state(row: Evidence, judged: set[int]) -> EvidenceState:
     if row.withdrawn_at is not None:
         return EvidenceState.WITHDRAWN
     if not row.counts:

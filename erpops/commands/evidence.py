@@ -84,14 +84,17 @@ def list_(
     if not records:
         typer.echo(f"no evidence recorded{f' under {prefix!r}' if prefix else ''}")
         return
-    rows = [("KEY", "VALUE", "STATE", "RECORDED (UTC)", "RUN ID", "SOURCE")]
-    rows += [(r.key, f"{r.value:g}", r.state.value, _utc(r.recorded_at), str(r.run_id or "-"), r.source)
-             for r in records]
-    widths = [max(len(row[n]) for row in rows) for n in range(5)]
-    for n, row in enumerate(rows):
-        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[5])
-        record = records[n - 1] if n else None
-        if record is not None and record.withdrawn_at is not None:
+    header = ("KEY", "VALUE", "STATE", "RECORDED (UTC)", "RUN ID")
+    cells = [(r.key, f"{r.value:g}", r.state.value, _utc(r.recorded_at), str(r.run_id or "-")) for r in records]
+    widths = [max(len(row[n]) for row in [header, *cells]) for n in range(len(header))]
+
+    def line(row: tuple[str, ...], source: str) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + "  " + source
+
+    typer.echo(line(header, "SOURCE"))
+    for record, row in zip(records, cells, strict=True):
+        typer.echo(line(row, record.source))
+        if record.withdrawn_at is not None:
             typer.echo(f"{'':{widths[0]}}  withdrawn {_utc(record.withdrawn_at)} by {record.withdrawn_by}: "
                        f"{record.withdrawn_reason or 'no reason given'}")
 
