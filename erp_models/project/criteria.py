@@ -53,6 +53,14 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a judged value came from: the run that recorded it (a migration run's id), if any, and when."""
+
+    run_id: str | None
+    recorded_at: str  # ISO 8601
+
+
+@dataclass(frozen=True)
 class CriterionVerdict:
     """One criterion judged: the evidence value it saw (None when nothing was recorded) and the outcome."""
 
@@ -60,6 +68,8 @@ class CriterionVerdict:
     key: str
     value: float | None
     passed: bool
+    run_id: str | None = None
+    recorded_at: str | None = None
 
 
 def parse_criterion(expression: str) -> Criterion:
@@ -80,8 +90,12 @@ def is_known_key(key: str) -> bool:
     return _KNOWN.fullmatch(key) is not None
 
 
-def judge(criterion: Criterion, evidence: Mapping[str, float]) -> CriterionVerdict:
+def judge(criterion: Criterion, evidence: Mapping[str, float],
+          provenance: Mapping[str, Provenance] | None = None) -> CriterionVerdict:
     """Missing evidence never passes: a gate opens on measurements, not on silence."""
     value = evidence.get(criterion.key)
     passed = value is not None and criterion.holds(value)
-    return CriterionVerdict(expression=criterion.expression, key=criterion.key, value=value, passed=passed)
+    source = (provenance or {}).get(criterion.key) if value is not None else None
+    return CriterionVerdict(expression=criterion.expression, key=criterion.key, value=value, passed=passed,
+                            run_id=source.run_id if source else None,
+                            recorded_at=source.recorded_at if source else None)

@@ -1,4 +1,4 @@
-"""Milestone gates: every criterion judged on the latest evidence, sign-offs, and the risks a failure raises."""
+"""Milestone gates: every criterion judged on the judged evidence, sign-offs, and the risks a failure raises."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from erp_models.enums import MilestoneStatus, RiskStatus
 from erp_models.errors import InvalidTransition, NotFound
 from erp_models.project import models as m
-from erp_models.project.criteria import CriterionVerdict, judge, parse_criterion
+from erp_models.project.criteria import CriterionVerdict, Provenance, judge, parse_criterion
 
 DECIDABLE = {MilestoneStatus.AWAITING_APPROVAL, MilestoneStatus.REJECTED}
 SIGNED_OFF = {MilestoneStatus.APPROVED, MilestoneStatus.REJECTED}
@@ -45,14 +45,15 @@ def judged_status(criteria: list[CriterionVerdict], *, due_on: date, today: date
     return MilestoneStatus.PENDING
 
 
-def evaluate_milestones(session: Session, *, project_id: int, evidence: Mapping[str, float],
-                        today: date) -> list[MilestoneVerdict]:
-    """Judge every milestone, store the verdicts, and raise the open risks linked to failed gates."""
+def evaluate_milestones(session: Session, *, project_id: int, evidence: Mapping[str, float], today: date,
+                        provenance: Mapping[str, Provenance] | None = None) -> list[MilestoneVerdict]:
+    """Judge every milestone, store the verdicts (with the run and time of each value seen, from
+    `provenance`), and raise the open risks linked to failed gates."""
     risks = list(session.scalars(select(m.Risk).where(m.Risk.project_id == project_id)))
     verdicts = []
     now = datetime.now(UTC)
     for milestone in session.scalars(_by_due_date(project_id).with_for_update()):
-        criteria = [judge(parse_criterion(expression), evidence) for expression in milestone.criteria]
+        criteria = [judge(parse_criterion(expression), evidence, provenance) for expression in milestone.criteria]
         status = judged_status(criteria, due_on=milestone.due_on, today=today,
                                approval_required=milestone.approval_required, current=milestone.status)
         milestone.status, milestone.evaluated_at = status, now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -97,7 +99,12 @@ class Evidence(Base):
 
     __tablename__ = "evidence"
     # Measurements about the implementation, not ERP business content: fingerprints leave them out.
-    __table_args__ = (Index("ix_evidence_key_recorded_at", "key", "recorded_at"), {"info": {"erp_content": False}})
+    __table_args__ = (
+        Index("ix_evidence_key_recorded_at", "key", "recorded_at"),
+        Index("ix_evidence_run_id", "run_id"),
+        CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_by IS NULL)", name="withdrawn_by_whom"),
+        {"info": {"erp_content": False}},
+    )
 
     id: Mapped[IntPK]
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
@@ -109,3 +116,14 @@ class Evidence(Base):
     # Where the value came from: a flow run id or a command line.
     source: Mapped[str] = mapped_column(String(200), info={"fingerprint": False})
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The run that measured the value (a migration run's id), and what it ran over (the mapping's name).
+    # Values with a scope are judged run by run: the gates read every value of the newest run that counts.
+    run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, info={"fingerprint": False})
+    scope: Mapped[str | None] = mapped_column(String(200))
+    # False for a run that changed nothing in the ERP (blocked at its gate, crashed while staging): shown,
+    # never judged, so it cannot hide the run whose data the ERP holds.
+    counts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    # Set when the run was undone: the values stay for the record, and the gates no longer read them.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={"fingerprint": False})
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)

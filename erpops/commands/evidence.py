@@ -1,13 +1,17 @@
-"""`erpops evidence`: record measurements for milestone gates (values, JUnit reports) and list the latest."""
+"""`erpops evidence`: record measurements for milestone gates (values, JUnit reports) and list what gates read."""
 
 from __future__ import annotations
 
 import getpass
 import json
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from erp_models.project.evidence import EvidenceRecord
 
 app = typer.Typer(help="The evidence store that milestone gates read: record and list measurements.",
                   no_args_is_help=True)
@@ -62,19 +66,50 @@ def junit(
 @app.command("list")
 def list_(
     prefix: Annotated[str, typer.Option("--prefix", help="Only keys starting with this.")] = "",
+    history: Annotated[bool, typer.Option("--all", help="Every value ever recorded, not only the latest.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
-    """The newest value of every evidence key."""
-    from erp_models.project.evidence import latest_evidence
+    """Per key: the value milestone gates read, and anything recorded after it (withdrawn, not counting),
+    with its source, run id and time."""
+    from erp_models.project.evidence import evidence_records, judged_evidence
     from erpops.commands.db import erp_work
 
     with erp_work() as uow:
-        latest = latest_evidence(uow.session, prefix=prefix)
+        judged = judged_evidence(uow.session, prefix=prefix)
+        records = evidence_records(uow.session, prefix=prefix, history=history)
     if as_json:
-        typer.echo(json.dumps(latest, indent=2))
+        typer.echo(json.dumps({"judged": judged, "evidence": [_document(r) for r in records]}, indent=2,
+                              ensure_ascii=False))
         return
-    for key, value in latest.items():
-        typer.echo(f"{key} = {value:g}")
+    if not records:
+        typer.echo(f"no evidence recorded{f' under {prefix!r}' if prefix else ''}")
+        return
+    header = ("KEY", "VALUE", "STATE", "RECORDED (UTC)", "RUN ID")
+    cells = [(r.key, f"{r.value:g}", r.state.value, _utc(r.recorded_at), str(r.run_id or "-")) for r in records]
+    widths = [max(len(row[n]) for row in [header, *cells]) for n in range(len(header))]
+
+    def line(row: tuple[str, ...], source: str) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + "  " + source
+
+    typer.echo(line(header, "SOURCE"))
+    for record, row in zip(records, cells, strict=True):
+        typer.echo(line(row, record.source))
+        if record.withdrawn_at is not None:
+            typer.echo(f"{'':{widths[0]}}  withdrawn {_utc(record.withdrawn_at)} by {record.withdrawn_by}: "
+                       f"{record.withdrawn_reason or 'no reason given'}")
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _document(record: EvidenceRecord) -> dict[str, object]:
+    return {"key": record.key, "value": record.value, "state": record.state.value, "judged": record.state == "judged",
+            "source": record.source, "run_id": None if record.run_id is None else str(record.run_id),
+            "scope": record.scope, "recorded_at": record.recorded_at.isoformat(),
+            "withdrawn": record.withdrawn_at is not None,
+            "withdrawn_at": None if record.withdrawn_at is None else record.withdrawn_at.isoformat(),
+            "withdrawn_by": record.withdrawn_by, "withdrawn_reason": record.withdrawn_reason}
 
 
 def _known(key: str) -> str:

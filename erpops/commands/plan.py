@@ -121,7 +121,8 @@ def _gates(project: str | None, as_of: str | None, *, ask: bool, timeout: int, a
     table.add_column("criteria", overflow="fold", min_width=30)
     for m in outcome.milestones:
         criteria = "\n".join(f"{'✔' if c.passed else '✘'} {c.expression} → "
-                             f"{'no evidence' if c.value is None else f'{c.value:g}'}" for c in m.criteria)
+                             f"{'no evidence' if c.value is None else f'{c.value:g}'}"
+                             + (f" (run {c.run_id})" if c.run_id else "") for c in m.criteria)
         raised = f"\nraised {', '.join(m.raised_risks)}" if m.raised_risks else ""
         table.add_row(f"{m.code} {m.name}", str(m.due_on), m.status.value + raised, criteria)
     console.print(table)

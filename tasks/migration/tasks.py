@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from erp_models.migration import runs, staging
 from erp_models.migration.mapping import MappingError, entity_order, load_mapping
 from erp_models.migration.targets import TARGETS
-from erp_models.project.evidence import record_evidence
 from expectations.docs import validate_sample, write_data_docs
 from expectations.spec import Severity
 from expectations.suites import expectation_names, resolve_suite
 from infra.db import UnitOfWork, session_factory
 from infra.settings import get_settings
 from tasks.migration import pipeline
+from tasks.migration.evidence import record_run_evidence, withdraw_run_evidence
 from tasks.migration.progress import RunProgress, expected_rows
 
 
@@ -242,14 +242,8 @@ def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run
                "watermarks": {r.entity: r.watermark for r in results if r.watermark}}
     with UnitOfWork() as uow:
         runs.finish_run(uow.session, run_id=plan.run_id, status=status, summary=summary)
-        evidence: dict[str, float] = {"migration.run.passed": 1.0 if status == "passed" else 0.0}
-        for r in results:
-            evidence |= {f"migration.{r.entity}.quarantine_rate": r.quarantine_rate,
-                         f"migration.{r.entity}.read": float(r.read), f"migration.{r.entity}.loaded": float(r.loaded),
-                         f"migration.{r.entity}.reconciled": 1.0 if (r.reconciliation or {}).get("ok") else 0.0}
         if plan.mode != "dry_run":
-            record_evidence(uow.session, source=f"migration run {plan.run_id} (flow run {flow_run})",
-                            values=evidence, detail={"mapping": plan.mapping_name, "status": status})
+            record_run_evidence(uow.session, plan, status, results, flow_run)
         if status == "passed" or plan.mode == "dry_run":
             for name in plan.order:
                 staging.drop_staging(uow.session, plan.run_id, name)
@@ -288,5 +282,6 @@ def undo_run(run_id: uuid.UUID) -> dict[str, int]:
         targets = dict((summary[0] or {}).get("targets", {})) if summary else {}
         reverted = runs.undo_run(uow.session, run_id=run_id,
                                  entities=[(n, targets.get(n, n)) for n in order if targets.get(n, n) in TARGETS])
+        withdraw_run_evidence(uow.session, run_id)
         uow.commit()
     return reverted

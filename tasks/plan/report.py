@@ -28,7 +28,7 @@ def milestones_markdown(snapshot: PlanSnapshot, gantt_uri: str | None = None) ->
     lines += ["| milestone | phase | owner | due | status | criteria |", "|---|---|---|---|---|---|"]
     for ms in snapshot.milestones:
         criteria = "<br>".join(f"{'✔' if c['passed'] else '✘'} `{c['expression']}` → {_value(c.get('value'))}"
-                               for c in ms["criteria"])
+                               + (f" (run `{c['run_id']}`)" if c.get("run_id") else "") for c in ms["criteria"])
         status = MARKS.get(ms["status"], ms["status"])
         if ms.get("decided_by"):
             status += f" by {ms['decided_by']}"

@@ -9,7 +9,7 @@ from prefect import task
 from pydantic import BaseModel
 
 from erp_models.project import gates, loading, reporting
-from erp_models.project.evidence import latest_evidence, record_evidence
+from erp_models.project.evidence import judged_evidence, judged_provenance, record_evidence
 from erp_models.project.gates import MilestoneVerdict
 from erp_models.project.spec import load_plan
 from infra.db import UnitOfWork
@@ -42,8 +42,8 @@ def evaluate_gates(project: str | None, today: date, source: str) -> list[Milest
     with UnitOfWork() as uow:
         found = loading.project_by_code(uow.session, project)
         record_evidence(uow.session, source=source, values=reporting.plan_evidence(uow.session, project_id=found.id))
-        verdicts = gates.evaluate_milestones(uow.session, project_id=found.id, evidence=latest_evidence(uow.session),
-                                             today=today)
+        verdicts = gates.evaluate_milestones(uow.session, project_id=found.id, evidence=judged_evidence(uow.session),
+                                             today=today, provenance=judged_provenance(uow.session))
         uow.commit()
     return verdicts
 

@@ -61,17 +61,17 @@ def test_milestones_follow_the_evidence_that_qa_and_trainers_record(migrate_env:
                            "订单重复 Orders duplicated", "--by", "trial user", "--json", env=migrate_env)
     assert submitted.returncode == 0, submitted.stderr
     listed = json.loads(run_erpops("evidence", "list", "--prefix", "feedback.", "--json", env=migrate_env).stdout)
-    assert listed["feedback.open_critical"] == 1.0
+    assert listed["judged"]["feedback.open_critical"] == 1.0
     feedback_id = json.loads(submitted.stdout)["id"]
     resolved = run_erpops("feedback", "set-status", str(feedback_id), "resolved", "--by", "pm", env=migrate_env)
     assert resolved.returncode == 0, resolved.stderr
     listed = json.loads(run_erpops("evidence", "list", "--prefix", "feedback.", "--json", env=migrate_env).stdout)
-    assert listed["feedback.open_critical"] == 0.0
+    assert listed["judged"]["feedback.open_critical"] == 0.0
 
     manuals = run_erpops("manual", str(tmp_path / "manual"), "--evidence", env=migrate_env)
     assert manuals.returncode == 0, manuals.stderr
-    assert json.loads(run_erpops("evidence", "list", "--prefix", "manual.", "--json", env=migrate_env).stdout) == {
-        "manual.roles": 7.0}
+    assert json.loads(run_erpops("evidence", "list", "--prefix", "manual.", "--json", env=migrate_env).stdout)[
+        "judged"] == {"manual.roles": 7.0}
 
 
 def test_an_unknown_evidence_key_is_refused_in_one_line(db_env: dict[str, str]) -> None:

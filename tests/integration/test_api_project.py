@@ -1,7 +1,8 @@
-"""The project API: trial-run feedback by role, training attendance and the milestones of the loaded plan."""
+"""The project API: trial-run feedback by role, training attendance, the milestones of the loaded plan, evidence."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from erp_models.project import spec
+from erp_models.project.evidence import record_evidence, withdraw_evidence
 from erp_models.project.loading import load_plan
 from erp_models.security.services import issue_token
 from erpops.api.app import create_app
@@ -144,3 +146,24 @@ def test_the_milestones_of_the_loaded_plan_are_listed_by_due_date(planned: Serve
     # never judged yet: every criterion is listed, with no evidence value, and none passes
     assert [(c["expression"], c["value"], c["passed"]) for c in response.json()[0]["criteria"]] == [
         (c, None, False) for c in by_due[0].criteria]
+
+
+def test_the_evidence_lists_each_value_with_its_run_as_the_cli_does(planned: Server) -> None:
+    mapping, kept, undone = ref("mapping"), uuid.uuid4(), uuid.uuid4()
+    engine = create_engine(planned.url)
+    with Session(engine) as session:
+        for run_id, passed in ((kept, 1.0), (undone, 0.0)):
+            record_evidence(session, source=f"migration run {run_id}", values={"migration.run.passed": passed},
+                            run_id=run_id, scope=mapping)
+        withdraw_evidence(session, run_id=undone, by="李强", reason="run undone")
+        session.commit()
+    engine.dispose()
+
+    response = planned.client.get("/api/v1/evidence", params={"prefix": "migration.run."},
+                                  headers=planned.headers("viewer"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["judged"] == {"migration.run.passed": 1.0}
+    listed = [(e["run_id"], e["state"], e["withdrawn_by"]) for e in response.json()["evidence"]]
+    assert listed == [(str(undone), "withdrawn", "李强"), (str(kept), "judged", None)]
+    assert planned.client.get("/api/v1/evidence").status_code == 401

@@ -13,7 +13,7 @@ from erp_models.enums import MilestoneStatus, RiskStatus
 from erp_models.errors import InvalidTransition, NotFound
 from erp_models.project import models as m
 from erp_models.project import spec
-from erp_models.project.evidence import latest_evidence, record_evidence
+from erp_models.project.evidence import judged_evidence, record_evidence
 from erp_models.project.gates import MilestoneVerdict, decide_milestone, evaluate_milestones
 from erp_models.project.loading import load_plan
 
@@ -33,7 +33,7 @@ def project_id(session: Session) -> int:
 
 
 def evaluate(session: Session, project_id: int, today: date = BEFORE_ANY_DUE_DATE) -> dict[str, MilestoneVerdict]:
-    verdicts = evaluate_milestones(session, project_id=project_id, evidence=latest_evidence(session), today=today)
+    verdicts = evaluate_milestones(session, project_id=project_id, evidence=judged_evidence(session), today=today)
     return {v.code: v for v in verdicts}
 
 

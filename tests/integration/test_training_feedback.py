@@ -14,7 +14,7 @@ from erp_models.errors import InvalidInput, InvalidTransition, NotFound
 from erp_models.project import models as m
 from erp_models.project import spec
 from erp_models.project.delivery import record_attendance, schedule_training, set_feedback_status, submit_feedback
-from erp_models.project.evidence import latest_evidence
+from erp_models.project.evidence import judged_evidence
 from erp_models.project.loading import load_plan
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.yaml"
@@ -44,9 +44,9 @@ def a_feedback(session: Session, severity: FeedbackSeverity, module: str = "inve
 
 def test_the_attendance_rate_is_the_share_of_invitees_marked_present(session: Session, project_id: int) -> None:
     training = a_training(session, project_id, INVITEES)
-    assert latest_evidence(session, prefix="training.")["training.attendance_rate"] == 0.0
+    assert judged_evidence(session, prefix="training.")["training.attendance_rate"] == 0.0
     record_attendance(session, training_id=training.id, attendees=INVITEES[:4])
-    assert latest_evidence(session, prefix="training.") == {
+    assert judged_evidence(session, prefix="training.") == {
         "training.sessions": 1.0, "training.attendees": 4.0, "training.attendance_rate": 0.8}
 
 
@@ -54,13 +54,13 @@ def test_marking_someone_absent_lowers_the_attendance_rate(session: Session, pro
     training = a_training(session, project_id, INVITEES)
     record_attendance(session, training_id=training.id, attendees=INVITEES[:4])
     record_attendance(session, training_id=training.id, attendees=INVITEES[:1], attended=False)
-    assert latest_evidence(session, prefix="training.")["training.attendance_rate"] == 0.6
+    assert judged_evidence(session, prefix="training.")["training.attendance_rate"] == 0.6
 
 
 def test_an_invitee_listed_twice_is_invited_once(session: Session, project_id: int) -> None:
     training = a_training(session, project_id, [*INVITEES, INVITEES[0]])
     record_attendance(session, training_id=training.id, attendees=INVITEES)
-    assert latest_evidence(session, prefix="training.")["training.attendance_rate"] == 1.0
+    assert judged_evidence(session, prefix="training.")["training.attendance_rate"] == 1.0
 
 
 def test_attendance_for_an_unknown_session_is_not_found(session: Session, project_id: int) -> None:
@@ -79,13 +79,13 @@ def test_open_critical_counts_only_open_and_triaged_critical_feedback(session: S
     a_feedback(session, FeedbackSeverity.MAJOR)
     set_feedback_status(session, feedback_id=triaged.id, status=FeedbackStatus.TRIAGED, by="pm")
     set_feedback_status(session, feedback_id=resolved.id, status=FeedbackStatus.RESOLVED, by="pm")
-    assert latest_evidence(session, prefix="feedback.") == {
+    assert judged_evidence(session, prefix="feedback.") == {
         "feedback.open_critical": 2.0, "feedback.open_major": 1.0, "feedback.open_total": 3.0,
         "feedback.resolved": 1.0}
 
     set_feedback_status(session, feedback_id=untouched.id, status=FeedbackStatus.RESOLVED, by="pm")
 
-    assert latest_evidence(session, prefix="feedback.")["feedback.open_critical"] == 1.0
+    assert judged_evidence(session, prefix="feedback.")["feedback.open_critical"] == 1.0
 
 
 def test_resolved_feedback_cannot_go_back_to_triaged_but_can_be_reopened(session: Session, project_id: int) -> None:
@@ -93,10 +93,10 @@ def test_resolved_feedback_cannot_go_back_to_triaged_but_can_be_reopened(session
     set_feedback_status(session, feedback_id=feedback.id, status=FeedbackStatus.RESOLVED, by="pm")
     with pytest.raises(InvalidTransition):
         set_feedback_status(session, feedback_id=feedback.id, status=FeedbackStatus.TRIAGED, by="pm")
-    assert latest_evidence(session, prefix="feedback.")["feedback.open_critical"] == 0.0
+    assert judged_evidence(session, prefix="feedback.")["feedback.open_critical"] == 0.0
     reopened = set_feedback_status(session, feedback_id=feedback.id, status=FeedbackStatus.OPEN, by="pm")
     assert reopened.status is FeedbackStatus.OPEN
-    assert latest_evidence(session, prefix="feedback.")["feedback.open_critical"] == 1.0
+    assert judged_evidence(session, prefix="feedback.")["feedback.open_critical"] == 1.0
 
 
 def test_feedback_about_an_unknown_module_is_refused(session: Session, project_id: int) -> None:

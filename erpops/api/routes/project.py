@@ -1,11 +1,12 @@
-"""The implementation project over HTTP: trial-run feedback, training attendance, and milestone standing."""
+"""The implementation project over HTTP: trial-run feedback, training attendance, milestone standing, evidence."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from erp_models.enums import FeedbackSeverity, FeedbackStatus
 from erp_models.project import delivery
 from erp_models.project import models as m
+from erp_models.project.evidence import evidence_records, judged_evidence
 from erp_models.project.gates import MilestoneVerdict, milestone_standing
 from erp_models.project.loading import project_by_code
 from erp_models.security.services import Principal
@@ -134,3 +136,35 @@ def record_attendance(training_id: Annotated[int, Path(ge=1, le=2**62)], body: A
 def milestones(db: Db, _: Reader) -> list[MilestoneVerdict]:
     """The milestones of the latest loaded plan, as the last gate evaluation left them."""
     return db.read(lambda s: milestone_standing(s, project_id=project_by_code(s, None).id))
+
+
+class EvidenceOut(BaseModel):
+    key: str
+    value: float
+    state: str  # judged | superseded | not counting | withdrawn
+    source: str
+    run_id: uuid.UUID | None
+    scope: str | None
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    withdrawn_reason: str | None
+
+
+class EvidenceListOut(BaseModel):
+    judged: dict[str, float]
+    evidence: list[EvidenceOut]
+
+
+@router.get("/evidence", response_model=EvidenceListOut)
+def list_evidence(db: Db, _: Reader, prefix: Annotated[str, Query(max_length=200)] = "",
+                  history: Annotated[bool, Query(alias="all")] = False) -> EvidenceListOut:
+    """What `erpops evidence list` shows: the values gates read, and per key what was recorded after it."""
+    def work(s: Session) -> EvidenceListOut:
+        records = evidence_records(s, prefix=prefix, history=history)
+        return EvidenceListOut(judged=judged_evidence(s, prefix=prefix), evidence=[
+            EvidenceOut(key=r.key, value=r.value, state=r.state.value, source=r.source, run_id=r.run_id,
+                        scope=r.scope, recorded_at=r.recorded_at, withdrawn_at=r.withdrawn_at,
+                        withdrawn_by=r.withdrawn_by, withdrawn_reason=r.withdrawn_reason) for r in records])
+
+    return db.read(work)
