@@ -14,7 +14,7 @@ import typer
 if TYPE_CHECKING:
     from erp_models.migration.listing import RunRow
 
-LEGEND = "ins inserted, upd updated, same unchanged, quar quarantined, rej rejected"
+LEGEND = "ins=inserted upd=updated same=unchanged quar=quarantined rej=rejected"
 
 
 def _reconciled(entity: Any) -> str:
@@ -35,7 +35,7 @@ def print_summary(outcome: Any) -> None:
     skipped = any(e.skipped for e in outcome.entities)
     headers = ["entity", "read", *(["skip"] if skipped else []), "ins", "upd", "same", "quar", "rej", "recon"]
     table = Table(title=f"migration run {outcome.run_id} ({outcome.mode}): {outcome.status}", box=box.SIMPLE_HEAD,
-                  pad_edge=False, caption=LEGEND + (", skip older than the watermark" if skipped else ""))
+                  pad_edge=False)
     for n, header in enumerate(headers):
         table.add_column(header, justify="left" if n in (0, len(headers) - 1) else "right", overflow="fold")
     for e in outcome.entities:
@@ -45,6 +45,7 @@ def print_summary(outcome: Any) -> None:
     console = Console()
     if outcome.entities:
         console.print(table)
+        console.print(LEGEND + (" skip=at or below the watermark" if skipped else ""), style="dim", soft_wrap=True)
     for e in outcome.entities:
         if e.blocked_by:
             console.print(f"{e.entity} blocked: {'; '.join(e.blocked_by)}", soft_wrap=True)
