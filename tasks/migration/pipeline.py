@@ -119,7 +119,8 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         if report.sample is None:
             report.sample = batch.frame.head(2000)
         set_aside = quarantine.quarantine_rows(batch, reasons, entity, gate, raw.file)
-        dropped = [quarantine.summary_row(reason, count, raw.file) for reason, count in batch.rejected.items() if count]
+        dropped = [quarantine.summary_row(reason, count, raw.file, batch.examples.get(reason))
+                   for reason, count in batch.rejected.items() if count]
         with tx() as session:
             staging.copy_batch(session, table, good, target, batch_no)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)

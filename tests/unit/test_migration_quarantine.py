@@ -82,3 +82,14 @@ def test_a_gate_result_read_back_from_its_checkpoint_merges_like_the_original() 
     stored = quarantine.gate_from_json(a.to_json(include_rows=True))
     assert stored.merge(b).to_json() == a.merge(b).to_json()
     assert stored.failed_rows == a.failed_rows
+
+
+def test_repeats_dropped_in_a_batch_are_named_by_key_or_source_line() -> None:
+    batch = transform_batch(raw(["order_no", "line", "sku", "qty", "price"],
+                                [("T1", "1", "S1", "2", "1.00"), ("T1", "1", "S2", "2", "1.00"),
+                                 ("T2", "1", "S1", "2", "1.00"), ("T2", "1", "S1", "2", "1.00")]),
+                            lines(), TransformState())
+    rows = {reason: quarantine.summary_row(reason, count, "lines.csv", batch.examples.get(reason))
+            for reason, count in batch.rejected.items()}
+    assert rows["duplicate_row"]["detail"] == "1 rows: line 5"
+    assert rows["duplicate_key"]["detail"] == "1 rows: T1#1"
