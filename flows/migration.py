@@ -15,6 +15,7 @@ from prefect.artifacts import (
 )
 from pydantic import BaseModel, Field
 
+from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.tasks import (
     EntityResult,
     RunPlan,
@@ -22,7 +23,6 @@ from tasks.migration.tasks import (
     export_quarantine,
     finish_run,
     load_entity,
-    mark_replaced_flow_run,
     plan_run,
     stage_entity,
     undo_run,
@@ -128,8 +128,9 @@ def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: s
     create_table_artifact(rows, key="migration-entities", description=f"run {plan.run_id} ({plan.mode}): {status}")
     lines = [f"# Migration `{plan.mapping_name}` — {status}", "", f"- run: `{plan.run_id}` ({plan.mode})"]
     for r in results:
-        lines.append(f"- **{r.entity}**: read {r.read}, loaded {r.loaded}, quarantined {r.quarantined}, "
-                     f"rejected {r.rejected}" + (f", skipped {r.skipped} (delta)" if r.skipped else ""))
+        lines.append(f"- **{r.entity}**: read {r.read}, inserted {r.inserted}, updated {r.updated}, unchanged "
+                     f"{r.unchanged}, quarantined {r.quarantined}, rejected {r.rejected}"
+                     + (f", skipped {r.skipped} (delta)" if r.skipped else ""))
         if r.blocked_by:
             lines.append(f"  - ⛔ blocked: {'; '.join(r.blocked_by)}")
         for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:8]:

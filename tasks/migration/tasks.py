@@ -258,26 +258,6 @@ def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run
 
 
 @task
-def mark_replaced_flow_run(plan: RunPlan, flow_run: uuid.UUID) -> None:
-    """The flow run a resume replaces was killed, so Prefect still shows it running: mark it crashed."""
-    from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    from prefect.states import Crashed
-
-    if plan.replaced_flow_run is None:
-        return
-    with get_client(sync_client=True) as client:
-        try:
-            old = client.read_flow_run(plan.replaced_flow_run)
-        except ObjectNotFound:  # not on this Prefect server (another one, or deleted): nothing to mark
-            return
-        if old.state is not None and old.state.is_final():
-            return
-        client.set_flow_run_state(plan.replaced_flow_run, Crashed(
-            message=f"killed; migration run {plan.run_id} was resumed by flow run {flow_run}"), force=True)
-
-
-@task
 def export_quarantine(run_id: uuid.UUID, out_dir: str) -> str | None:
     """The run's quarantined rows as CSV (reason, legacy key, file, row, raw JSON); None when there are none."""
     with UnitOfWork() as uow:
