@@ -105,6 +105,6 @@ def print_runs(found: list[RunRow]) -> None:
         return
     for run in found:
         typer.echo(f"{run.id}  {run.status:8} {run.mode:8} {run.started:%Y-%m-%d %H:%M}  {run.mapping}")
-        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items()) or "no counts (unfinished)"
-        finished = f"; finished {run.finished:%Y-%m-%d %H:%M:%S}" if run.finished else ""
-        typer.echo(f"    {counts}{finished}")
+        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items()) or "no counts"
+        finished = f"finished {run.finished:%Y-%m-%d %H:%M:%S}" if run.finished else "not finished"
+        typer.echo(f"    {counts}; {finished}")
