@@ -15,6 +15,7 @@ from prefect.artifacts import (
 )
 from pydantic import BaseModel, Field
 
+from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.tasks import (
     EntityResult,
     RunPlan,
@@ -67,7 +68,9 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
         return MigrationOutcome(run_id=params.undo, status="undone", mode="undo", reverted=reverted,
                                 flow_run_id=flow_run)
     plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta,
-                             out_dir=params.out_dir)
+                             out_dir=params.out_dir, flow_run=uuid.UUID(flow_run))
+    if plan.replaced_flow_run is not None:
+        mark_replaced_flow_run(plan, uuid.UUID(flow_run))
     progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
     try:
         csv_path: str | None = None
@@ -77,8 +80,9 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
             complete = len(results) == len(plan.order)
         else:
             results, complete = _load(plan, progress)
-    except Exception:
+    except Exception as exc:
         finish_run(plan, "failed", [], flow_run)  # resumable; the error itself reaches the caller
+        exc.add_note(failure_hint(plan))
         raise
     status = _status(results, complete)
     finish_run(plan, status, results, flow_run)
@@ -88,6 +92,14 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
     print(f"migration run {plan.run_id}: {status}")
     return MigrationOutcome(run_id=plan.run_id, status=status, mode=plan.mode, entities=results,
                             quarantine_csv=csv_path, flow_run_id=flow_run)
+
+
+def failure_hint(plan: RunPlan) -> str:
+    """What a user does about a failed run: its id, and how to resume or undo it."""
+    if plan.mode == "dry_run":
+        return f"dry run {plan.run_id} failed; it changed nothing"
+    return (f"migration run {plan.run_id} failed; resume it with `erpops migrate --mapping {plan.mapping_path} "
+            f"--resume` or undo it with `erpops migrate --undo {plan.run_id}`")
 
 
 def _load(plan: RunPlan, progress: uuid.UUID | None) -> tuple[list[EntityResult], bool]:
@@ -110,14 +122,15 @@ def _load(plan: RunPlan, progress: uuid.UUID | None) -> tuple[list[EntityResult]
 def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: str | None) -> None:
     """The PM's and the engineer's view of the run in the Prefect UI."""
     rows = [{"entity": r.entity, "target": r.target, "read": r.read, "loaded": r.loaded, "inserted": r.inserted,
-             "updated": r.updated, "quarantined": r.quarantined, "rejected": r.rejected,
+             "updated": r.updated, "unchanged": r.unchanged, "quarantined": r.quarantined, "rejected": r.rejected,
              "quarantine_rate": round(r.quarantine_rate, 4), "reconciled": (r.reconciliation or {}).get("ok")}
             for r in results]
     create_table_artifact(rows, key="migration-entities", description=f"run {plan.run_id} ({plan.mode}): {status}")
     lines = [f"# Migration `{plan.mapping_name}` — {status}", "", f"- run: `{plan.run_id}` ({plan.mode})"]
     for r in results:
-        lines.append(f"- **{r.entity}**: read {r.read}, loaded {r.loaded}, quarantined {r.quarantined}, "
-                     f"rejected {r.rejected}" + (f", skipped {r.skipped} (delta)" if r.skipped else ""))
+        lines.append(f"- **{r.entity}**: read {r.read}, inserted {r.inserted}, updated {r.updated}, unchanged "
+                     f"{r.unchanged}, quarantined {r.quarantined}, rejected {r.rejected}"
+                     + (f", skipped {r.skipped} (delta)" if r.skipped else ""))
         if r.blocked_by:
             lines.append(f"  - ⛔ blocked: {'; '.join(r.blocked_by)}")
         for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:8]:

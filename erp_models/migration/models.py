@@ -49,6 +49,8 @@ class MigrationRun(Base):
         ForeignKey("migration_runs.id", ondelete="RESTRICT"), index=True
     )
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # The Prefect flow run doing the run; a resume replaces it (and marks the one it replaces crashed).
+    flow_run_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class MigrationCheckpoint(Base):
@@ -74,6 +76,10 @@ class MigrationCheckpoint(Base):
     rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
     rows_loaded: Mapped[int] = mapped_column(default=0, server_default="0")
     rows_quarantined: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Of rows_loaded, how many were new and changed rows (the rest were unchanged): a resume's counts.
+    rows_inserted: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_updated: Mapped[int] = mapped_column(default=0, server_default="0")
+    gate: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # a staged batch's gate result
     committed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -55,12 +55,23 @@ def key_sources(run_id: uuid.UUID, name: str, target: Target,
     return sources
 
 
+@dataclass(frozen=True)
+class Repeats:
+    """Rows dropped because an earlier (or later, with keep: last) row has their legacy key."""
+
+    rows: int
+    keys: list[str]  # some of those keys (at most KEYS_NAMED), for the quarantine's detail
+
+
+KEYS_NAMED = 11
+
+
 def check_staged(session: Session, table: str, target: Target, keep: str,
-                 sources: Mapping[str, list[KeySource]]) -> tuple[int, list[dict[str, Any]]]:
+                 sources: Mapping[str, list[KeySource]]) -> tuple[Repeats, list[dict[str, Any]]]:
     """Drop repeated legacy keys (keeping the first or last), take out the orphans, ref by ref, and then the
     rows whose natural key an earlier row has under another legacy key.
 
-    Returns (rows dropped as repeated keys, set aside: _row, _line, legacy_key, reason, raw)."""
+    Returns (the repeated keys dropped, set aside: _row, _line, legacy_key, reason, raw)."""
     # The sorts and hashes below fit in memory; JIT would spend more compiling than these scans save.
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
@@ -68,14 +79,16 @@ def check_staged(session: Session, table: str, target: Target, keep: str,
     order = "ASC" if keep == "first" else "DESC"
     # Deterministic collations compare equal exactly when the bytes are equal, so "C" finds the same repeats
     # as the default collation, and sorts far faster.
-    repeated = session.execute(text(
-        f'DELETE FROM {table} WHERE _row IN (SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY '
-        f'legacy_key COLLATE "C" ORDER BY _row {order}) AS n FROM {table}) d WHERE n > 1)'))
+    repeated, repeated_keys = session.execute(text(
+        f'WITH gone AS (DELETE FROM {table} WHERE _row IN (SELECT _row FROM (SELECT _row, row_number() OVER '
+        f'(PARTITION BY legacy_key COLLATE "C" ORDER BY _row {order}) AS n FROM {table}) d WHERE n > 1) '
+        f'RETURNING legacy_key) SELECT count(*), (array_agg(DISTINCT legacy_key))[1:{KEYS_NAMED}] FROM gone')).one()
     orphans: list[dict[str, Any]] = []
     for ref in target.refs:
         orphans += _remove_orphans(session, table, ref, sources.get(ref.field, []),
                                    repeat=ref.table == target.table)
-    return int(repeated.rowcount or 0), orphans + _remove_natural_key_repeats(session, table, target)  # type: ignore[attr-defined]
+    return Repeats(int(repeated), list(repeated_keys or [])), orphans + _remove_natural_key_repeats(session, table,
+                                                                                                 target)
 
 
 def _remove_natural_key_repeats(session: Session, table: str, target: Target) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
@@ -58,18 +58,64 @@ def last_watermarks(session: Session, *, mapping_name: str) -> dict[str, list[st
     return marks
 
 
-def done_batches(session: Session, *, run_id: uuid.UUID, entity: str, phase: str) -> dict[int, dict[str, int]]:
-    rows = session.execute(text("""SELECT batch_no, rows_read, rows_loaded, rows_quarantined FROM migration_checkpoints
+class BatchCheckpoint(TypedDict):
+    """What a committed batch did: a resumed run reports these for the batches it skips."""
+
+    read: int
+    loaded: int
+    quarantined: int
+    inserted: int  # of loaded (phase 'loaded'); the rest of loaded was updated or unchanged
+    updated: int
+    gate: dict[str, Any] | None  # phase 'staged': the batch's gate result, with its failed rows
+
+
+def done_batches(session: Session, *, run_id: uuid.UUID, entity: str, phase: str) -> dict[int, BatchCheckpoint]:
+    rows = session.execute(text("""SELECT batch_no, rows_read, rows_loaded, rows_quarantined, rows_inserted,
+                                   rows_updated, gate FROM migration_checkpoints
                                    WHERE run_id = :r AND entity = :e AND phase = :p"""),
                            {"r": run_id, "e": entity, "p": phase}).all()
-    return {int(b): {"read": int(r), "loaded": int(lo), "quarantined": int(q)} for b, r, lo, q in rows}
+    return {int(b): BatchCheckpoint(read=int(r), loaded=int(lo), quarantined=int(q), inserted=int(i),
+                                    updated=int(u), gate=g) for b, r, lo, q, i, u, g in rows}
 
 
-def checkpoint(session: Session, *, run_id: uuid.UUID, entity: str, phase: str, batch_no: int,
-               read: int = 0, loaded: int = 0, quarantined: int = 0) -> None:
+def checkpoint(session: Session, *, run_id: uuid.UUID, entity: str, phase: str, batch_no: int, read: int = 0,
+               loaded: int = 0, quarantined: int = 0, inserted: int = 0, updated: int = 0,
+               gate: dict[str, Any] | None = None) -> None:
     session.execute(text("""INSERT INTO migration_checkpoints (run_id, entity, phase, batch_no, rows_read, rows_loaded,
-                            rows_quarantined) VALUES (:r, :e, :p, :b, :rd, :lo, :q)"""),
-                    {"r": run_id, "e": entity, "p": phase, "b": batch_no, "rd": read, "lo": loaded, "q": quarantined})
+                            rows_quarantined, rows_inserted, rows_updated, gate)
+                            VALUES (:r, :e, :p, :b, :rd, :lo, :q, :i, :u, CAST(:g AS jsonb))"""),
+                    {"r": run_id, "e": entity, "p": phase, "b": batch_no, "rd": read, "lo": loaded, "q": quarantined,
+                     "i": inserted, "u": updated, "g": None if gate is None else json.dumps(gate, default=str)})
+
+
+def swap_flow_run(session: Session, *, run_id: uuid.UUID, flow_run_id: uuid.UUID) -> uuid.UUID | None:
+    """Record the flow run now doing `run_id`; returns the one it replaces (a resume's killed run), if another."""
+    before = session.execute(text("SELECT flow_run_id FROM migration_runs WHERE id = :r FOR UPDATE"),
+                             {"r": run_id}).scalar_one_or_none()
+    session.execute(text("UPDATE migration_runs SET flow_run_id = :f WHERE id = :r"), {"f": flow_run_id, "r": run_id})
+    return before if before is not None and before != flow_run_id else None
+
+
+def staged_rows_expected(session: Session, *, run_id: uuid.UUID, entity: str) -> int | None:
+    """How many rows the entity's staging table holds if nothing emptied it; None before anything was staged.
+
+    Batches add what they copied; checking (batch 0 of 'staged') and preparing (batch 0 of 'loaded') take out
+    what they set aside, as their checkpoints record."""
+    row = session.execute(text("""SELECT count(*) FILTER (WHERE phase = 'staged'),
+        coalesce(sum(CASE WHEN phase = 'staged' AND batch_no > 0 THEN rows_loaded ELSE 0 END), 0)
+        - coalesce(sum(CASE WHEN batch_no = 0 THEN rows_quarantined ELSE 0 END), 0)
+        FROM migration_checkpoints WHERE run_id = :r AND entity = :e"""), {"r": run_id, "e": entity}).one()
+    return None if int(row[0]) == 0 else int(row[1])
+
+
+def forget_staging(session: Session, *, run_id: uuid.UUID, entity: str) -> None:
+    """Start an entity's staging over (its staging table was emptied): its staged checkpoints, its quarantine
+    and its id reservation go, so it is staged, checked and prepared again. Loaded batches stay loaded."""
+    params = {"r": run_id, "e": entity}
+    session.execute(text("""DELETE FROM migration_checkpoints WHERE run_id = :r AND entity = :e
+                            AND (phase = 'staged' OR batch_no = 0)"""), params)
+    session.execute(text("DELETE FROM quarantined_rows WHERE run_id = :r AND entity = :e"), params)
+    session.execute(text("DELETE FROM migration_id_reservations WHERE run_id = :r AND entity = :e"), params)
 
 
 def quarantine(session: Session, *, run_id: uuid.UUID, entity: str, rows: Sequence[dict[str, Any]]) -> None:

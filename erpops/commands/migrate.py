@@ -1,4 +1,4 @@
-"""`erpops migrate` and `erpops sample-data`: the migration flow from the command line."""
+"""`erpops migrate`: the migration flow from the command line, the runs it made, and leftover staging."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
+app = typer.Typer(help="Migrate legacy data: run the flow (with --mapping), list runs, drop leftover staging.",
+                  invoke_without_command=True, no_args_is_help=False)
+FINISHED = ("passed", "undone")
 
+
+@app.callback()
 def migrate(
+    ctx: typer.Context,
     mapping: Annotated[Path | None, typer.Option("--mapping", help="The mapping YAML file.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Do everything, report everything, roll back.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the newest unfinished run.")] = False,
@@ -18,24 +24,76 @@ def migrate(
     undo: Annotated[str | None, typer.Option("--undo", metavar="RUN_ID", help="Revert what a run did.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
-    """Run the migration flow: extract, transform, GX gate, quarantine, stage, upsert, reconcile."""
+    """Run the migration flow: extract, transform, GX gate, quarantine, stage, upsert, reconcile.
+
+    `erpops migrate list` shows the runs and their ids; `erpops migrate clean` drops leftover staging."""
     from infra.errors import ConfigError
 
+    if ctx.invoked_subcommand is not None:
+        if mapping or dry_run or resume or delta or undo or as_json:
+            raise ConfigError(f"options of `erpops migrate` go after `{ctx.invoked_subcommand}`, not before")
+        return
     if undo is None and mapping is None:
-        raise ConfigError("--mapping FILE is required (or --undo RUN_ID)")
+        raise ConfigError("--mapping FILE is required (or --undo RUN_ID; or a command: list, clean)")
     if sum([dry_run, resume, undo is not None]) > 1:
         raise ConfigError("choose one of --dry-run, --resume and --undo")
     try:
         undo_id = uuid.UUID(undo) if undo else None
     except ValueError:
-        raise ConfigError(f"--undo: {undo!r} is not a run id (a UUID)") from None
+        raise ConfigError(f"--undo: {undo!r} is not a run id (a UUID); `erpops migrate list` shows them") from None
     outcome = _run_flow(mapping, dry_run=dry_run, resume=resume, delta=delta, undo=undo_id, quiet=as_json)
     if as_json:
         typer.echo(json.dumps(_document(outcome), indent=2, ensure_ascii=False, default=str))
     else:
-        _print_summary(outcome)
-    if outcome.status not in ("passed", "undone"):
+        from erpops.commands.migrate_view import print_summary
+
+        print_summary(outcome)
+    if outcome.status not in FINISHED:
+        from erpops.commands.migrate_view import verdict_line
+
+        typer.echo(f"erpops: {verdict_line(outcome, mapping)}", err=True)
         raise typer.Exit(1)
+
+
+@app.command("list")
+def list_runs(
+    mapping: Annotated[str | None, typer.Option("--mapping", help="Only runs of this mapping (its name or file).")]
+    = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+) -> None:
+    """Migration runs, newest first: id, mapping, mode, status, start, end and counts."""
+    from erp_models.migration.listing import list_runs as listed
+    from erpops.commands.db import erp_work
+    from erpops.commands.migrate_view import mapping_name, print_runs
+
+    with erp_work() as uow:
+        found = listed(uow.session, mapping_name=mapping_name(mapping), limit=limit)
+    if as_json:
+        typer.echo(json.dumps({"runs": [r.to_json() for r in found]}, indent=2, ensure_ascii=False))
+    else:
+        print_runs(found)
+
+
+@app.command("clean")
+def clean(
+    older_than: Annotated[float | None, typer.Option("--older-than", metavar="DAYS", min=0,
+                                                     help="Also unfinished runs started more than DAYS ago.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+) -> None:
+    """Drop the staging tables no --resume can use (and, with --older-than, those of old unfinished runs)."""
+    from erp_models.migration.listing import drop_tables, leftover_staging
+    from erpops.commands.db import erp_work
+
+    with erp_work() as uow:
+        tables = leftover_staging(uow.session, older_than_days=older_than)
+        drop_tables(uow.session, tables)
+        uow.commit()
+    if as_json:
+        typer.echo(json.dumps({"dropped": [t.name for t in tables]}, indent=2))
+    else:
+        runs = sorted({str(t.run_id) for t in tables if t.run_id is not None})
+        typer.echo(f"dropped {len(tables)} staging tables" + (f" of runs {', '.join(runs)}" if runs else ""))
 
 
 def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool, undo: uuid.UUID | None,
@@ -53,7 +111,8 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
 
         raise ConfigError(f"{mapping}: mapping file not found")
     stack = stack_for_flows(console)
-    from flows.migration import MigrateParams, migrate
+    from flows.migration import MigrateParams
+    from flows.migration import migrate as migrate_flow
     from tasks.migration.progress import add_listener, clear_listeners
 
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
@@ -71,7 +130,14 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
 
         add_listener(on_progress)
         try:
-            outcome = migrate(params)
+            outcome = migrate_flow(params)
+        except Exception as exc:
+            from erpops.commands.migrate_view import with_run_hint
+
+            hinted = with_run_hint(exc)
+            if hinted is exc:
+                raise
+            raise hinted from None
         finally:
             clear_listeners()
     console.print(f"Prefect UI: {stack.ui_url}/runs/flow-run/{outcome.flow_run_id}", soft_wrap=True)
@@ -87,22 +153,3 @@ def _document(outcome: Any) -> dict[str, Any]:
                          for e in outcome.entities},
             "quarantine_csv": outcome.quarantine_csv, "reverted": outcome.reverted,
             "flow_run_id": outcome.flow_run_id}
-
-
-def _print_summary(outcome: Any) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("entity", "read", "loaded", "quarantined", "rejected", "reconciled",
-                  title=f"migration run {outcome.run_id} ({outcome.mode}): {outcome.status}")
-    for e in outcome.entities:
-        table.add_row(e.entity, str(e.read), str(e.loaded), str(e.quarantined), str(e.rejected),
-                      "✓" if (e.reconciliation or {}).get("ok") else ("⛔ " + "; ".join(e.blocked_by) if e.blocked_by
-                                                                      else "✗"))
-    console = Console()
-    if outcome.entities:
-        console.print(table)
-    for entity, count in outcome.reverted.items():
-        console.print(f"reverted {entity}: {count} rows")
-    if outcome.quarantine_csv:
-        console.print(f"quarantined rows: {outcome.quarantine_csv}", soft_wrap=True)

@@ -9,9 +9,7 @@ A dry run passes one shared session (`SharedTx`) and rolls it back at the end.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -28,11 +26,11 @@ from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import Batch, TransformState, transform_batch
 from expectations.gate import GateResult, run_gate
+from tasks.migration import quarantine
 from tasks.migration.extract import SourceError, batches
 
 PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
 CHECKED = 0  # the 'staged' checkpoint that says repeated keys and orphans left staging
-REJECT_REASONS = {"duplicate_row", "duplicate_key"}
 Tx = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[str, str, int], None]  # entity, phase, rows done
 
@@ -85,22 +83,12 @@ def shared_tx(session: Session) -> Tx:
     return tx
 
 
-def _quarantine_rows(batch_raw: pd.DataFrame, reasons: dict[int, list[str]], keys: pd.Series,
-                     file: str) -> list[dict[str, Any]]:
-    rows = []
-    for label, codes in reasons.items():
-        raw = batch_raw.loc[label].drop(labels=["_line"]).where(batch_raw.loc[label].notna(), None).to_dict()
-        rows.append({"legacy_key": str(keys.get(label)) if label in keys.index else None, "reason_code": codes[0],
-                     "detail": "; ".join(codes), "raw": json.loads(json.dumps(raw, default=str)),
-                     "source_file": file, "source_row": int(batch_raw.loc[label, "_line"])})
-    return rows
-
-
 def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None) -> StageReport:
     entity: Entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     with tx() as session:
         table = staging.create_staging(session, plan.run_id, name, target)
+        _restage_if_emptied(session, plan.run_id, name, table)
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="staged")
     report = StageReport(name)
     state = TransformState()
@@ -114,6 +102,10 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             _delta(batch, entity, raw.file, report, since_value)
         if batch_no in done:
             report.staged += done[batch_no]["loaded"]
+            stored = done[batch_no]["gate"]
+            if stored is not None:  # so a resumed run reports the gate a clean run would
+                gate_done = quarantine.gate_from_json(stored)
+                gate_total = gate_done if gate_total is None else gate_total.merge(gate_done)
             continue
         clean = batch.frame.drop(index=list(batch.quarantined))
         gate = run_gate(clean, entity.target, severity=entity.gate.severity,
@@ -126,15 +118,15 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         good = batch.frame.drop(index=list(reasons))
         if report.sample is None:
             report.sample = batch.frame.head(2000)
-        set_aside = _quarantine_rows(batch.raw, reasons, batch.frame["legacy_key"], raw.file)
-        dropped: list[dict[str, Any]] = [
-            {"legacy_key": None, "reason_code": reason, "detail": f"{count} rows", "raw": {}, "source_file": raw.file,
-             "source_row": None} for reason, count in batch.rejected.items() if count]
+        set_aside = quarantine.quarantine_rows(batch, reasons, entity, gate, raw.file)
+        dropped = [quarantine.summary_row(reason, count, raw.file, batch.examples.get(reason))
+                   for reason, count in batch.rejected.items() if count]
         with tx() as session:
             staging.copy_batch(session, table, good, target, batch_no, source=raw.file)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
-                            read=batch.read, loaded=len(good), quarantined=len(reasons))
+                            read=batch.read, loaded=len(good), quarantined=len(reasons),
+                            gate=gate.to_json(include_rows=True))
         report.staged += len(good)
         if progress:
             progress(name, "staged", report.read)
@@ -175,38 +167,29 @@ def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
     target = TARGETS[entity.target]
     before = {n: TARGETS[plan.mapping.entities[n].target] for n in plan.order[:plan.order.index(name)]}
     with tx() as session:
-        duplicates, orphans = references.check_staged(
+        repeats, orphans = references.check_staged(
             session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
-        runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans, duplicates))
-        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=CHECKED)
+        runs.quarantine(session, run_id=plan.run_id, entity=name,
+                        rows=quarantine.orphan_rows(orphans, repeats.rows, repeats.keys))
+        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=CHECKED,
+                        quarantined=repeats.rows + len(orphans))  # rows that left staging
 
 
-def _orphan_rows(orphans: list[dict[str, Any]], duplicates: int = 0) -> list[dict[str, Any]]:
-    rows = [{"legacy_key": o["legacy_key"], "reason_code": o["reason"], "detail": o.get("detail") or o["reason"],
-             "raw": {k: v for k, v in o["raw"].items() if not k.startswith("_")}, "source_file": None,
-             "source_row": o["_line"]} for o in orphans]
-    if duplicates:
-        rows.append({"legacy_key": None, "reason_code": "duplicate_key", "detail": f"{duplicates} rows",
-                     "raw": {}, "source_file": None, "source_row": None})
-    return rows
+def _restage_if_emptied(session: Session, run_id: uuid.UUID, name: str, table: str) -> None:
+    """A resumed entity whose staging holds fewer rows than its checkpoints say (UNLOGGED tables come back
+    empty after a server crash) is staged again from scratch, never loaded as if complete."""
+    expected = runs.staged_rows_expected(session, run_id=run_id, entity=name)
+    if expected is None:
+        return
+    if int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) != expected:
+        runs.forget_staging(session, run_id=run_id, entity=name)
+        session.execute(text(f"TRUNCATE {table}"))
 
 
 def _names(target: str) -> list[str]:
     from expectations.suites import expectation_names
 
     return expectation_names(target)
-
-
-def set_aside_counts(session: Session, run_id: uuid.UUID, entity: str) -> tuple[int, int, Counter[str]]:
-    """(quarantined, rejected, rows per reason) recorded for the entity in this run."""
-    rows = session.execute(text("""SELECT reason_code, count(*), coalesce(sum(CASE WHEN source_row IS NULL
-        THEN split_part(detail, ' ', 1)::int ELSE 0 END), 0) FROM quarantined_rows
-        WHERE run_id = :r AND entity = :e GROUP BY 1"""), {"r": run_id, "e": entity}).all()
-    reasons: Counter[str] = Counter()
-    for reason, count, summarised in rows:
-        reasons[str(reason)] += int(summarised) if int(summarised) else int(count)
-    rejected = sum(v for k, v in reasons.items() if k in REJECT_REASONS or k.startswith("rejected_"))
-    return sum(reasons.values()) - rejected, rejected, reasons
 
 
 def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None, workers: int = 1) -> dict[str, Any]:
@@ -224,8 +207,9 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
             orphans = staging.prepare(session, table, target)
             if target.name != "opening_stock":
                 loader.assign_ids(session, table=table, target=target, entity=name, run_id=plan.run_id)
-            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans))
-            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED)
+            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=quarantine.orphan_rows(orphans))
+            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED,
+                            quarantined=len(orphans))  # rows that left staging
         batch_numbers = staging.staged_batches(session, table)
 
     def load(batch_no: int) -> loader.Upserted:
@@ -233,10 +217,12 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
             result = loader.upsert_batch(session, table=table, target=target, entity=name, run_id=plan.run_id,
                                          batch_no=batch_no, mapped=set(entity.columns))
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=batch_no,
-                            loaded=result.loaded)
+                            loaded=result.loaded, inserted=result.inserted, updated=result.updated)
         return result
 
-    totals = loader.Upserted(0, 0, sum(done[b]["loaded"] for b in batch_numbers if b in done))
+    finished = [done[b] for b in batch_numbers if b in done]  # by a run that was killed: counted as it did them
+    inserted, updated = sum(c["inserted"] for c in finished), sum(c["updated"] for c in finished)
+    totals = loader.Upserted(inserted, updated, sum(c["loaded"] for c in finished) - inserted - updated)
     pending = [b for b in batch_numbers if b not in done]
     parallel = min(workers, len(pending)) if target.name != "opening_stock" else 1
     with ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else nullcontext() as pool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -12,7 +10,6 @@ import pandas as pd
 from prefect import task
 from pydantic import BaseModel, Field
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from erp_models.migration import runs, staging
 from erp_models.migration.mapping import MappingError, entity_order, load_mapping
@@ -25,6 +22,7 @@ from infra.settings import get_settings
 from tasks.migration import pipeline
 from tasks.migration.evidence import record_run_evidence, withdraw_run_evidence
 from tasks.migration.progress import RunProgress, expected_rows
+from tasks.migration.quarantine import set_aside_counts, write_quarantine_csv
 
 
 class DocsSample(NamedTuple):
@@ -48,6 +46,7 @@ class RunPlan(BaseModel):
     targets: dict[str, str]
     delta_marks: dict[str, list[str]] = Field(default_factory=dict)
     resumed: bool = False
+    replaced_flow_run: uuid.UUID | None = None  # a resume's killed flow run, to be marked crashed
     out_dir: str = ".erpops/migrations"
 
     @property
@@ -83,8 +82,9 @@ def _pipeline_plan(plan: RunPlan) -> pipeline.Plan:
 
 
 @task
-def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out_dir: str) -> RunPlan:
-    """Validate the mapping, then start a run (or find the unfinished one to resume)."""
+def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out_dir: str,
+             flow_run: uuid.UUID) -> RunPlan:
+    """Validate the mapping, then start a run (or find the unfinished one to resume), done by `flow_run`."""
     path = Path(mapping_path).resolve()
     mapping, digest = load_mapping(path)
     order = entity_order(mapping)
@@ -110,14 +110,15 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
             run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
             runs.finish_run(uow.session, run_id=run_id, status="running", summary={
                 "order": order, "targets": {n: mapping.entities[n].target for n in order}})
+        replaced = runs.swap_flow_run(uow.session, run_id=run_id, flow_run_id=flow_run)
         uow.commit()
     return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mode=mode, order=order,
                    targets={n: mapping.entities[n].target for n in order}, delta_marks=marks,
-                   resumed=found is not None, out_dir=out_dir)
+                   resumed=found is not None, out_dir=out_dir, replaced_flow_run=replaced)
 
 
 def _entity_result(session: Any, plan: RunPlan, name: str, stage: pipeline.StageReport) -> EntityResult:
-    quarantined, rejected, reasons = pipeline.set_aside_counts(session, plan.run_id, name)
+    quarantined, rejected, reasons = set_aside_counts(session, plan.run_id, name)
     return EntityResult(entity=name, target=plan.targets[name], read=stage.read, skipped=stage.skipped,
                         quarantined=quarantined, rejected=rejected, reasons=dict(reasons), watermark=stage.watermark,
                         gate=stage.gate, blocked_by=list(stage.blocking))
@@ -180,7 +181,7 @@ def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | No
                                    _reporter(plan, progress_id, step, staged.read),
                                    workers=get_settings().migration_load_workers)
     with UnitOfWork() as uow:
-        quarantined, rejected, reasons = pipeline.set_aside_counts(uow.session, plan.run_id, staged.entity)
+        quarantined, rejected, reasons = set_aside_counts(uow.session, plan.run_id, staged.entity)
     return _with_load(staged, outcome, quarantined, rejected, dict(reasons), p)
 
 
@@ -228,7 +229,7 @@ def dry_run_entities(plan: RunPlan) -> DryRun:
                 results.append(staged)
                 break
             outcome = pipeline.load_entity(p, name, tx)
-            quarantined, rejected, reasons = pipeline.set_aside_counts(session, plan.run_id, name)
+            quarantined, rejected, reasons = set_aside_counts(session, plan.run_id, name)
             results.append(_with_load(staged, outcome, quarantined, rejected, dict(reasons), p))
         csv_path = write_quarantine_csv(session, plan.run_id, plan.out_dir)
         session.rollback()
@@ -244,8 +245,8 @@ def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run
         runs.finish_run(uow.session, run_id=plan.run_id, status=status, summary=summary)
         if plan.mode != "dry_run":
             record_run_evidence(uow.session, plan, status, results, flow_run)
-        if status == "passed" or plan.mode == "dry_run":
-            for name in plan.order:
+        for name in plan.order:  # a failed run keeps what it staged, for --resume
+            if status != "failed" or runs.staged_rows_expected(uow.session, run_id=plan.run_id, entity=name) is None:
                 staging.drop_staging(uow.session, plan.run_id, name)
         uow.commit()
 
@@ -255,21 +256,6 @@ def export_quarantine(run_id: uuid.UUID, out_dir: str) -> str | None:
     """The run's quarantined rows as CSV (reason, legacy key, file, row, raw JSON); None when there are none."""
     with UnitOfWork() as uow:
         return write_quarantine_csv(uow.session, run_id, out_dir)
-
-
-def write_quarantine_csv(session: Session, run_id: uuid.UUID, out_dir: str) -> str | None:
-    rows = session.execute(text("""SELECT entity, reason_code, legacy_key, source_file, source_row, detail,
-        raw FROM quarantined_rows WHERE run_id = :r ORDER BY entity, id"""), {"r": run_id}).all()
-    if not rows:
-        return None
-    path = Path(out_dir) / f"quarantine-{run_id}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["entity", "reason", "legacy_key", "file", "row", "detail", "raw"])
-        for row in rows:
-            writer.writerow([*row[:6], json.dumps(row[6], ensure_ascii=False)])
-    return str(path)
 
 
 @task

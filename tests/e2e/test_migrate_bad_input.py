@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.e2e.cli import run_erpops
@@ -66,3 +67,11 @@ def test_bad_input_is_one_line_and_commits_nothing(migrate_env: dict[str, str], 
     assert len(lines) == 1 and lines[0].startswith("erpops: "), lines
     assert re.search(expected, lines[0]), lines[0]
     assert json.loads(run_erpops("db", "fingerprint", "--json", env=migrate_env).stdout) == json.loads(before)
+    with psycopg.connect(migrate_env["ERPOPS_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")) as conn:
+        started = [str(r[0]) for r in conn.execute("SELECT id FROM migration_runs")]
+        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'migration_staging'")}
+        staged = {f"r{run.replace('-', '')[:12]}_{entity}" for run, entity in conn.execute(
+            "SELECT DISTINCT run_id::text, entity FROM migration_checkpoints WHERE phase = 'staged'")}
+    for run in started:  # the line names the run, and how to resume or undo it
+        assert f"migration run {run} failed" in lines[0] and f"erpops migrate --undo {run}" in lines[0], lines[0]
+    assert tables == staged  # kept for --resume only where something was staged; no empty tables

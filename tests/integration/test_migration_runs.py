@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from erp_models.migration import loader, runs, staging
+from erp_models.migration import listing, loader, runs, staging
 from erp_models.migration.mapping import Entity
 from erp_models.migration.targets import TARGETS
 from tasks.migration.extract import SourceError, batches
@@ -123,3 +123,69 @@ def test_a_new_row_whose_code_the_api_took_meanwhile_adopts_that_row(session: Se
         (f"仓库 {code}",)]
     assert session.execute(text("SELECT target_id FROM legacy_key_map WHERE entity = 'warehouses' AND legacy_key = :c"),
                            {"c": code}).scalar_one() == api_id
+
+
+def test_the_runs_list_shows_the_newest_run_first_with_its_counts(session: Session) -> None:
+    name = ref("mapping")
+    older = runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")
+    newer = runs.start_run(session, mapping_name=name, mapping_hash="h", mode="delta")
+    session.execute(text("UPDATE migration_runs SET started_at = started_at - interval '1 hour' WHERE id = :id"),
+                    {"id": older})
+    entities = [{"entity": "customers", "read": 5, "inserted": 3, "updated": 1, "unchanged": 0, "quarantined": 1,
+                 "rejected": 0}, {"entity": "sales_orders", "read": 2, "inserted": 2}]
+    runs.finish_run(session, run_id=older, status="passed", summary={"entities": entities})
+
+    found = listing.list_runs(session, mapping_name=name)
+
+    assert [(r.id, r.mode, r.status) for r in found] == [(newer, "delta", "running"), (older, "load", "passed")]
+    assert found[1].counts == {"read": 7, "inserted": 5, "updated": 1, "unchanged": 0, "quarantined": 1,
+                               "rejected": 0}
+    assert found[0].counts == {} and found[0].finished is None
+    assert found[1].to_json()["id"] == str(older)
+
+
+def test_clean_keeps_the_staging_a_resume_needs_and_drops_the_rest(session: Session) -> None:
+    name = ref("mapping")
+    passed = runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")
+    killed = runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")
+    session.execute(text("UPDATE migration_runs SET started_at = now() - interval '2 days' WHERE id = :id"),
+                    {"id": passed})
+    session.execute(text("UPDATE migration_runs SET started_at = now() - interval '1 day' WHERE id = :id"),
+                    {"id": killed})
+    runs.finish_run(session, run_id=passed, status="passed", summary={})
+    for run in (passed, killed):
+        staging.create_staging(session, run, "customers", TARGETS["customers"])
+
+    def leftover(days: float | None) -> set[uuid.UUID | None]:
+        return {t.run_id for t in listing.leftover_staging(session, older_than_days=days)} & {passed, killed}
+
+    assert leftover(None) == {passed}  # the killed run is the newest load: --resume continues it
+    assert leftover(2) == {passed}
+    assert leftover(0.5) == {passed, killed}
+    listing.drop_tables(session, listing.leftover_staging(session, older_than_days=None))
+    assert leftover(0.5) == {killed}
+
+
+def test_the_rows_staging_should_hold_follow_the_checkpoints_until_staging_is_forgotten(session: Session) -> None:
+    run = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    assert runs.staged_rows_expected(session, run_id=run, entity="customers") is None
+    runs.checkpoint(session, run_id=run, entity="customers", phase="staged", batch_no=1, read=6, loaded=5)
+    runs.checkpoint(session, run_id=run, entity="customers", phase="staged", batch_no=2, read=4, loaded=3)
+    runs.checkpoint(session, run_id=run, entity="customers", phase="staged", batch_no=0, quarantined=1)
+    runs.checkpoint(session, run_id=run, entity="customers", phase="loaded", batch_no=0, quarantined=1)
+    runs.checkpoint(session, run_id=run, entity="customers", phase="loaded", batch_no=1, loaded=4, inserted=3,
+                    updated=1)
+    assert runs.staged_rows_expected(session, run_id=run, entity="customers") == 6
+
+    runs.forget_staging(session, run_id=run, entity="customers")
+
+    assert runs.staged_rows_expected(session, run_id=run, entity="customers") is None
+    loaded = runs.done_batches(session, run_id=run, entity="customers", phase="loaded")
+    assert list(loaded) == [1] and (loaded[1]["inserted"], loaded[1]["updated"]) == (3, 1)
+
+
+def test_a_resume_names_the_flow_run_it_replaces(session: Session) -> None:
+    run = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert runs.swap_flow_run(session, run_id=run, flow_run_id=first) is None
+    assert runs.swap_flow_run(session, run_id=run, flow_run_id=second) == first

@@ -25,6 +25,7 @@ from erp_models.migration.transform.values import (
 )
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+EXAMPLES = 11  # of the rows a batch drops as repeats, how many it names
 
 
 @dataclass
@@ -65,6 +66,8 @@ class Batch:
     quarantined: dict[int, list[str]]  # index label -> reason codes (transform failures)
     rejected: Counter[str]
     read: int
+    # Per repeat reason, some of what was dropped (legacy keys; source lines of exact repeats), for the quarantine.
+    examples: dict[str, list[str]] = field(default_factory=dict)
 
 
 
@@ -129,12 +132,14 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
     state.next_row += read
     raw = raw.replace({"": None})
     rejected: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
     if entity.dedupe.exact and read:
         hashes = pd.util.hash_pandas_object(raw.drop(columns=["_line"]), index=False).to_numpy(dtype=np.uint64)
         first_in_batch = ~pd.Series(hashes).duplicated().to_numpy()
         keep = first_in_batch & ~state.seen_rows.contains(hashes)
         state.seen_rows.add(hashes[keep])
         rejected["duplicate_row"] += int((~keep).sum())
+        examples["duplicate_row"] = [f"line {n}" for n in raw.loc[~keep, "_line"].head(EXAMPLES).tolist()]
         raw = raw[keep]
     for rule in entity.reject:
         values = as_text(raw[rule.column]).str.strip()
@@ -168,13 +173,14 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
     repeated = frame["legacy_key"].duplicated(keep=entity.dedupe.keep) & frame["legacy_key"].notna()
     if bool(repeated.any()):
         rejected["duplicate_key"] += int(repeated.sum())
+        examples["duplicate_key"] = frame.loc[repeated, "legacy_key"].drop_duplicates().head(EXAMPLES).tolist()
         frame, raw = frame[~repeated], raw[~repeated]
         failures = {k: v for k, v in failures.items() if k in frame.index}
     fields = target.field_names()
     hashed = pd.DataFrame({name: datetime_text(frame[name]) for name in fields})  # text of every kind of value
     frame["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).map("{:016x}".format)
     frame["_line"] = raw["_line"]
-    return Batch(frame=frame, raw=raw, quarantined=failures, rejected=rejected, read=read)
+    return Batch(frame=frame, raw=raw, quarantined=failures, rejected=rejected, read=read, examples=examples)
 
 
 def _note(failures: dict[int, list[str]], bad: pd.Series | None, reason: str) -> None:
