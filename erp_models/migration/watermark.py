@@ -46,8 +46,16 @@ def typed(entity: Entity) -> bool:
 
 
 def parse(values: pd.Series, entity: Entity) -> pd.Series:
-    """Raw watermark texts as comparable values; null where empty or unparseable."""
-    text = values.astype("string").str.strip()
+    """Raw watermark texts as comparable values; null where empty or unparseable.
+
+    Each distinct text is parsed once: many rows often share one (an order's lines, a day's rows)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = _parse_texts(pd.Series(uniques, dtype="string"), entity)
+    return pd.Series(parsed.array.take(codes, allow_fill=True), index=values.index)
+
+
+def _parse_texts(values: pd.Series, entity: Entity) -> pd.Series:
+    text = values.str.strip()
     text = text.mask(text == "")
     spec = _steps(entity)
     if spec is None:

@@ -5,7 +5,8 @@ Skipped rows are counted once, as `skipped`: they are not transformed, gated, ha
 counted as rejected or quarantined. Exact duplicates are identical in the watermark column too, so a row
 past the watermark never duplicates a skipped one. Counters and running totals (`sequence_within`,
 `running_total`) do depend on earlier rows: for an entity that has them, the skipped rows still go through
-the transform, in source order, only to carry those counts on, and what they yield is thrown away.
+the transform of those columns alone (after the duplicate and reject rules, as in a load), in source
+order, only to carry the counts on; what they yield is thrown away.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ def since_value(mark: str | None, entity: Entity) -> Any:
 
 
 def _marks(raw: RawBatch, entity: Entity) -> tuple[pd.Series, pd.Series]:
-    """The batch's watermarks as text and as comparable values (null where empty or unreadable)."""
+    """The batch's watermarks as read and as comparable values (null where empty or unreadable)."""
     column = str(entity.watermark_column)
-    values = raw.frame[column].astype("string").str.strip()
+    values = raw.frame[column]
     parsed = watermark.parse(values, entity)
     if not bool(parsed.notna().any()):
-        given = values[values.notna() & (values != "")]
+        given = values.astype("string").str.strip()
+        given = given[given.notna() & (given != "")]
         if not given.empty and not watermark.typed(entity):
             raise SourceError(f"{raw.file} row {int(raw.frame.loc[given.index[0], '_line'])} column {column!r}: "
                               f"watermark {given.iloc[0]!r} is not a date and time; say how to compare it, e.g. "
@@ -46,8 +48,15 @@ def _marks(raw: RawBatch, entity: Entity) -> tuple[pd.Series, pd.Series]:
     return values, parsed
 
 
-def _stateful(entity: Entity) -> bool:
-    return any(c.sequence_within or c.running_total for c in entity.columns.values())
+def _counting(entity: Entity) -> Entity | None:
+    """The entity reduced to what carries counts on across rows (its counters and running totals, the fields
+    they group by, its duplicate and reject rules); None when it has no counts to carry."""
+    counts = {n: c for n, c in entity.columns.items() if c.sequence_within or c.running_total}
+    if not counts:
+        return None
+    within = {k for c in counts.values() for k in c.sequence_within or (c.running_total.within if c.running_total else [])}
+    columns = {n: c for n, c in entity.columns.items() if n in counts or n in within}
+    return entity.model_copy(update={"columns": columns, "legacy_key": "-"})
 
 
 def _segments(old: pd.Series) -> list[tuple[int, int, bool]]:
@@ -83,7 +92,8 @@ def transform_past(raw: RawBatch, entity: Entity, state: TransformState,
     if since is not None:
         old = (parsed <= since).fillna(False).astype(bool)  # a row without a (readable) watermark is loaded
     marks = pd.DataFrame({"mark": parsed, "text": values})
-    if _stateful(entity) and bool(old.any()):
+    counting = _counting(entity) if bool(old.any()) else None
+    if counting is not None:
         pieces = [(raw.frame.iloc[start:stop], is_old) for start, stop, is_old in _segments(old)]
     else:
         pieces = [(raw.frame[~old], False)]
@@ -91,9 +101,10 @@ def transform_past(raw: RawBatch, entity: Entity, state: TransformState,
     labelled: list[pd.DataFrame] = []
     for rows, is_old in pieces:
         first = state.next_row
+        if is_old and counting is not None:
+            transform_batch(rows, counting, state)  # only for the counts it carries on
+            continue
         batch = transform_batch(rows, entity, state)
-        if is_old:
-            continue  # transformed only for the counters and totals it carries on
         parts.append(batch)
         labelled.append(marks.loc[rows.index].set_axis(range(first, first + len(rows))))
     if not parts:
@@ -125,4 +136,5 @@ class LoadedMark:
         labels = [int(label) for label in self.top.index]
         staged = set(session.execute(text(f"SELECT _row FROM {table} WHERE _row = ANY(:rows)"),
                                      {"rows": labels}).scalars())
-        return next((str(t) for label, t in zip(labels, self.top["text"], strict=True) if label in staged), None)
+        return next((str(t).strip() for label, t in zip(labels, self.top["text"], strict=True) if label in staged),
+                    None)
