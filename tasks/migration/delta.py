@@ -54,7 +54,8 @@ def _counting(entity: Entity) -> Entity | None:
     counts = {n: c for n, c in entity.columns.items() if c.sequence_within or c.running_total}
     if not counts:
         return None
-    within = {k for c in counts.values() for k in c.sequence_within or (c.running_total.within if c.running_total else [])}
+    within = {k for c in counts.values()
+              for k in c.sequence_within or (c.running_total.within if c.running_total else [])}
     columns = {n: c for n, c in entity.columns.items() if n in counts or n in within}
     return entity.model_copy(update={"columns": columns, "legacy_key": "-"})
 
