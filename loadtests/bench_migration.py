@@ -7,7 +7,11 @@ under any loader that keeps the ERP's integrity. Targets: at least 0.33 of raw C
 rows/s, and peak RSS at most 512 MiB. Uses a fresh embedded PostgreSQL (or a new database on the server
 named by ERPOPS_BENCH_DATABASE_URL) and its own Prefect server; nothing else is touched.
 
-  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 100000]
+`--mode delta` times a delta instead: the full load of the lines (orders and lines with a `created`
+watermark), then 5 % new lines (newer orders) appended to the file and `erpops migrate --delta`. It prints
+both times and their ratio; target: the delta takes at most 0.25 of the full load's time.
+
+  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 100000] [--mode load|delta]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 SKUS, LINES_PER_ORDER = 2000, 5
 TARGET_RATIO, TARGET_RSS_MIB = 0.33, 512
+DELTA_SHARE, TARGET_DELTA_RATIO = 0.05, 0.25
 
 MAPPING = """name: bench-lines
 batch_size: {batch}
@@ -52,7 +57,7 @@ entities:
     target: sales_orders
     source: {{csv: {{path: lines.csv}}}}
     legacy_key: "{{order_no}}"
-    dedupe: {{keep: last}}
+    dedupe: {{keep: last}}{watermark}
     columns:
       channel: {{from: platform}}
       external_id: {{from: order_no}}
@@ -62,7 +67,7 @@ entities:
   sales_order_lines:
     target: sales_order_lines
     source: {{csv: {{path: lines.csv}}}}
-    legacy_key: "{{order_no}}#{{line}}"
+    legacy_key: "{{order_no}}#{{line}}"{watermark}
     columns:
       order_key: {{from: order_no}}
       line_no: {{from: line}}
@@ -72,23 +77,36 @@ entities:
 """
 
 
-def write_data(directory: Path, lines: int, batch: int) -> Path:
+def _line(rng: random.Random, n: int, month: str) -> str:
+    order, line = divmod(n, LINES_PER_ORDER)
+    sku, qty, price = rng.randrange(SKUS), rng.randint(1, 5), rng.randint(100, 99999) / 100
+    platform = ("tmall", "jd", "pinduoduo", "douyin")[order % 4]
+    return (f"B{order:08d},{platform},{month}-{1 + order % 28:02d} 10:{order % 60:02d}:00,"
+            f"{line + 1},SKU-{sku:05d},{qty},{price:.2f}\n")
+
+
+def write_data(directory: Path, lines: int, batch: int, watermark: bool = False) -> Path:
     rng = random.Random(7)
     with (directory / "skus.csv").open("w", encoding="utf-8") as out:
         out.write("sku,name,price\n")
         for n in range(SKUS):
             out.write(f"SKU-{n:05d},压测商品{n},{rng.randint(100, 99999) / 100:.2f}\n")
-    platforms = ("tmall", "jd", "pinduoduo", "douyin")
     with (directory / "lines.csv").open("w", encoding="utf-8") as out:
         out.write("order_no,platform,created,line,sku,qty,price\n")
         for n in range(lines):
-            order, line = divmod(n, LINES_PER_ORDER)
-            sku, qty, price = rng.randrange(SKUS), rng.randint(1, 5), rng.randint(100, 99999) / 100
-            out.write(f"B{order:08d},{platforms[order % 4]},2024-11-{1 + order % 28:02d} 10:{order % 60:02d}:00,"
-                      f"{line + 1},SKU-{sku:05d},{qty},{price:.2f}\n")
+            out.write(_line(rng, n, "2024-11"))
     mapping = directory / "mapping.yaml"
-    mapping.write_text(MAPPING.format(batch=batch), encoding="utf-8")
+    mapping.write_text(MAPPING.format(batch=batch, watermark="\n    watermark: created" if watermark else ""),
+                       encoding="utf-8")
     return mapping
+
+
+def append_newer(directory: Path, lines: int, more: int) -> None:
+    """`more` lines of new orders, created after every line before them (the delta's rows)."""
+    rng = random.Random(8)
+    with (directory / "lines.csv").open("a", encoding="utf-8") as out:
+        for n in range(lines, lines + more):
+            out.write(_line(rng, n, "2024-12"))
 
 
 def _connect(url: str) -> Any:
@@ -144,24 +162,66 @@ def to_sql(url: str, path: Path) -> float:
     return elapsed
 
 
+def _migrate(env: dict[str, str], mapping: Path, *extra: str) -> tuple[float, dict[str, Any] | None]:
+    start = time.perf_counter()
+    done = subprocess.run([str(BIN / "erpops"), "migrate", "--mapping", str(mapping), *extra, "--json"], env=env,
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        print(done.stderr[-3000:])
+        return elapsed, None
+    run: dict[str, Any] = json.loads(done.stdout)
+    return elapsed, run
+
+
+def bench_delta(env: dict[str, str], work: Path, mapping: Path, lines: int) -> int:
+    """The full load, then a delta of 5 % new lines; the delta's time against the full load's."""
+    print("full load ...", flush=True)
+    full_s, full = _migrate(env, mapping)
+    more = int(lines * DELTA_SHARE)
+    append_newer(work, lines, more)
+    print(f"appended {more:,} newer lines; delta ...", flush=True)
+    delta_s, delta = _migrate(env, mapping, "--delta")
+    if full is None or delta is None:
+        return 2
+    for name, run in (("full load", full), ("delta", delta)):
+        entity = run["entities"]["sales_order_lines"]
+        print(f"{name}: {run['status']} in {(full_s if run is full else delta_s):.1f} s; lines read "
+              f"{entity['read']:,}, skipped {entity['skipped']:,}, loaded {entity['loaded']:,} (inserted "
+              f"{entity['inserted']:,}), quarantined {entity['quarantined']}, rejected {entity['rejected']}; "
+              f"orders loaded {run['entities']['sales_orders']['loaded']:,}")
+    ratio = delta_s / full_s
+    lines_delta = delta["entities"]["sales_order_lines"]
+    ok = (full["status"] == delta["status"] == "passed" and ratio <= TARGET_DELTA_RATIO
+          and (lines_delta["skipped"], lines_delta["inserted"]) == (lines, more))
+    print(f"ratio delta/full load = {ratio:.3f} (target <= {TARGET_DELTA_RATIO})")
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="1M order lines through erpops migrate vs COPY and to_sql")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=100_000)
+    parser.add_argument("--mode", choices=("load", "delta"), default="load",
+                        help="load: the full load against COPY and to_sql; delta: a 5 %% delta against the full load")
+    parser.add_argument("--port", type=int, default=18766, help="the Prefect server's port for this benchmark")
     args = parser.parse_args()
     from infra.embedded_pg import EmbeddedPostgres
 
     with tempfile.TemporaryDirectory(prefix="erpops-bench-mig-") as tmp:
         work, state = Path(tmp), Path(tmp) / "state"
         print(f"writing {args.lines:,} order lines ...", flush=True)
-        mapping = write_data(work, args.lines, args.batch_size)
+        mapping = write_data(work, args.lines, args.batch_size, watermark=args.mode == "delta")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ERPOPS_", "PREFECT_"))}
-        env |= {"ERPOPS_STATE_DIR": str(state), "ERPOPS_PREFECT_PORT": "18766", "GX_ANALYTICS_ENABLED": "false"}
+        env |= {"ERPOPS_STATE_DIR": str(state), "ERPOPS_PREFECT_PORT": str(args.port), "GX_ANALYTICS_ENABLED": "false"}
         if os.environ.get("ERPOPS_BENCH_DATABASE_URL"):
             env["ERPOPS_DATABASE_URL"] = os.environ["ERPOPS_BENCH_DATABASE_URL"]
         subprocess.run([str(BIN / "erpops"), "server"], env=env, check=True, capture_output=True)
         try:
             subprocess.run([str(BIN / "erpops"), "db", "upgrade"], env=env, check=True, capture_output=True)
+            if args.mode == "delta":
+                return bench_delta(env, work, mapping, args.lines)
             url = subprocess.run([str(BIN / "erpops"), "db", "url", "--show-password"], env=env, check=True,
                                  capture_output=True, text=True).stdout.strip()
             print("migrating ...", flush=True)

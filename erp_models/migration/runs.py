@@ -13,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erp_models.errors import Conflict, NotFound
+from erp_models.migration import watermark
 from erp_models.migration.loader import written_columns
+from erp_models.migration.mapping import Mapping
 from erp_models.migration.models import QuarantinedRow
 from erp_models.migration.targets import TARGETS, Target, stored_fields
 
@@ -43,19 +45,24 @@ def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, st
     return None if row is None or row[2] not in ("running", "failed") else (row[0], str(row[1]))
 
 
-def last_watermarks(session: Session, *, mapping_name: str) -> dict[str, list[str]]:
-    """Per entity, the highest watermark (raw text) of each passed load of this mapping, oldest first.
+def watermark_history(session: Session, *, mapping_name: str) -> list[watermark.RunMarks]:
+    """The load and delta runs of this mapping that passed (and whether and when each was undone)."""
+    rows = session.execute(text("""SELECT id, mode, status, started_at, finished_at,
+        (summary -> 'undone' ->> 'at')::timestamptz, summary -> 'undone' ->> 'status', summary -> 'watermarks'
+        FROM migration_runs WHERE mapping_name = :n AND mode IN ('load', 'delta', 'resume')
+        AND (status = 'passed' OR (status = 'undone' AND summary ? 'undone')) ORDER BY started_at"""),
+                           {"n": mapping_name}).all()
+    history = []
+    for run_id, mode, status, started, finished, undone_at, before_undo, marks in rows:
+        passed = status == "passed" or before_undo == "passed"
+        history.append(watermark.RunMarks(run_id, mode == "delta", started, finished if passed else None, undone_at,
+                                          {str(k): str(v) for k, v in (marks or {}).items() if v is not None}))
+    return history
 
-    Which is highest overall depends on the watermark's type, which the mapping says (`watermark.highest`)."""
-    rows = session.execute(text("""SELECT summary -> 'watermarks' FROM migration_runs WHERE mapping_name = :n
-                                   AND status = 'passed' AND mode IN ('load', 'delta', 'resume')
-                                   ORDER BY started_at"""), {"n": mapping_name}).scalars()
-    marks: dict[str, list[str]] = {}
-    for doc in rows:
-        for entity, value in (doc or {}).items():
-            if value is not None:
-                marks.setdefault(entity, []).append(str(value))
-    return marks
+
+def last_watermarks(session: Session, *, mapping: Mapping) -> dict[str, str]:
+    """Per entity, the watermark a delta run of `mapping` starts from (`watermark.in_force`)."""
+    return watermark.in_force(watermark_history(session, mapping_name=mapping.name), mapping)
 
 
 class BatchCheckpoint(TypedDict):
@@ -218,7 +225,10 @@ def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[st
             raise Conflict(f"cannot undo {entity}: its rows are now referenced from "
                            f"{getattr(diag, 'table_name', 'another table')} (constraint "
                            f"{getattr(diag, 'constraint_name', '?')}); nothing was undone") from None
-    session.execute(text("UPDATE migration_runs SET status = 'undone' WHERE id = :r"), {"r": run_id})
+    # When, and from which status: the watermark in force goes back to where this run started (watermark.in_force).
+    session.execute(text("""UPDATE migration_runs SET status = 'undone', summary = coalesce(summary, '{}'::jsonb)
+        || jsonb_build_object('undone', jsonb_build_object('at', now(), 'status', status)) WHERE id = :r"""),
+        {"r": run_id})
     return reverted
 
 

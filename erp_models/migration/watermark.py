@@ -2,18 +2,23 @@
 
 The type comes from the mapping: `watermark: {from: col, transforms: [...]}` says it, else the column that
 maps the same source column with a parsing transform (or into a typed field) lends its transforms, else the
-values are read as ISO-8601 dates and times. A run records the raw text of its highest value; the next
-delta run parses it the same way.
+values are read as ISO-8601 dates and times. A run records, per entity, the raw text of the highest value
+among the rows it loaded; the next delta run parses it the same way. Which value is in force follows the
+runs of the mapping in time (`in_force`): a passed run raises it, undoing a run lowers it back to what
+that run started from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from erp_models.migration.mapping import Column, Entity
+from erp_models.migration.mapping import Column, Entity, Mapping
 from erp_models.migration.targets import TARGETS, Field, Kind
 from erp_models.migration.transform import apply_transform, finish_kind, to_datetime
 
@@ -41,8 +46,16 @@ def typed(entity: Entity) -> bool:
 
 
 def parse(values: pd.Series, entity: Entity) -> pd.Series:
-    """Raw watermark texts as comparable values; null where empty or unparseable."""
-    text = values.astype("string").str.strip()
+    """Raw watermark texts as comparable values; null where empty or unparseable.
+
+    Each distinct text is parsed once: many rows often share one (an order's lines, a day's rows)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    parsed = _parse_texts(pd.Series(uniques, dtype="string"), entity)
+    return pd.Series(parsed.array.take(codes, allow_fill=True), index=values.index)
+
+
+def _parse_texts(values: pd.Series, entity: Entity) -> pd.Series:
+    text = values.str.strip()
     text = text.mask(text == "")
     spec = _steps(entity)
     if spec is None:
@@ -70,3 +83,56 @@ def highest(marks: Sequence[str | None], entity: Entity) -> str | None:
     if not bool(parsed.notna().any()):
         return None
     return str(raw.iloc[int(parsed.reset_index(drop=True).idxmax())])
+
+
+def _lower(mark: str | None, cap: str | None, entity: Entity) -> str | None:
+    """The lower of two marks; None (read everything) when either is None or does not parse."""
+    if mark is None or cap is None:
+        return None
+    parsed = parse(pd.Series([mark, cap], dtype="string"), entity)
+    if bool(parsed.isna().any()):
+        return None
+    return mark if bool(parsed.iloc[0] <= parsed.iloc[1]) else cap
+
+
+@dataclass(frozen=True)
+class RunMarks:
+    """One load or delta run of a mapping, as far as watermarks go."""
+
+    run_id: uuid.UUID
+    delta: bool  # a delta run started from the marks in force; a load read everything
+    started_at: datetime
+    passed_at: datetime | None = None  # when it finished `passed` (None: it never did)
+    undone_at: datetime | None = None
+    marks: dict[str, str] = field(default_factory=dict)  # entity -> highest watermark among the rows it loaded
+
+
+def in_force(history: Iterable[RunMarks], mapping: Mapping) -> dict[str, str]:
+    """Per entity of `mapping` with a watermark, the mark a delta run starts from now.
+
+    The runs' events are replayed in time order. A run that passed raises each entity's mark to the highest
+    value it loaded. Undoing a run lowers each mark back to the one that run started from (nothing, for a
+    load), whatever runs raised it in between: their rows are read again, unchanged, and the undone run's
+    rows are loaded again."""
+    events: list[tuple[datetime, int, RunMarks]] = []
+    for run in history:
+        events.append((run.started_at, 0, run))
+        if run.passed_at is not None:
+            events.append((run.passed_at, 1, run))
+        if run.undone_at is not None:
+            events.append((run.undone_at, 2, run))
+    watermarked = {n: e for n, e in mapping.entities.items() if e.watermark_column}
+    marks: dict[str, str | None] = {}
+    started_from: dict[uuid.UUID, dict[str, str | None]] = {}
+    for _, kind, run in sorted(events, key=lambda event: (event[0], event[1])):
+        if kind == 0:
+            started_from[run.run_id] = dict(marks) if run.delta else {}
+        elif kind == 1:
+            for name, mark in run.marks.items():
+                if name in watermarked:
+                    marks[name] = highest([marks.get(name), mark], watermarked[name])
+        else:
+            before = started_from.get(run.run_id, {})
+            for name in marks:
+                marks[name] = _lower(marks[name], before.get(name), watermarked[name])
+    return {name: mark for name, mark in marks.items() if mark is not None}

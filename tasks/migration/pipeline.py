@@ -21,13 +21,13 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.migration import loader, references, runs, staging, watermark
+from erp_models.migration import loader, references, runs, staging
 from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.targets import TARGETS
-from erp_models.migration.transform import Batch, TransformState, transform_batch
+from erp_models.migration.transform import TransformState
 from expectations.gate import GateResult, run_gate
-from tasks.migration import quarantine
-from tasks.migration.extract import SourceError, batches
+from tasks.migration import delta, quarantine
+from tasks.migration.extract import batches
 
 PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
 CHECKED = 0  # the 'staged' checkpoint that says repeated keys and orphans left staging
@@ -41,16 +41,16 @@ class Plan:
     mapping: Mapping
     base_dir: Path
     order: list[str]
-    delta_marks: dict[str, list[str]] = field(default_factory=dict)  # entity -> watermarks of passed loads
+    delta_marks: dict[str, str] = field(default_factory=dict)  # entity -> the watermark a delta starts from
 
 
 @dataclass
 class StageReport:
     entity: str
     read: int = 0
-    skipped: int = 0  # older than the delta watermark
+    skipped: int = 0  # at or below the delta watermark: read, then left alone
     staged: int = 0
-    watermark: str | None = None
+    watermark: str | None = None  # the highest among the rows staged, which are the rows that load
     gate: dict[str, Any] | None = None
     blocking: list[str] = field(default_factory=list)
     sample: pd.DataFrame | None = None  # a few clean rows, for the GX Data Docs
@@ -93,13 +93,13 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
     report = StageReport(name)
     state = TransformState()
     gate_total: GateResult | None = None
-    since = watermark.highest(plan.delta_marks.get(name, []), entity)
-    since_value = None if since is None else watermark.parse(pd.Series([since]), entity).iloc[0]
+    since = delta.since_value(plan.delta_marks.get(name), entity)
+    loaded_mark = delta.LoadedMark()
     for batch_no, raw in enumerate(batches(entity, plan.base_dir, plan.mapping.batch_size), start=1):
-        batch = transform_batch(raw.frame, entity, state)
-        report.read += batch.read
-        if entity.watermark_column and len(batch.raw):
-            _delta(batch, entity, raw.file, report, since_value)
+        batch, skipped, marks = delta.transform_past(raw, entity, state, since)
+        report.read += len(raw.frame)
+        report.skipped += skipped
+        loaded_mark.offer(marks)
         if batch_no in done:
             report.staged += done[batch_no]["loaded"]
             stored = done[batch_no]["gate"]
@@ -132,32 +132,15 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             progress(name, "staged", report.read)
     if CHECKED not in done:
         _check_staged(plan, name, table, tx)
+    if entity.watermark_column:
+        with tx() as session:
+            report.watermark = loaded_mark.highest_staged(session, table)
     if gate_total is not None:
         report.gate = gate_total.to_json()
         row_level = {name for names in gate_total.failed_rows.values() for name in names}
         # A blocking expectation that failed without naming rows (a table-level one) blocks the entity.
         report.blocking = [f"gate {o.name}" for o in gate_total.blocking_failures if o.name not in row_level]
     return report
-
-
-def _delta(batch: Batch, entity: Entity, file: str, report: StageReport, since: Any) -> None:
-    """Note the batch's highest watermark; in a delta run, drop the rows at or below the last one."""
-    column = str(entity.watermark_column)
-    values = batch.raw[column].astype("string").str.strip()
-    parsed = watermark.parse(values, entity)
-    if not bool(parsed.notna().any()):
-        given = values[values.notna() & (values != "")]
-        if not given.empty and not watermark.typed(entity):
-            raise SourceError(f"{file} row {int(batch.raw.loc[given.index[0], '_line'])} column {column!r}: "
-                              f"watermark {given.iloc[0]!r} is not a date and time; say how to compare it, e.g. "
-                              f"watermark: {{from: {column}, transforms: [int]}}")
-        return
-    report.watermark = watermark.highest([report.watermark, str(values.loc[parsed.idxmax()])], entity)
-    if since is not None and not pd.isna(since):
-        old = (parsed <= since).fillna(False).astype(bool)  # a row without a (readable) watermark is loaded
-        report.skipped += int(old.sum())
-        batch.frame, batch.raw = batch.frame[~old], batch.raw[~old]
-        batch.quarantined = {k: v for k, v in batch.quarantined.items() if k in batch.frame.index}
 
 
 def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:

@@ -44,7 +44,7 @@ class RunPlan(BaseModel):
     mode: str
     order: list[str]
     targets: dict[str, str]
-    delta_marks: dict[str, list[str]] = Field(default_factory=dict)
+    delta_marks: dict[str, str] = Field(default_factory=dict)
     resumed: bool = False
     replaced_flow_run: uuid.UUID | None = None  # a resume's killed flow run, to be marked crashed
     out_dir: str = ".erpops/migrations"
@@ -98,7 +98,7 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
             raise MappingError(f"{path}: entities.{name}.gate: {exc}") from None
     mode = "dry_run" if dry_run else "delta" if delta else "load"
     with UnitOfWork() as uow:
-        marks = runs.last_watermarks(uow.session, mapping_name=mapping.name) if delta else {}
+        marks = runs.last_watermarks(uow.session, mapping=mapping) if delta else {}
         found = runs.resumable_run(uow.session, mapping_name=mapping.name) if resume else None
         if resume and found is None:
             from infra.errors import ErpopsError

@@ -95,7 +95,55 @@ def test_delta_loads_only_newer_or_changed_rows(migrate_env: dict[str, str], tmp
     delta = migrate(migrate_env, "--mapping", str(mapping), "--delta")
     sales = delta["entities"]["sales_orders"]
     assert delta["status"] == "passed"
-    assert (sales["read"], sales["skipped"], sales["inserted"]) == (5, 4, 1)
+    # The load's watermark is the newest order it loaded (JD2002): the two quarantined orders after it
+    # (PDD3003, DY4004) are read again, and set aside again.
+    assert (sales["read"], sales["skipped"], sales["inserted"], sales["quarantined"]) == (5, 2, 1, 2)
+
+
+def test_a_delta_counts_old_rows_once_as_skipped(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    orders = mapping.parent / "orders.csv"
+    rows = orders.read_text(encoding="utf-8").splitlines()
+    # The load sets aside PDD3003 (unknown customer) and DY4004 (bad date), both older than the orders it
+    # loads, and rejects an exact duplicate of JD2002.
+    rows[3] = rows[3].replace("2024-06-03T12:00:00", "2024-06-01T08:00:00")
+    rows[4] = rows[4].replace("2024-06-04T09:00:00", "2024-06-01T09:00:00")
+    orders.write_text("\n".join([*rows, rows[2]]) + "\n", encoding="utf-8")
+    load = migrate(migrate_env, "--mapping", str(mapping))["entities"]["sales_orders"]
+    assert (load["read"], load["loaded"], load["quarantined"], load["rejected"]) == (5, 2, 2, 1)
+    with orders.open("a", encoding="utf-8") as handle:
+        handle.write("TM1005,天猫,C1,2024-06-05 08:00:00,已完成,129.00,2024-06-05T08:00:00\n")
+    delta = migrate(migrate_env, "--mapping", str(mapping), "--delta")
+    sales = delta["entities"]["sales_orders"]
+    assert delta["status"] == "passed"
+    assert (sales["read"], sales["skipped"], sales["inserted"], sales["quarantined"], sales["rejected"]) == (
+        6, 5, 1, 0, 0)
+    assert sales["reasons"] == {} and sales["reconciliation"]["ok"]
+
+
+def test_a_delta_after_undoing_a_delta_loads_its_rows_again(migrate_env: dict[str, str], tmp_path: Path) -> None:
+    mapping = mini(tmp_path)
+    assert migrate(migrate_env, "--mapping", str(mapping))["status"] == "passed"
+    loaded = fingerprint(migrate_env)
+    with (mapping.parent / "orders.csv").open("a", encoding="utf-8") as handle:
+        handle.write("TM1005,天猫,C1,2024-06-05 08:00:00,已完成,129.00,2024-06-05T08:00:00\n")
+    with (mapping.parent / "lines.csv").open("a", encoding="utf-8") as handle:
+        handle.write("TM1005,1,S1,1,129.00\n")
+    first = migrate(migrate_env, "--mapping", str(mapping), "--delta")
+    assert first["entities"]["sales_orders"]["inserted"] == 1
+    with_delta = fingerprint(migrate_env)
+    nothing_new = migrate(migrate_env, "--mapping", str(mapping), "--delta")
+    assert nothing_new["status"] == "passed" and nothing_new["entities"]["sales_orders"]["loaded"] == 0
+
+    assert migrate(migrate_env, "--undo", first["run_id"])["status"] == "undone"
+    assert fingerprint(migrate_env) == loaded
+    again = migrate(migrate_env, "--mapping", str(mapping), "--delta")
+
+    assert again["status"] == "passed", again["entities"]
+    assert again["entities"]["sales_orders"]["inserted"] == 1
+    assert again["entities"]["sales_order_lines"]["inserted"] == 1
+    assert "orphan_order_key" not in again["entities"]["sales_order_lines"]["reasons"]
+    assert fingerprint(migrate_env) == with_delta
 
 
 def test_undo_reverts_exactly_one_run(migrate_env: dict[str, str], tmp_path: Path) -> None:
@@ -175,7 +223,8 @@ def test_delta_compares_watermarks_as_dates_not_as_text(migrate_env: dict[str, s
     delta = migrate(migrate_env, "--mapping", str(mapping), "--delta")
     sales = delta["entities"]["sales_orders"]
     assert delta["status"] == "passed"
-    assert (sales["read"], sales["skipped"], sales["inserted"]) == (5, 4, 1)
+    # Skipped: TM1001, JD2002 (the newest the load loaded) and PDD3003 of 10 May; DY4004 is read again.
+    assert (sales["read"], sales["skipped"], sales["inserted"]) == (5, 3, 1)
 
 
 def test_batches_loaded_in_parallel_leave_what_one_at_a_time_leaves(migrate_env: dict[str, str],

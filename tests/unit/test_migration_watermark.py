@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
 from erp_models.migration import watermark
-from erp_models.migration.mapping import Entity
+from erp_models.migration.mapping import Entity, Mapping
+from erp_models.migration.watermark import RunMarks
 
 
 def orders(mark: Any, **columns: Any) -> Entity:
@@ -41,3 +44,45 @@ def test_an_untyped_watermark_is_read_as_iso_dates_and_times() -> None:
     marks = ["2024-06-01T10:00:00", "2024-06-01 11:00:00", "2024-06-01T09:30:00+00:00"]
     assert watermark.highest(marks, entity) == "2024-06-01T09:30:00+00:00"
     assert watermark.parse(pd.Series(["not a date", ""]), entity).isna().all()  # such rows are always loaded
+
+
+def shop(mark: Any = "updated_at") -> Mapping:
+    return Mapping(name="shop", entities={"sales_orders": orders(mark)})
+
+
+def run(day: int, *, delta: bool = True, mark: str | None = None, undone_on: int | None = None) -> RunMarks:
+    """A run started on 1 June + `day` hours, passed half an hour later, perhaps undone later."""
+    at = datetime(2024, 6, 1, tzinfo=UTC) + timedelta(hours=day)
+    return RunMarks(uuid.uuid4(), delta, at, at + timedelta(minutes=30),
+                    None if undone_on is None else datetime(2024, 6, 1, tzinfo=UTC) + timedelta(hours=undone_on),
+                    {} if mark is None else {"sales_orders": mark})
+
+
+def test_the_watermark_in_force_is_the_highest_that_a_run_loaded() -> None:
+    history = [run(0, delta=False, mark="2024-06-02T11:30:00"), run(1, mark="2024-06-05T08:00:00"), run(2)]
+    assert watermark.in_force(history, shop()) == {"sales_orders": "2024-06-05T08:00:00"}
+
+
+def test_undoing_a_delta_goes_back_to_the_watermark_it_started_from() -> None:
+    # Base load, a delta, a delta that loads nothing, then the first delta undone.
+    history = [run(0, delta=False, mark="2024-06-02T11:30:00"), run(1, mark="2024-06-05T08:00:00", undone_on=3),
+               run(2)]
+    assert watermark.in_force(history, shop()) == {"sales_orders": "2024-06-02T11:30:00"}
+
+
+def test_a_run_after_the_undo_raises_the_watermark_again() -> None:
+    history = [run(0, delta=False, mark="2024-06-02T11:30:00"), run(1, mark="2024-06-05T08:00:00", undone_on=2),
+               run(3, mark="2024-06-05T08:00:00")]
+    assert watermark.in_force(history, shop()) == {"sales_orders": "2024-06-05T08:00:00"}
+
+
+def test_a_later_run_does_not_keep_the_rows_of_an_undone_run_skipped() -> None:
+    # The second delta loaded newer rows; once the first is undone, both are read again.
+    history = [run(0, delta=False, mark="2024-06-02T11:30:00"), run(1, mark="2024-06-05T08:00:00", undone_on=4),
+               run(2, mark="2024-06-07T08:00:00")]
+    assert watermark.in_force(history, shop()) == {"sales_orders": "2024-06-02T11:30:00"}
+
+
+def test_undoing_the_base_load_reads_everything_again() -> None:
+    history = [run(0, delta=False, mark="2024-06-02T11:30:00", undone_on=5), run(1, mark="2024-06-05T08:00:00")]
+    assert watermark.in_force(history, shop()) == {}
