@@ -41,6 +41,7 @@ def create_staging(session: Session, run_id: uuid.UUID, entity: str, target: Tar
 
 def drop_staging(session: Session, run_id: uuid.UUID, entity: str) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {staging_table(run_id, entity)}"))
+    session.execute(text(f"DROP TABLE IF EXISTS {staging_table(run_id, entity + '__rejected')}"))  # its rejected keys
 
 
 def copy_batch(session: Session, table: str, frame: pd.DataFrame, target: Target, batch_no: int) -> int:

@@ -24,11 +24,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.migration import loader, references, runs, staging, watermark
-from erp_models.migration.mapping import Entity, Mapping
+from erp_models.migration.mapping import Entity, Mapping, referenced_target
 from erp_models.migration.targets import TARGETS
-from erp_models.migration.transform import Batch, TransformState, transform_batch
+from erp_models.migration.transform import Batch, transform_batch
 from expectations.gate import GateResult, run_gate
 from tasks.migration.extract import SourceError, batches
+from tasks.migration.relations import prepare_state
 
 PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
 CHECKED = 0  # the 'staged' checkpoint that says repeated keys and orphans left staging
@@ -102,8 +103,8 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
     with tx() as session:
         table = staging.create_staging(session, plan.run_id, name, target)
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="staged")
+        state = prepare_state(session, plan.mapping, name, plan.run_id, plan.base_dir)
     report = StageReport(name)
-    state = TransformState()
     gate_total: GateResult | None = None
     since = watermark.highest(plan.delta_marks.get(name, []), entity)
     since_value = None if since is None else watermark.parse(pd.Series([since]), entity).iloc[0]
@@ -133,6 +134,7 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         with tx() as session:
             staging.copy_batch(session, table, good, target, batch_no)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
+            references.record_rejected(session, plan.run_id, name, batch.rejected_keys)
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
                             read=batch.read, loaded=len(good), quarantined=len(reasons))
         report.staged += len(good)
@@ -174,7 +176,12 @@ def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     before = {n: TARGETS[plan.mapping.entities[n].target] for n in plan.order[:plan.order.index(name)]}
+    records = [c.default_reference for e in plan.mapping.entities.values() for f, c in e.columns.items()
+               if c.default_reference and referenced_target(e.target, f) == entity.target]
+    first = next(n for n in plan.order if plan.mapping.entities[n].target == entity.target) == name
     with tx() as session:
+        if records and first:  # the first entity of the referenced target creates the fallback records
+            references.stage_default_records(session, table, target, records)
         duplicates, orphans = references.check_staged(
             session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
         runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans, duplicates))
