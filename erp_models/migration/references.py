@@ -161,3 +161,8 @@ def stage_default_records(session: Session, table: str, target: Target, records:
              **{n: record[n] for n in names}})
         added += 1
     return added
+
+
+def count_default_records(session: Session, table: str) -> int:
+    return int(session.execute(text(
+        f"SELECT count(*) FROM {table} WHERE legacy_key LIKE 'default\\_reference:%'")).scalar() or 0)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from erpops.sample_data.shapes import Shape
+
 if TYPE_CHECKING:
     from erpops.sample_data.generator import SampleSummary
 
@@ -22,6 +24,9 @@ def sample_data(
     seed: Annotated[int, typer.Option("--seed", help="The same seed writes the same bytes.")] = 7,
     dirty_rate: Annotated[float, typer.Option("--dirty-rate", min=0.0, max=0.5,
                                               help="Share of rows that get each kind of defect.")] = 0.02,
+    shape: Annotated[Shape, typer.Option("--shape", help="default: one file per entity, with dirt; marketplace: "
+                                                         "a relational dump joined by keys (--dirty-rate does not "
+                                                         "apply).")] = Shape.default,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Write a synthetic legacy export of a Chinese e-commerce company, plus its mapping.yaml."""
@@ -38,7 +43,12 @@ def sample_data(
 
     try:
         with Console(stderr=True, quiet=as_json).status(f"writing {orders:,} orders and their master data ..."):
-            summary = generate(out_dir, orders=orders, seed=seed, dirty_rate=dirty_rate)
+            if shape is Shape.marketplace:
+                from erpops.sample_data.marketplace import generate_marketplace
+
+                summary = generate_marketplace(out_dir, orders=orders, seed=seed)
+            else:
+                summary = generate(out_dir, orders=orders, seed=seed, dirty_rate=dirty_rate)
     except OSError as exc:
         where = exc.filename or out_dir
         raise ConfigError(f"{where}: cannot write the sample data ({exc.strerror or exc})") from None
@@ -52,8 +62,6 @@ def _print_summary(summary: SampleSummary) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from erpops.sample_data.dirt import HANDLING
-
     files = Table("file", "encoding", "rows", "defects", title=f"sample export in {summary.out_dir} "
                   f"({summary.orders} orders, seed {summary.seed}, dirty rate {summary.dirty_rate})")
     for name, rows in summary.files.items():
@@ -62,7 +70,7 @@ def _print_summary(summary: SampleSummary) -> None:
                       ", ".join(f"{kind} {count}" for kind, count in defects.items()) or "-")
     kinds = Table("defect", "rows", "what the mapping does with it", title="injected defects")
     for kind, count in summary.defects.items():
-        kinds.add_row(kind, f"{count:,}", HANDLING[kind])
+        kinds.add_row(kind, f"{count:,}", summary.handling[kind])
     console = Console()
     console.print(files)
     console.print(kinds)

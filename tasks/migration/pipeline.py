@@ -142,6 +142,9 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             progress(name, "staged", report.read)
     if CHECKED not in done:
         _check_staged(plan, name, table, tx)
+    if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
+        with tx() as session:
+            report.read += references.count_default_records(session, table)
     if gate_total is not None:
         report.gate = gate_total.to_json()
         row_level = {name for names in gate_total.failed_rows.values() for name in names}
@@ -176,16 +179,23 @@ def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     before = {n: TARGETS[plan.mapping.entities[n].target] for n in plan.order[:plan.order.index(name)]}
-    records = [c.default_reference for e in plan.mapping.entities.values() for f, c in e.columns.items()
-               if c.default_reference and referenced_target(e.target, f) == entity.target]
-    first = next(n for n in plan.order if plan.mapping.entities[n].target == entity.target) == name
+    records = _default_records(plan, name)
     with tx() as session:
-        if records and first:  # the first entity of the referenced target creates the fallback records
+        if records:
             references.stage_default_records(session, table, target, records)
         duplicates, orphans = references.check_staged(
             session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
         runs.quarantine(session, run_id=plan.run_id, entity=name, rows=_orphan_rows(orphans, duplicates))
         runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=CHECKED)
+
+
+def _default_records(plan: Plan, name: str) -> list[dict[str, str]]:
+    """The default references' records this entity creates: it is the first of their target in the run."""
+    target = plan.mapping.entities[name].target
+    if next(n for n in plan.order if plan.mapping.entities[n].target == target) != name:
+        return []
+    return [c.default_reference for e in plan.mapping.entities.values() for f, c in e.columns.items()
+            if c.default_reference and referenced_target(e.target, f) == target]
 
 
 def _orphan_rows(orphans: list[dict[str, Any]], duplicates: int = 0) -> list[dict[str, Any]]:
