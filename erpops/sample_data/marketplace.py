@@ -80,14 +80,16 @@ def generate_marketplace(out_dir: Path, *, orders: int = 300, seed: int = 7) -> 
         category = "" if n % 17 == 3 else rng.choice(CATEGORIES)[0]
         cases["uncategorised_product"] += category == ""
         rows["products.csv"].append([product, category, str(rng.randint(50, 15000))])
-    people = [_hex(rng) for _ in range(max(1, orders * 4 // 5))]
     statuses, weights = zip(*STATUSES, strict=True)
     seen: set[str] = set()
+    people: list[str] = []
     start = datetime(2017, 1, 1)
     for n in range(orders):
-        order, customer, person = _hex(rng), _hex(rng), rng.choice(people)
+        order, customer = _hex(rng), _hex(rng)
+        person = rng.choice(people) if people and rng.random() < 0.15 else _hex(rng)  # some buy again
         cases["repeat_customer"] += person in seen
         seen.add(person)
+        people.append(person)
         city, state = rng.choice(CITIES)
         rows["customers.csv"].append([customer, person, f"{rng.randint(1000, 99999):05d}", city, state])
         status = "canceled" if n % 40 == 5 else "delivered" if n < 4 else rng.choices(statuses, weights)[0]

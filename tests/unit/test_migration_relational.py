@@ -52,7 +52,8 @@ def orders() -> Entity:
                     "customer_code": {"lookup": {"source": "customers", "key": "customer", "column": "person",
                                                  "missing": "quarantine"}},
                     "ordered_at": {"from": "at"},
-                    "total": {"aggregate": {"source": "items", "key": "id", "sum": ["price"], "missing": "quarantine"}}},
+                    "total": {"aggregate": {"source": "items", "key": "id", "sum": ["price"],
+                                            "missing": "quarantine"}}},
     })
 
 
