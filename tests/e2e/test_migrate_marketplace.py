@@ -69,7 +69,7 @@ def test_the_marketplace_example_migrates_with_totals_customers_and_cancellation
                                        JOIN sales_orders o ON o.id = p.sales_order_id GROUP BY 1""").fetchall())
         ordered_at = dict(conn.execute("SELECT external_id, ordered_at FROM sales_orders").fetchall())
         uncategorised = conn.execute("""SELECT count(*) FROM products p JOIN categories c ON c.id = p.category_id
-                                        WHERE c.code = 'sem_categoria'""").scalar()
+                                        WHERE c.code = 'sem_categoria'""").fetchall()[0][0]
     assert {key for key, *_ in loaded} == set(orders) - cancelled
     for key, total, lines, customer in loaded:
         assert total == lines + freight[key], key  # every order: its lines plus freight
