@@ -53,7 +53,7 @@ def place(body: PlaceOrderIn, response: Response, db: Db, who: Placer) -> OrderR
 
 @router.get("/{order_id}", response_model=OrderOut)
 def read(order_id: OrderId, db: Db, _: Reader) -> OrderOut:
-    """One order with its lines (and where each is reserved) and its payments."""
+    """One order with its lines (and where each is reserved), its freight, shipping address, payments and shipments."""
     return OrderOut.model_validate(db.read(lambda s: get_order(s, order_id=order_id)))
 
 
