@@ -25,8 +25,8 @@ FILES: dict[str, tuple[str, ...]] = {
     "products.csv": ("product_id", "product_category_name", "product_weight_g"),
     "customers.csv": ("customer_id", "customer_unique_id", "customer_zip_code_prefix", "customer_city",
                       "customer_state"),
-    "orders.csv": ("order_id", "customer_id", "order_status", "order_purchase_timestamp", "order_approved_at",
-                   "order_delivered_customer_date"),
+    "orders.csv": ("order_id", "customer_id", "sales_channel", "order_status", "order_purchase_timestamp",
+                   "order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date"),
     "order_items.csv": ("order_id", "order_item_id", "product_id", "seller_id", "shipping_limit_date", "price",
                         "freight_value"),
     "order_payments.csv": ("order_id", "payment_sequential", "payment_type", "payment_installments",
@@ -104,10 +104,13 @@ def generate_marketplace(out_dir: Path, *, orders: int = 300, seed: int = 7) -> 
             cases["cancelled_order"] += 1
             approved = approved if rng.random() < 0.5 else None
         assert approved is not None or status in ("canceled", "unavailable")
-        delivered = "" if status != "delivered" or approved is None else \
-            (approved + timedelta(days=rng.randint(2, 20))).strftime(TIME)
-        rows["orders.csv"].append([order, customer, status, bought.strftime(TIME),
-                                   approved.strftime(TIME) if approved else "", delivered])
+        carrier = approved + timedelta(hours=rng.randint(20, 72)) \
+            if status in ("delivered", "shipped") and approved else None
+        delivered = carrier + timedelta(days=rng.randint(2, 15)) if carrier and status == "delivered" else None
+        rows["orders.csv"].append([order, customer, "olist_br", status, bought.strftime(TIME),
+                                   approved.strftime(TIME) if approved else "",
+                                   carrier.strftime(TIME) if carrier else "",
+                                   delivered.strftime(TIME) if delivered else ""])
         total = 0
         for item in range(1, rng.choices([1, 2, 3, 4], [70, 18, 8, 4])[0] + 1):
             price, freight = rng.randint(990, 49900), rng.choice([0, rng.randint(500, 6000)])

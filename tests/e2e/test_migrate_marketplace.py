@@ -62,18 +62,22 @@ def test_the_marketplace_example_migrates_with_totals_customers_and_cancellation
 
     with psycopg.connect(migrate_env["ERPOPS_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")) as conn:
         loaded = conn.execute("""
-            SELECT o.external_id, o.total, coalesce(sum(l.qty * l.unit_price), 0), c.code
-            FROM sales_orders o LEFT JOIN sales_order_lines l ON l.sales_order_id = o.id
-            LEFT JOIN customers c ON c.id = o.customer_id GROUP BY o.id, c.code""").fetchall()
+            SELECT o.external_id, o.total, coalesce(sum(l.qty * l.unit_price), 0), o.freight, c.code, ch.code
+            FROM sales_orders o JOIN channels ch ON ch.id = o.channel_id
+            LEFT JOIN sales_order_lines l ON l.sales_order_id = o.id
+            LEFT JOIN customers c ON c.id = o.customer_id GROUP BY o.id, c.code, ch.code""").fetchall()
+        methods = dict(conn.execute("""SELECT m.code, count(*) FROM payments p
+                                       JOIN payment_methods m ON m.id = p.payment_method_id GROUP BY 1""").fetchall())
         paid_at = dict(conn.execute("""SELECT o.external_id, min(p.paid_at) FROM payments p
                                        JOIN sales_orders o ON o.id = p.sales_order_id GROUP BY 1""").fetchall())
         ordered_at = dict(conn.execute("SELECT external_id, ordered_at FROM sales_orders").fetchall())
         uncategorised = conn.execute("""SELECT count(*) FROM products p JOIN categories c ON c.id = p.category_id
                                         WHERE c.code = 'sem_categoria'""").fetchall()[0][0]
     assert {key for key, *_ in loaded} == set(orders) - cancelled
-    for key, total, lines, customer in loaded:
-        assert total == lines + freight[key], key  # every order: its lines plus freight
-        assert customer == person[orders[key]["customer_id"]], key
+    for key, total, lines, order_freight, customer, channel in loaded:
+        assert (total, order_freight) == (lines + freight[key], freight[key]), key  # its lines plus freight
+        assert (customer, channel) == (person[orders[key]["customer_id"]], "olist_br"), key
+    assert methods == Counter(p["payment_type"] for p in payments if p["order_id"] not in cancelled)
     assert uncategorised == sum(p["product_category_name"] == "" for p in rows("products.csv")) > 0
     # DST edges in America/Sao_Paulo (the first four orders): a skipped local time reads as the latest instant
     # it can mean, a repeated one as the earliest; payments take the order's approval time.
