@@ -144,7 +144,8 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         _check_staged(plan, name, table, tx)
     if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
         with tx() as session:
-            report.read += references.count_default_records(session, table)
+            added = references.count_default_records(session, table)
+        report.read, report.staged = report.read + added, report.staged + added
     if gate_total is not None:
         report.gate = gate_total.to_json()
         row_level = {name for names in gate_total.failed_rows.values() for name in names}
