@@ -44,24 +44,6 @@ class StockReason(enum.StrEnum):
     REVERSAL = "reversal"
 
 
-class ChannelCode(enum.StrEnum):
-    TMALL = "tmall"
-    JD = "jd"
-    PINDUODUO = "pinduoduo"
-    DOUYIN = "douyin"
-    WEBSHOP = "webshop"
-
-
-# Display names of the channels, as seeded into channels.name.
-CHANNEL_NAMES: dict[ChannelCode, str] = {
-    ChannelCode.TMALL: "天猫",
-    ChannelCode.JD: "京东",
-    ChannelCode.PINDUODUO: "拼多多",
-    ChannelCode.DOUYIN: "抖音",
-    ChannelCode.WEBSHOP: "官网商城",
-}
-
-
 class SalesOrderStatus(enum.StrEnum):
     PLACED = "placed"
     PAID = "paid"
@@ -77,12 +59,12 @@ class PaymentKind(enum.StrEnum):
     REFUND = "refund"
 
 
-class PaymentMethod(enum.StrEnum):
-    ALIPAY = "alipay"
-    WECHAT_PAY = "wechat_pay"
-    UNIONPAY = "unionpay"
-    COD = "cod"
-    OTHER = "other"
+class OrderOrigin(enum.StrEnum):
+    """Where a sales order came from: the ERP keeps the totals of the orders it places; migrated ones keep the
+    legacy system's."""
+
+    ERP = "erp"  # placed through the API or a channel webhook
+    MIGRATION = "migration"  # loaded from a legacy export
 
 
 class ReturnDisposition(enum.StrEnum):

@@ -56,6 +56,22 @@ STOCK_CHECKS: dict[str, tuple[str, str]] = {
         """SELECT o.id, o.external_id FROM sales_orders o
            WHERE NOT EXISTS (SELECT 1 FROM sales_order_lines l WHERE l.sales_order_id = o.id)""",
     ),
+    # The ERP's rule for the orders it places. A migrated order (origin 'migration') keeps the legacy system's
+    # total: when some of its lines were quarantined, the total rightly differs from the lines that loaded.
+    "order_total_mismatch": (
+        "an order placed in the ERP has a total other than the sum of qty × unit_price of its lines plus freight",
+        """SELECT o.id, o.external_id, o.total, o.freight, coalesce(l.lines_total, 0) AS lines_total
+           FROM sales_orders o
+           LEFT JOIN (SELECT sales_order_id, sum(qty::numeric * unit_price) AS lines_total FROM sales_order_lines
+                      GROUP BY sales_order_id) l ON l.sales_order_id = o.id
+           WHERE o.origin = 'erp' AND o.total <> coalesce(l.lines_total, 0) + o.freight""",
+    ),
+    # Only a migrated historical shipment may lack a warehouse, and it has no lines: it moved no stock.
+    "shipped_lines_without_warehouse": (
+        "a shipment with lines (stock that left) names no warehouse",
+        """SELECT s.id, s.sales_order_id FROM shipments s
+           WHERE s.warehouse_id IS NULL AND EXISTS (SELECT 1 FROM shipment_lines l WHERE l.shipment_id = s.id)""",
+    ),
     "ledger_not_append_only": (
         "the trigger that keeps the stock ledger append-only is missing or disabled",
         """SELECT 'stock_ledger' AS table_name WHERE NOT EXISTS (

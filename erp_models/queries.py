@@ -42,7 +42,7 @@ def _page(session: Session, select_sql: str, where: list[str], params: dict[str,
 
 
 _ORDERS = """SELECT o.id, c.code AS channel, o.external_id, cu.code AS customer_ref, o.status, o.currency,
-                    o.total, o.ordered_at FROM sales_orders o JOIN channels c ON c.id = o.channel_id
+                    o.total, o.freight, o.ordered_at FROM sales_orders o JOIN channels c ON c.id = o.channel_id
                     LEFT JOIN customers cu ON cu.id = o.customer_id"""
 
 
@@ -57,11 +57,22 @@ def get_order(session: Session, *, order_id: int) -> dict[str, Any]:
         {"id": order_id},
     ).mappings()
     payments = session.execute(
-        text("""SELECT kind, method, amount, currency, paid_at, external_ref FROM payments
-                WHERE sales_order_id = :id ORDER BY id"""),
+        text("""SELECT p.kind, m.code AS method, p.amount, p.currency, p.paid_at, p.external_ref FROM payments p
+                JOIN payment_methods m ON m.id = p.payment_method_id WHERE p.sales_order_id = :id ORDER BY p.id"""),
         {"id": order_id},
     ).mappings()
-    return dict(row) | {"lines": [dict(r) for r in lines], "payments": [dict(p) for p in payments]}
+    ship_to = session.execute(
+        text("""SELECT ship_to_name AS name, ship_to_phone AS phone, ship_country AS country, ship_province AS province,
+                       ship_city AS city, ship_district AS district, ship_address AS address, ship_postcode AS postcode
+                FROM sales_orders WHERE id = :id"""), {"id": order_id},
+    ).mappings().one()
+    shipments = session.execute(
+        text("""SELECT s.carrier, s.tracking_no, w.code AS warehouse, s.shipped_at, s.delivered_at FROM shipments s
+                LEFT JOIN warehouses w ON w.id = s.warehouse_id WHERE s.sales_order_id = :id ORDER BY s.id"""),
+        {"id": order_id},
+    ).mappings()
+    return dict(row) | {"lines": [dict(r) for r in lines], "payments": [dict(p) for p in payments],
+                        "ship_to": dict(ship_to), "shipments": [dict(s) for s in shipments]}
 
 
 def list_orders(session: Session, *, channel: str | None = None, status: str | None = None,

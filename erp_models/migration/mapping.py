@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from erp_models.migration.relational import Aggregate, Lookup
 from erp_models.migration.targets import TARGETS
 from erp_models.yaml_files import load_yaml_model
 
@@ -99,6 +100,8 @@ def _check_argument(name: str, arg: Any) -> None:
         raise ValueError("decimal: scale must be a whole number")
     if name == "date" and arg is not None and not isinstance(arg.get("formats", []), list):
         raise ValueError("date: formats must be a list such as ['%Y-%m-%d %H:%M:%S']")
+    if name == "date" and arg is not None:
+        _check_date(arg)
     if name == "replace" and not (isinstance(arg, dict) and "pattern" in arg):
         raise ValueError("replace: the argument is {pattern: ..., with: ...}")
     if name == "regex_extract":
@@ -109,6 +112,25 @@ def _check_argument(name: str, arg: Any) -> None:
             raise ValueError(f"regex_extract: {pattern!r} is not a valid pattern ({exc})") from None
         if pattern is None or groups < 1:
             raise ValueError("regex_extract: the pattern needs a capture group, e.g. '(1[3-9][0-9]{9})'")
+
+
+DST_POLICIES = ("earliest", "latest", "quarantine")
+
+
+def _check_date(arg: dict[str, Any]) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    unknown = sorted(set(arg) - {"formats", "tz", "ambiguous", "nonexistent"})
+    if unknown:
+        raise ValueError(f"date: unknown argument {unknown[0]!r} (arguments: formats, tz, ambiguous, nonexistent)")
+    for key in ("ambiguous", "nonexistent"):
+        if arg.get(key, "quarantine") not in DST_POLICIES:
+            raise ValueError(f"date: {key} is one of {', '.join(DST_POLICIES)}, not {arg[key]!r}")
+    try:
+        ZoneInfo(str(arg.get("tz", "Asia/Shanghai")))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"date: unknown time zone {arg.get('tz')!r} (an IANA name such as America/Sao_Paulo)") \
+            from None
 
 
 class RunningTotal(Strict):
@@ -128,8 +150,13 @@ class Column(Strict):
     template: str | None = Field(default=None, description="e.g. '{InvoiceNo}-{StockCode}'")
     sequence_within: list[str] | None = Field(default=None, description="1, 2, 3 ... per value of these columns")
     running_total: RunningTotal | None = None
+    lookup: Lookup | None = None
+    aggregate: Aggregate | None = None
     transforms: list[str | dict[str, Any]] = Field(default_factory=list)
     default: str | None = None
+    default_reference: dict[str, str] | None = Field(
+        default=None, description="For a reference by code: the record an empty value names, e.g. "
+                                  "{code: MISC, name: Miscellaneous}; the first entity of that target creates it.")
 
     @field_validator("transforms")
     @classmethod
@@ -148,12 +175,19 @@ class Column(Strict):
 
     @model_validator(mode="after")
     def _one_origin(self) -> Column:
-        origins = [o for o in (self.from_, self.value, self.template, self.sequence_within, self.running_total)
-                   if o is not None]
+        origins = [o for o in (self.from_, self.value, self.template, self.sequence_within, self.running_total,
+                               self.lookup, self.aggregate) if o is not None]
         if len(origins) != 1:
             raise ValueError("a column takes exactly one of `from`, `value`, `template`, `sequence_within`, "
-                             "`running_total`")
+                             "`running_total`, `lookup`, `aggregate`")
+        related = self.lookup or self.aggregate
+        if related is not None and related.missing == "default" and self.default is None:
+            raise ValueError("missing: default needs the column's `default`")
         return self
+
+    @property
+    def related(self) -> Lookup | Aggregate | None:
+        return self.lookup or self.aggregate
 
 
 class Dedupe(Strict):
@@ -216,13 +250,56 @@ class Entity(Strict):
         missing = [f.name for f in target.fields if f.required and f.name not in self.columns]
         if missing:
             raise ValueError(f"target {self.target} needs column {missing[0]!r}")
+        for name, column in self.columns.items():
+            if column.default_reference is not None:
+                _check_default_reference(self.target, name, column.default_reference)
         return self
+
+
+def referenced_target(target: str, field: str) -> str | None:
+    """The target whose table a code reference of `target` names (None: not a code reference)."""
+    ref = next((r for r in TARGETS[target].refs if r.field == field and r.by != "legacy"), None)
+    return None if ref is None else next((t.name for t in TARGETS.values() if t.table == ref.table), None)
+
+
+def _check_default_reference(target: str, field: str, record: dict[str, str]) -> None:
+    other = referenced_target(target, field)
+    if other is None:
+        raise ValueError(f"columns.{field}.default_reference: {field} is not a reference by code")
+    fields = TARGETS[other].field_names()
+    unknown = sorted(set(record) - set(fields))
+    if unknown:
+        raise ValueError(f"columns.{field}.default_reference: unknown field {unknown[0]!r} of target {other} "
+                         f"(fields: {', '.join(fields)})")
+    needed = [f.name for f in TARGETS[other].fields if f.required and f.name not in record]
+    if needed:
+        raise ValueError(f"columns.{field}.default_reference: a {other} record needs {needed[0]!r}")
 
 
 class Mapping(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
     batch_size: int = Field(default=100_000, ge=1, le=1_000_000)
+    sources: dict[str, Source] = Field(default_factory=dict, description="Files that lookups and aggregates "
+                                                                         "read, by name (not loaded themselves).")
     entities: dict[str, Entity]
+
+    def check_relations(self) -> None:
+        """Lookups and aggregates name a known source; a default reference has an entity to create it."""
+        for name, entity in self.entities.items():
+            for field, column in entity.columns.items():
+                where = f"entities.{name}.columns.{field}"
+                related = column.related
+                if related is not None and related.source not in self.sources and related.source not in self.entities:
+                    raise MappingError(f"{where}: source {related.source!r} is neither under `sources` nor an entity "
+                                       f"(sources: {', '.join([*self.sources, *self.entities])})")
+                other = referenced_target(entity.target, field) if column.default_reference else None
+                if other is not None and not any(e.target == other for e in self.entities.values()):
+                    raise MappingError(f"{where}.default_reference: no entity of target {other} in the mapping "
+                                       f"to create it")
+
+    def source_of(self, name: str) -> Source:
+        """A named source, or an entity's source."""
+        return self.sources[name] if name in self.sources else self.entities[name].source
 
 
 def entity_order(mapping: Mapping) -> list[str]:
@@ -264,6 +341,7 @@ def load_mapping(path: Path) -> tuple[Mapping, str]:
     mapping, sha256 = load_yaml_model(path, Mapping, MappingError, "mapping file")
     try:
         entity_order(mapping)
+        mapping.check_relations()
     except MappingError as exc:
         raise MappingError(f"{path}: {exc}") from None
     return mapping, sha256

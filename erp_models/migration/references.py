@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -122,3 +123,59 @@ def _remove_orphans(session: Session, table: str, ref: Ref, sources: list[KeySou
         found += rows
         if not rows or not repeat:
             return found
+
+
+def rejected_table(run_id: uuid.UUID, entity: str) -> str:
+    """Legacy keys that the entity's reject rules set aside in this run, with the rule's reason: its
+    children are rejected with them. Small (rejected rows only), UNLOGGED, dropped with the staging."""
+    return staging_table(run_id, f"{entity}__rejected")
+
+
+def create_rejected(session: Session, run_id: uuid.UUID, entity: str) -> None:
+    session.execute(text(f"CREATE UNLOGGED TABLE IF NOT EXISTS {rejected_table(run_id, entity)} "
+                         f"(legacy_key text NOT NULL, reason text NOT NULL)"))
+
+
+def record_rejected(session: Session, run_id: uuid.UUID, entity: str, keys: pd.DataFrame | None) -> None:
+    if keys is None or keys.empty:
+        return
+    session.execute(text(f"INSERT INTO {rejected_table(run_id, entity)} (legacy_key, reason) VALUES (:k, :r)"),
+                    [{"k": str(k), "r": str(r)} for k, r in zip(keys["legacy_key"], keys["reason"], strict=True)])
+
+
+def rejected_parents(session: Session, run_id: uuid.UUID, entity: str) -> dict[str, str]:
+    """Parent legacy key -> the reason it was rejected in this run (empty when nothing was recorded)."""
+    table = rejected_table(run_id, entity)
+    if session.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
+        return {}
+    rows = session.execute(text(f"SELECT legacy_key, min(reason) FROM {table} GROUP BY 1")).all()
+    return {str(k): str(r) for k, r in rows}
+
+
+def stage_default_records(session: Session, table: str, target: Target, records: list[dict[str, str]]) -> int:
+    """Stage each default reference's record (legacy key `default_reference:<code>`) that no staged row already
+    has, after every source row; returns how many. Rerun, it is the same row, so it stays unchanged."""
+    added = 0
+    for record in records:
+        code = record["code"]
+        if session.execute(text(f'SELECT 1 FROM {table} WHERE "code" = :c LIMIT 1'), {"c": code}).first():
+            continue
+        row, batch = session.execute(text(
+            f"SELECT coalesce(max(_row), -1) + 1, coalesce(max(_batch), 0) + 1 FROM {table}")).one()
+        fields = target.field_names()
+        hashed = pd.DataFrame({f: pd.Series([record.get(f)], dtype="string") for f in fields})
+        row_hash = pd.util.hash_pandas_object(hashed, index=False).map("{:016x}".format).iloc[0]
+        names = [f for f in fields if f in record]
+        quoted = ", ".join(f'"{n}"' for n in names)
+        session.execute(text(
+            f"INSERT INTO {table} (_row, _batch, _line, legacy_key, row_hash, {quoted}) "
+            f"VALUES (:_row, :_batch, NULL, :_key, :_hash, {', '.join(f':{n}' for n in names)})"),
+            {"_row": row, "_batch": batch, "_key": f"default_reference:{code}", "_hash": row_hash,
+             **{n: record[n] for n in names}})
+        added += 1
+    return added
+
+
+def count_default_records(session: Session, table: str) -> int:
+    return int(session.execute(text(
+        f"SELECT count(*) FROM {table} WHERE legacy_key LIKE 'default\\_reference:%'")).scalar() or 0)

@@ -49,6 +49,7 @@ def create_staging(session: Session, run_id: uuid.UUID, entity: str, target: Tar
 
 def drop_staging(session: Session, run_id: uuid.UUID, entity: str) -> None:
     session.execute(text(f"DROP TABLE IF EXISTS {staging_table(run_id, entity)}"))
+    session.execute(text(f"DROP TABLE IF EXISTS {staging_table(run_id, entity + '__rejected')}"))  # its rejected keys
 
 
 class StagingError(InvalidInput):

@@ -59,6 +59,10 @@ def _f(name: str, kind: Kind = "text", required: bool = False, max_length: int |
 
 CODE = _f("code", required=True, max_length=64)
 NAME = _f("name", required=True)
+# Where an order goes: the receiver and the address, all optional.
+SHIP_TO = (_f("ship_to_name"), _f("ship_to_phone", max_length=32), _f("ship_country", max_length=64),
+           _f("ship_province", max_length=64), _f("ship_city", max_length=64), _f("ship_district", max_length=64),
+           _f("ship_address", max_length=500), _f("ship_postcode", max_length=16))
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("suppliers", "suppliers", (CODE, NAME, _f("contact_name", max_length=64), _f("phone", max_length=32),
@@ -87,14 +91,20 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
                                              _f("qty", "int", required=True, column="qty_delta")),
            refs=(Ref("sku_code", "sku_id", "skus"), Ref("warehouse_code", "warehouse_id", "warehouses")),
            sums=("qty",), constants={"reason": "'opening'", "ref_type": "'migration'"}),
+    # Reference data an admin can also add through the API; the seeded rows are adopted by their code.
+    Target("channels", "channels", (_f("code", required=True, max_length=32), NAME), natural_key=("code",)),
+    Target("payment_methods", "payment_methods", (_f("code", required=True, max_length=32), NAME),
+           natural_key=("code",)),
     Target("sales_orders", "sales_orders", (_f("channel", required=True, max_length=32),
                                             _f("external_id", required=True, max_length=64),
                                             _f("customer_code", max_length=64), _f("status", max_length=32),
                                             _f("ordered_at", "datetime", required=True), _f("currency", max_length=3),
-                                            _f("total", "money", required=True)),
+                                            _f("total", "money", required=True), _f("freight", "money"),
+                                            *SHIP_TO),
            refs=(Ref("channel", "channel_id", "channels"), Ref("customer_code", "customer_id", "customers",
                                                                  required=False)),
-           natural_key=("channel_id", "external_id"), sums=("total",)),
+           natural_key=("channel_id", "external_id"), sums=("total", "freight"),
+           constants={"origin": "'migration'"}),
     Target("sales_order_lines", "sales_order_lines", (_f("order_key", required=True), _f("line_no", "int", True),
                                                       _f("sku_code", required=True, max_length=64),
                                                       _f("qty", "int", required=True),
@@ -106,8 +116,15 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
                                     _f("kind", max_length=32), _f("amount", "money", required=True),
                                     _f("currency", max_length=3), _f("paid_at", "datetime", required=True),
                                     _f("external_ref", max_length=128)),
-           refs=(Ref("order_key", "sales_order_id", "sales_orders", by="legacy", entity="sales_orders"),),
+           refs=(Ref("order_key", "sales_order_id", "sales_orders", by="legacy", entity="sales_orders"),
+                 Ref("method", "payment_method_id", "payment_methods")),
            sums=("amount",)),
+    # Historical shipments: a header only, with no lines, so loading one moves no stock (see docs).
+    Target("shipments", "shipments", (_f("order_key", required=True), _f("warehouse_code", max_length=64),
+                                      _f("carrier", required=True, max_length=32), _f("tracking_no", max_length=64),
+                                      _f("shipped_at", "datetime", required=True), _f("delivered_at", "datetime")),
+           refs=(Ref("order_key", "sales_order_id", "sales_orders", by="legacy", entity="sales_orders"),
+                 Ref("warehouse_code", "warehouse_id", "warehouses", required=False))),
     Target("purchase_orders", "purchase_orders", (_f("number", required=True, max_length=64),
                                                   _f("supplier_code", required=True, max_length=64),
                                                   _f("warehouse_code", required=True, max_length=64),

@@ -1,8 +1,9 @@
-"""Sales area: channels, sales orders, payments, shipments and returns."""
+"""Sales area: channels, payment methods, sales orders, payments, shipments and returns."""
 
 from erp_models.sales.models import (
     Channel,
     Payment,
+    PaymentMethod,
     Return,
     ReturnLine,
     SalesOrder,
@@ -14,6 +15,7 @@ from erp_models.sales.models import (
 __all__ = [
     "Channel",
     "Payment",
+    "PaymentMethod",
     "Return",
     "ReturnLine",
     "SalesOrder",

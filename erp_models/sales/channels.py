@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from erp_models.errors import InvalidInput
 from erp_models.integration.outbox import record_events
 from erp_models.inventory.services import sku_id_of
-from erp_models.sales.ordering import OrderLineInput, PlacedOrder, find_channel_order, place_order
+from erp_models.sales.ordering import NOWHERE, OrderLineInput, PlacedOrder, ShipTo, find_channel_order, place_order
+from erp_models.sales.vocabulary import channel_id
 from erp_models.security.audit import audit
 
 
@@ -20,13 +21,6 @@ class ChannelLineInput:
     channel_sku: str
     qty: int
     unit_price: int  # minor units (fen)
-
-
-def _channel_id(session: Session, channel: str) -> int:
-    found = session.scalar(text("SELECT id FROM channels WHERE code = :c"), {"c": channel})
-    if found is None:
-        raise InvalidInput(f"unknown channel {channel!r}", channel=channel)
-    return int(found)
 
 
 def map_channel_sku(
@@ -40,7 +34,7 @@ def map_channel_sku(
         raise InvalidInput("channel_sku must not be empty")
     if price is not None and price < 0:
         raise InvalidInput("price must not be negative (minor units)", price=price)
-    channel_id, sku_id = _channel_id(session, channel), sku_id_of(session, sku)
+    channel_pk, sku_id = channel_id(session, channel), sku_id_of(session, sku)
     listing_id = session.execute(
         text(
             """INSERT INTO channel_listings (channel_id, sku_id, channel_sku, price, currency)
@@ -49,7 +43,7 @@ def map_channel_sku(
                SET sku_id = excluded.sku_id, price = excluded.price, currency = excluded.currency, active = true
                RETURNING id"""
         ),
-        {"ch": channel_id, "csku": channel_sku, "price": price, "sku": sku_id},
+        {"ch": channel_pk, "csku": channel_sku, "price": price, "sku": sku_id},
     ).scalar_one()
     record_events(session, [("ChannelSkuMapped", "channel_listing", listing_id,
                              {"channel": channel, "channel_sku": channel_sku, "sku": sku, "price": price})])
@@ -77,10 +71,10 @@ def _our_skus(session: Session, channel: str, channel_skus: set[str]) -> dict[st
 
 def ingest_channel_order(
     session: Session, *, channel: str, external_id: str, buyer_ref: str | None,
-    lines: Sequence[ChannelLineInput], actor: str,
+    lines: Sequence[ChannelLineInput], actor: str, freight: int = 0, ship_to: ShipTo = NOWHERE,
 ) -> PlacedOrder:
     """Place a channel's order in our SKUs; a replay returns the first order, whatever the mapping is now."""
-    _channel_id(session, channel)
+    channel_id(session, channel)
     # Answer a replay before translating: the SKU mapping may have changed (or gone) since the first call.
     existing = find_channel_order(session, channel=channel, external_id=external_id)
     if existing is not None:
@@ -89,4 +83,5 @@ def ingest_channel_order(
     return place_order(
         session, channel=channel, external_id=external_id, customer_ref=buyer_ref, actor=actor,
         lines=[OrderLineInput(skus[line.channel_sku], line.qty, line.unit_price) for line in lines],
+        freight=freight, ship_to=ship_to,
     )

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from erp_models.enums import PaymentKind, PaymentMethod, ReturnDisposition, SalesOrderStatus, StockReason
+from erp_models.enums import PaymentKind, ReturnDisposition, SalesOrderStatus, StockReason
 from erp_models.errors import InvalidInput, InvalidTransition
 from erp_models.integration.outbox import record_events
 from erp_models.inventory.services import post_movement
 from erp_models.sales.models import Payment, Return, ReturnLine, Shipment, ShipmentLine
 from erp_models.sales.ordering import lock_order
+from erp_models.sales.vocabulary import payment_method_id
 from erp_models.security.audit import audit
 
 SHIPPABLE = {SalesOrderStatus.PLACED, SalesOrderStatus.PAID, SalesOrderStatus.PARTIALLY_SHIPPED}
@@ -45,18 +46,21 @@ def _order_lines(session: Session, order_id: int) -> dict[int, tuple[int, int, i
 
 
 def record_payment(
-    session: Session, *, order_id: int, amount: int, method: PaymentMethod, actor: str,
+    session: Session, *, order_id: int, amount: int, method: str, actor: str,
     kind: PaymentKind = PaymentKind.PAYMENT, external_ref: str | None = None,
 ) -> str:
-    """Record a payment or refund; an order paid in full moves from placed to paid. Returns the status."""
+    """Record a payment or refund by a payment method's code; an order paid in full moves from placed to paid.
+    Returns the status."""
     if amount <= 0:
         raise InvalidInput("amount must be positive (minor units)", amount=amount)
+    method_id = payment_method_id(session, method)
     status, total = lock_order(session, order_id)
     if status == SalesOrderStatus.CANCELLED and kind == PaymentKind.PAYMENT:
         raise InvalidTransition(f"order {order_id} is cancelled and takes no payment", status=status)
     payment_id = session.execute(
         insert(Payment).returning(Payment.id),
-        {"sales_order_id": order_id, "kind": kind, "method": method, "amount": amount, "external_ref": external_ref},
+        {"sales_order_id": order_id, "kind": kind, "payment_method_id": method_id, "amount": amount,
+         "external_ref": external_ref},
     ).scalar_one()
     paid = session.execute(
         text("""SELECT coalesce(sum(CASE kind WHEN 'payment' THEN amount ELSE -amount END), 0)
@@ -67,7 +71,7 @@ def record_payment(
         status = SalesOrderStatus.PAID.value
         session.execute(text("UPDATE sales_orders SET status = 'paid' WHERE id = :id"), {"id": order_id})
     event = "PaymentReceived" if kind == PaymentKind.PAYMENT else "RefundIssued"
-    record_events(session, [(event, "sales_order", order_id, {"amount": amount, "method": method.value})])
+    record_events(session, [(event, "sales_order", order_id, {"amount": amount, "method": method})])
     audit(session, actor=actor, action="sales.pay", entity="payments", ids=[payment_id], order_id=order_id)
     return status
 

@@ -8,21 +8,28 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erp_models.base import Base, CreatedAt, Currency, IntPK, Money, Name
-from erp_models.enums import (
-    ChannelCode,
-    PaymentKind,
-    PaymentMethod,
-    ReturnDisposition,
-    SalesOrderStatus,
-    checked_enum,
-)
+from erp_models.enums import OrderOrigin, PaymentKind, ReturnDisposition, SalesOrderStatus, checked_enum
 
 
 class Channel(Base):
+    """A sales channel (a marketplace, our web shop): reference data an admin can add to, not an enum."""
+
     __tablename__ = "channels"
+    __table_args__ = (CheckConstraint("btrim(code) <> ''", name="code_not_blank"),)
 
     id: Mapped[IntPK]
-    code: Mapped[ChannelCode] = mapped_column(checked_enum(ChannelCode, "code"), unique=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[Name]
+
+
+class PaymentMethod(Base):
+    """A way to pay (Alipay, WeChat Pay, a marketplace's wallet): reference data, like channels."""
+
+    __tablename__ = "payment_methods"
+    __table_args__ = (CheckConstraint("btrim(code) <> ''", name="code_not_blank"),)
+
+    id: Mapped[IntPK]
+    code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[Name]
 
 
@@ -31,6 +38,7 @@ class SalesOrder(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "external_id"),
         CheckConstraint("total >= 0", name="total_nonnegative"),
+        CheckConstraint("freight >= 0", name="freight_nonnegative"),
     )
 
     id: Mapped[IntPK]
@@ -47,14 +55,23 @@ class SalesOrder(Base):
         index=True,
     )
     currency: Mapped[Currency]
+    # For orders the ERP places, total = Σ(qty × unit_price) + freight (`erpops db check` holds it to that).
     total: Mapped[Money] = mapped_column(default=0, server_default="0")
+    freight: Mapped[Money] = mapped_column(default=0, server_default="0")
+    origin: Mapped[OrderOrigin] = mapped_column(
+        checked_enum(OrderOrigin, "origin"), default=OrderOrigin.ERP, server_default=OrderOrigin.ERP.value
+    )
     ordered_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
+    ship_to_name: Mapped[str | None] = mapped_column(String(200))
+    ship_to_phone: Mapped[str | None] = mapped_column(String(32))
+    ship_country: Mapped[str | None] = mapped_column(String(64))
     ship_province: Mapped[str | None] = mapped_column(String(64))
     ship_city: Mapped[str | None] = mapped_column(String(64))
     ship_district: Mapped[str | None] = mapped_column(String(64))
     ship_address: Mapped[str | None] = mapped_column(String(500))
+    ship_postcode: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[CreatedAt]
 
     lines: Mapped[list[SalesOrderLine]] = relationship(
@@ -110,7 +127,8 @@ class Payment(Base):
         default=PaymentKind.PAYMENT,
         server_default=PaymentKind.PAYMENT.value,
     )
-    method: Mapped[PaymentMethod] = mapped_column(checked_enum(PaymentMethod, "method"))
+    # No index: payment methods are a handful of rows, and an index would cost every payment written.
+    payment_method_id: Mapped[int] = mapped_column(ForeignKey("payment_methods.id", ondelete="RESTRICT"))
     amount: Mapped[Money]
     currency: Mapped[Currency]
     paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -118,16 +136,22 @@ class Payment(Base):
 
 
 class Shipment(Base):
+    """A parcel that left a warehouse. Shipped through the ERP, it has lines and posted stock movements;
+    migrated from a legacy system, it is history only: no lines, no stock moved, possibly no warehouse."""
+
     __tablename__ = "shipments"
 
     id: Mapped[IntPK]
     sales_order_id: Mapped[int] = mapped_column(
         ForeignKey("sales_orders.id", ondelete="RESTRICT"), index=True
     )
-    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id", ondelete="RESTRICT"), index=True)
+    warehouse_id: Mapped[int | None] = mapped_column(
+        ForeignKey("warehouses.id", ondelete="RESTRICT"), index=True
+    )
     carrier: Mapped[str] = mapped_column(String(32))  # 顺丰, 中通, 圆通, 京东物流 ...
     tracking_no: Mapped[str | None] = mapped_column(String(64))
     shipped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     lines: Mapped[list[ShipmentLine]] = relationship(
         back_populates="shipment",

@@ -19,6 +19,7 @@ from erp_models.enums import SalesOrderStatus
 from erp_models.errors import InsufficientStock, InvalidInput, InvalidTransition, NotFound
 from erp_models.integration.outbox import record_events
 from erp_models.inventory.services import change_reservation
+from erp_models.sales.vocabulary import channel_id
 from erp_models.security.audit import audit
 
 
@@ -27,6 +28,28 @@ class OrderLineInput:
     sku: str
     qty: int
     unit_price: int  # minor units (fen)
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    """Where an order goes; every part is optional."""
+
+    name: str | None = None
+    phone: str | None = None
+    country: str | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+
+    def columns(self) -> dict[str, str | None]:
+        return {"ship_to_name": self.name, "ship_to_phone": self.phone, "ship_country": self.country,
+                "ship_province": self.province, "ship_city": self.city, "ship_district": self.district,
+                "ship_address": self.address, "ship_postcode": self.postcode}
+
+
+NOWHERE = ShipTo()
 
 
 @dataclass(frozen=True)
@@ -44,8 +67,12 @@ _OPEN_ORDER = text(
                              ON CONFLICT (code) DO NOTHING RETURNING id),
             customer AS (SELECT id FROM new_customer
                          UNION ALL SELECT c.id FROM customers c JOIN ref ON c.code = ref.code LIMIT 1)
-       INSERT INTO sales_orders (channel_id, external_id, customer_id, currency, total)
-       SELECT c.id, :ext, (SELECT id FROM customer), :cur, :total FROM channels c WHERE c.code = CAST(:ch AS text)
+       INSERT INTO sales_orders (channel_id, external_id, customer_id, currency, total, freight, ship_to_name,
+                                 ship_to_phone, ship_country, ship_province, ship_city, ship_district,
+                                 ship_address, ship_postcode)
+       SELECT c.id, :ext, (SELECT id FROM customer), :cur, :total, :freight, :ship_to_name, :ship_to_phone,
+              :ship_country, :ship_province, :ship_city, :ship_district, :ship_address, :ship_postcode
+       FROM channels c WHERE c.code = CAST(:ch AS text)
        ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id"""
 )
 
@@ -82,9 +109,11 @@ _RECORD_ORDER = text(
 )
 
 
-def _validate(external_id: str, lines: Sequence[OrderLineInput]) -> None:
+def _validate(external_id: str, lines: Sequence[OrderLineInput], freight: int) -> None:
     if not external_id.strip():
         raise InvalidInput("external_id must not be empty")
+    if freight < 0:
+        raise InvalidInput("freight must not be negative (minor units)", freight=freight)
     if not lines:
         raise InvalidInput("an order needs at least one line")
     for n, line in enumerate(lines, start=1):
@@ -107,18 +136,21 @@ def find_channel_order(session: Session, *, channel: str, external_id: str) -> P
 
 def place_order(
     session: Session, *, channel: str, external_id: str, customer_ref: str | None,
-    lines: Sequence[OrderLineInput], actor: str, currency: str = "CNY",
+    lines: Sequence[OrderLineInput], actor: str, currency: str = "CNY", freight: int = 0, ship_to: ShipTo = NOWHERE,
 ) -> PlacedOrder:
-    """Place an order and reserve every line, or reserve nothing and raise; a replay returns the first order."""
-    _validate(external_id, lines)
+    """Place an order and reserve every line, or reserve nothing and raise; a replay returns the first order.
+
+    The total is what the buyer owes: the lines' qty × unit_price plus the freight."""
+    _validate(external_id, lines, freight)
     order_id = session.execute(_OPEN_ORDER, {
-        "cust": customer_ref or None, "ext": external_id, "cur": currency, "ch": channel,
-        "total": sum(line.qty * line.unit_price for line in lines),
+        "cust": customer_ref or None, "ext": external_id, "cur": currency, "ch": channel, "freight": freight,
+        "total": sum(line.qty * line.unit_price for line in lines) + freight, **ship_to.columns(),
     }).scalar_one_or_none()
     if order_id is None:
         existing = find_channel_order(session, channel=channel, external_id=external_id)
         if existing is None:
-            raise InvalidInput(f"unknown channel {channel!r}", channel=channel)
+            channel_id(session, channel)  # raises: no channel has this code
+            raise AssertionError(f"channel {channel!r} exists, yet the order was neither placed nor found")
         return existing
     reserved: dict[int, tuple[int, int]] = {}
     # Lock stock rows in SKU-code order, so two orders for the same SKUs can never deadlock.

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, str] = {
     "sales.pay": "record payments and refunds",
     "sales.ship": "ship sales orders",
     "sales.return": "receive returns",
+    "sales.vocabulary": "add sales channels and payment methods",
     "channel.ingest": "ingest marketplace orders through the channel webhook",
     "channel.map_sku": "map a channel's SKU to ours",
     "audit.read": "read the audit log",

@@ -8,13 +8,15 @@ from typing import Annotated, Any
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from erp_models.enums import ChannelCode, PaymentKind, PaymentMethod, ReturnDisposition
+from erp_models.enums import PaymentKind, ReturnDisposition
 from erp_models.queries import Page
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Qty = Annotated[int, Field(gt=0, le=1_000_000)]
 Minor = Annotated[int, Field(ge=0, le=10**12, description="Money in minor units (fen for CNY).")]
+# A channel's or payment method's code: any that exists (GET /channels, GET /payment-methods).
+TermCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
 class Strict(BaseModel):
@@ -27,11 +29,26 @@ class OrderLineIn(Strict):
     unit_price: Minor
 
 
+class ShipToIn(Strict):
+    """Where the order goes; every part is optional."""
+
+    name: Annotated[str, Field(max_length=200)] | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+    province: Annotated[str, Field(max_length=64)] | None = None
+    city: Annotated[str, Field(max_length=64)] | None = None
+    district: Annotated[str, Field(max_length=64)] | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+    postcode: Annotated[str, Field(max_length=16)] | None = None
+
+
 class PlaceOrderIn(Strict):
-    channel: ChannelCode
+    channel: TermCode
     external_id: Code
     customer_ref: Code | None = None
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    freight: Minor = Field(default=0, description="Shipping fee in minor units; the total is the lines plus this.")
+    ship_to: ShipToIn | None = None
 
 
 class OrderRef(BaseModel):
@@ -58,6 +75,25 @@ class PaymentOut(BaseModel):
     external_ref: str | None
 
 
+class ShipToOut(BaseModel):
+    name: str | None
+    phone: str | None
+    country: str | None
+    province: str | None
+    city: str | None
+    district: str | None
+    address: str | None
+    postcode: str | None
+
+
+class ShipmentOut(BaseModel):
+    carrier: str
+    tracking_no: str | None
+    warehouse: str | None
+    shipped_at: datetime
+    delivered_at: datetime | None
+
+
 class OrderOut(BaseModel):
     id: int
     channel: str
@@ -66,9 +102,12 @@ class OrderOut(BaseModel):
     status: str
     currency: str
     total: int
+    freight: int
     ordered_at: datetime
+    ship_to: ShipToOut
     lines: list[OrderLineOut]
     payments: list[PaymentOut]
+    shipments: list[ShipmentOut]
 
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size.")]
@@ -90,7 +129,7 @@ class PageOut(BaseModel):
 
 class PaymentIn(Strict):
     amount: Annotated[int, Field(gt=0, le=10**12)]
-    method: PaymentMethod
+    method: TermCode
     kind: PaymentKind = PaymentKind.PAYMENT
     external_ref: Annotated[str, Field(max_length=128)] | None = None
 
@@ -227,3 +266,15 @@ class ChannelOrderIn(Strict):
     external_id: Code
     buyer_ref: Code | None = None
     lines: list[ChannelLineIn] = Field(min_length=1, max_length=200)
+    freight: Minor = Field(default=0, description="Shipping fee in minor units; the total is the lines plus this.")
+    ship_to: ShipToIn | None = None
+
+
+class TermIn(Strict):
+    code: TermCode
+    name: Text
+
+
+class TermOut(BaseModel):
+    code: str
+    name: str

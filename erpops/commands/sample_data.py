@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from erpops.sample_data.shapes import Shape
+
 if TYPE_CHECKING:
     from erpops.sample_data.generator import SampleSummary
 
@@ -25,6 +27,9 @@ def sample_data(
     seed: Annotated[str, typer.Option("--seed", metavar="S", help="The same seed writes the same bytes.")] = "7",
     dirty_rate: Annotated[str, typer.Option("--dirty-rate", metavar="R",
                                             help="Share of rows that get each kind of defect (0 to 0.5).")] = "0.02",
+    shape: Annotated[str, typer.Option("--shape", metavar="SHAPE",
+                                       help="default: one file per entity, with dirt; marketplace: a relational "
+                                            "dump joined by keys (--dirty-rate does not apply).")] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Write a synthetic legacy export of a Chinese e-commerce company, plus its mapping.yaml."""
@@ -36,11 +41,20 @@ def sample_data(
     orders_n = _number("--orders", orders, int, 1, MAX_ORDERS)
     seed_n = _number("--seed", seed, int)
     rate = _number("--dirty-rate", dirty_rate, float, 0.0, MAX_DIRTY_RATE)
+    try:
+        chosen = Shape(shape.strip())
+    except ValueError:
+        raise ConfigError(f"--shape: {shape!r} is not a shape (choose {', '.join(s.value for s in Shape)})") from None
     from rich.console import Console
 
     try:
         with Console(stderr=True, quiet=as_json).status(f"writing {orders_n:,} orders and their master data ..."):
-            summary = generate(out_dir, orders=orders_n, seed=seed_n, dirty_rate=rate)
+            if chosen is Shape.marketplace:
+                from erpops.sample_data.marketplace import generate_marketplace
+
+                summary = generate_marketplace(out_dir, orders=orders_n, seed=seed_n)
+            else:
+                summary = generate(out_dir, orders=orders_n, seed=seed_n, dirty_rate=rate)
     except OSError as exc:
         where = exc.filename or out_dir
         raise ConfigError(f"{where}: cannot write the sample data ({exc.strerror or exc})") from None
@@ -68,8 +82,6 @@ def _print_summary(summary: SampleSummary) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from erpops.sample_data.dirt import HANDLING
-
     files = Table("file", "encoding", "rows", "defects", title=f"sample export in {summary.out_dir} "
                   f"({summary.orders} orders, seed {summary.seed}, dirty rate {summary.dirty_rate})")
     for name, rows in summary.files.items():
@@ -78,7 +90,7 @@ def _print_summary(summary: SampleSummary) -> None:
                       ", ".join(f"{kind} {count}" for kind, count in defects.items()) or "-")
     kinds = Table("defect", "rows", "what the mapping does with it", title="injected defects")
     for kind, count in summary.defects.items():
-        kinds.add_row(kind, f"{count:,}", HANDLING[kind])
+        kinds.add_row(kind, f"{count:,}", summary.handling[kind])
     console = Console()
     console.print(files)
     console.print(kinds)

@@ -57,13 +57,14 @@ class SampleSummary:
     encodings: dict[str, str] = field(default_factory=dict)
     defects: dict[str, int] = field(default_factory=dict)
     defects_by_file: dict[str, dict[str, int]] = field(default_factory=dict)
+    handling: dict[str, str] = field(default_factory=lambda: dict(HANDLING))  # what the mapping does per kind
 
     def to_json(self) -> dict[str, Any]:
         return {"out_dir": str(self.out_dir), "mapping": str(self.mapping), "orders": self.orders,
                 "seed": self.seed, "dirty_rate": self.dirty_rate,
                 "files": {name: {"rows": rows, "encoding": self.encodings[name],
                                  "defects": self.defects_by_file.get(name, {})} for name, rows in self.files.items()},
-                "defects": self.defects, "handling": HANDLING}
+                "defects": self.defects, "handling": self.handling}
 
 
 def sizes(orders: int) -> dict[str, int]:

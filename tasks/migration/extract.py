@@ -38,6 +38,7 @@ def source_columns(entity: Entity) -> set[str]:
     for template in [entity.legacy_key, *[c.template for c in entity.columns.values() if c.template]]:
         names |= {p for p in re.findall(r"\{([^{}]+)\}", template) if p not in fields}
     names |= {r.column for r in entity.reject}
+    names |= {c.related.key for c in entity.columns.values() if c.related and c.related.key not in fields}
     if entity.watermark_column:
         names.add(entity.watermark_column)
     return names

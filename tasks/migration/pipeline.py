@@ -22,12 +22,12 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.migration import loader, references, runs, staging
-from erp_models.migration.mapping import Entity, Mapping
+from erp_models.migration.mapping import Entity, Mapping, referenced_target
 from erp_models.migration.targets import TARGETS
-from erp_models.migration.transform import TransformState
 from expectations.gate import GateResult, run_gate
 from tasks.migration import delta, quarantine
 from tasks.migration.extract import batches
+from tasks.migration.relations import prepare_state
 
 PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
 CHECKED = 0  # the 'staged' checkpoint that says repeated keys and orphans left staging
@@ -90,8 +90,8 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         table = staging.create_staging(session, plan.run_id, name, target)
         _restage_if_emptied(session, plan.run_id, name, table)
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="staged")
+        state = prepare_state(session, plan.mapping, name, plan.run_id, plan.base_dir)
     report = StageReport(name)
-    state = TransformState()
     gate_total: GateResult | None = None
     since = delta.since_value(plan.delta_marks.get(name), entity)
     loaded_mark = delta.LoadedMark()
@@ -124,6 +124,7 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         with tx() as session:
             staging.copy_batch(session, table, good, target, batch_no, source=raw.file)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
+            references.record_rejected(session, plan.run_id, name, batch.rejected_keys)
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
                             read=batch.read, loaded=len(good), quarantined=len(reasons),
                             gate=gate.to_json(include_rows=True))
@@ -135,6 +136,10 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
     if entity.watermark_column:
         with tx() as session:
             report.watermark = loaded_mark.highest_staged(session, table)
+    if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
+        with tx() as session:
+            added = references.count_default_records(session, table)
+        report.read, report.staged = report.read + added, report.staged + added
     if gate_total is not None:
         report.gate = gate_total.to_json()
         row_level = {name for names in gate_total.failed_rows.values() for name in names}
@@ -149,7 +154,10 @@ def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     before = {n: TARGETS[plan.mapping.entities[n].target] for n in plan.order[:plan.order.index(name)]}
+    records = _default_records(plan, name)
     with tx() as session:
+        if records:
+            references.stage_default_records(session, table, target, records)
         repeats, orphans = references.check_staged(
             session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
         runs.quarantine(session, run_id=plan.run_id, entity=name,
@@ -167,6 +175,15 @@ def _restage_if_emptied(session: Session, run_id: uuid.UUID, name: str, table: s
     if int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) != expected:
         runs.forget_staging(session, run_id=run_id, entity=name)
         session.execute(text(f"TRUNCATE {table}"))
+
+
+def _default_records(plan: Plan, name: str) -> list[dict[str, str]]:
+    """The default references' records this entity creates: it is the first of their target in the run."""
+    target = plan.mapping.entities[name].target
+    if next(n for n in plan.order if plan.mapping.entities[n].target == target) != name:
+        return []
+    return [c.default_reference for e in plan.mapping.entities.values() for f, c in e.columns.items()
+            if c.default_reference and referenced_target(e.target, f) == target]
 
 
 def _names(target: str) -> list[str]:

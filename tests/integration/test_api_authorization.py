@@ -47,6 +47,15 @@ def test_the_api_has_write_endpoints_for_every_module(api: TestClient, token_for
     assert demanded <= set(PERMISSIONS)
 
 
+def test_adding_a_channel_or_payment_method_takes_the_sales_vocabulary_permission(
+    api: TestClient, token_for: Tokens
+) -> None:
+    assert {("POST", "/api/v1/channels"), ("POST", "/api/v1/payment-methods")} <= set(WRITES)
+    for path in ("/api/v1/channels", "/api/v1/payment-methods"):
+        assert permission_demanded(api, token_for("viewer"), "POST", path) == "sales.vocabulary"
+    assert [role.value for role, granted in ROLE_PERMISSIONS.items() if "sales.vocabulary" in granted] == ["admin"]
+
+
 @pytest.mark.parametrize(("method", "path"), WRITES)
 def test_without_a_token_the_answer_is_401(api: TestClient, method: str, path: str) -> None:
     response = api.request(method, path, json={})

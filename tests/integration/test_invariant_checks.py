@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from erp_models.enums import OrderOrigin
 from erp_models.invariants import find_violations
-from erp_models.sales import SalesOrder, SalesOrderLine
+from erp_models.sales import SalesOrder, SalesOrderLine, Shipment, ShipmentLine
 from tests.integration.builders import a_sku, a_warehouse, an_order, channel, stock_of
 
 
@@ -70,3 +71,37 @@ def test_an_orphan_order_line_and_an_order_without_lines_are_reported(session: S
 def test_a_disabled_ledger_trigger_is_reported(session: Session) -> None:
     session.execute(text("ALTER TABLE stock_ledger DISABLE TRIGGER stock_ledger_append_only"))
     assert found(session) == {"ledger_not_append_only": 1}
+
+
+def test_an_erp_order_whose_total_is_not_its_lines_plus_freight_is_reported(session: Session) -> None:
+    sku = a_sku(session)
+    right = an_order(session, sku, qty=2)  # 2 × 9900
+    right.freight, right.total = 800, 2 * 9900 + 800
+    wrong = an_order(session, sku, qty=1)
+    wrong.freight = 500  # the total forgot it
+    session.flush()
+    [violation] = find_violations(session)
+    assert (violation.check, violation.count) == ("order_total_mismatch", 1)
+    sample = violation.samples[0]
+    assert (sample["id"], sample["total"], sample["freight"], int(sample["lines_total"])) == (wrong.id, 9900, 500, 9900)
+
+
+def test_a_migrated_order_keeps_its_legacy_total_even_when_lines_were_quarantined(session: Session) -> None:
+    sku = a_sku(session)
+    migrated = an_order(session, sku, qty=1)
+    migrated.origin, migrated.total = OrderOrigin.MIGRATION, 3 * 9900  # two lines were quarantined
+    session.flush()
+    assert found(session) == {}
+
+
+def test_a_shipment_with_lines_but_no_warehouse_is_reported(session: Session) -> None:
+    sku = a_sku(session)
+    order = an_order(session, sku)
+    history = Shipment(sales_order_id=order.id, warehouse_id=None, carrier="顺丰")  # migrated: fine
+    shipped = Shipment(sales_order_id=order.id, warehouse_id=None, carrier="中通")
+    session.add_all([history, shipped])
+    session.flush()
+    line_id = session.scalar(text("SELECT id FROM sales_order_lines WHERE sales_order_id = :o"), {"o": order.id})
+    session.add(ShipmentLine(shipment_id=shipped.id, sales_order_line_id=line_id, qty=1))
+    session.flush()
+    assert found(session) == {"shipped_lines_without_warehouse": 1}

@@ -39,9 +39,13 @@ def test_a_clean_batch_of_every_entity_passes_with_no_failed_rows(entity: str, n
     ("customers", "name", "张伟'; DROP TABLE customers; --", "no_injection_name"),
     ("customers", "address", "<script>alert('x')</script>", "no_injection_address"),
     ("suppliers", "name", "x' OR '1'='1", "no_injection_name"),
-    ("sales_orders", "channel", "taobao", "channel_allowed"),
+    ("sales_orders", "channel", "c" * 33, "channel_max_length"),
+    ("sales_orders", "freight", -1, "freight_nonnegative"),
     ("sales_orders", "status", "shipping", "status_allowed"),
-    ("payments", "method", "paypal", "method_allowed"),
+    ("payments", "method", "m" * 33, "method_max_length"),
+    ("channels", "code", "mercado livre", "code_format"),
+    ("payment_methods", "code", "p" * 33, "code_max_length"),
+    ("shipments", "carrier", None, "carrier_not_null"),
     ("purchase_order_lines", "qty_received", 101, "qty_received_within_ordered"),
     ("skus", "list_price", 2**63, "list_price_nonnegative"),
 ])
@@ -61,7 +65,7 @@ def test_a_bad_value_quarantines_only_its_row_with_the_reason_code(entity: str, 
 def test_one_batch_with_several_faults_quarantines_exactly_those_rows() -> None:
     batch = clean_batch("sales_orders", rows=8)
     batch.loc[FIRST_LABEL + 1, "external_id"] = None
-    batch.loc[ROW_2, "channel"] = "淘宝"
+    batch.loc[ROW_2, "channel"] = "淘" * 40
     batch.loc[[ROW_3, FIRST_LABEL + 5], "legacy_key"] = "sales_orders:legacy-dup"
     batch.loc[FIRST_LABEL + 6, "total"] = -100
 
@@ -69,13 +73,14 @@ def test_one_batch_with_several_faults_quarantines_exactly_those_rows() -> None:
 
     assert result.failed_rows == {
         FIRST_LABEL + 1: ["external_id_not_null"],
-        ROW_2: ["channel_allowed"],
+        ROW_2: ["channel_max_length"],
         ROW_3: ["legacy_key_unique"],
         FIRST_LABEL + 5: ["legacy_key_unique"],
         FIRST_LABEL + 6: ["total_nonnegative"],
     }
     counts = {o.name: o.unexpected_count for o in result.blocking_failures}
-    assert counts == {"external_id_not_null": 1, "channel_allowed": 1, "legacy_key_unique": 2, "total_nonnegative": 1}
+    assert counts == {"external_id_not_null": 1, "channel_max_length": 1, "legacy_key_unique": 2,
+                      "total_nonnegative": 1}
 
 
 def test_nullable_dtypes_from_the_transform_quarantine_the_same_rows() -> None:
@@ -116,6 +121,16 @@ def test_a_bad_phone_is_only_a_warning_and_the_row_is_loaded() -> None:
     assert result.blocking_failures == []
     assert [(w.name, w.unexpected_count, w.sample_keys) for w in result.warnings] == [
         ("phone_is_mobile", 1, ["customers:2"])]
+
+
+def test_a_shipment_delivered_before_it_shipped_is_only_a_warning() -> None:
+    batch = clean_batch("shipments")
+    batch.loc[ROW_2, "delivered_at"] = batch.loc[ROW_2, "shipped_at"] - pd.Timedelta(hours=1)
+
+    result = run_gate(batch, "shipments")
+
+    assert result.failed_rows == {}
+    assert [(w.name, w.unexpected_count) for w in result.warnings] == [("delivered_after_shipped", 1)]
 
 
 def test_a_mapping_can_make_the_phone_warning_blocking() -> None:

@@ -1,6 +1,7 @@
 """Transforming a batch of raw rows into an entity's typed fields: exact duplicates, reject rules, columns
-and their transforms, the legacy key, and the row hash. State that spans batches (exact-duplicate hashes,
-per-key counters) lives in `TransformState`, so a file streamed batch by batch gives what reading it whole does.
+and their transforms, rows whose parent was rejected, the legacy key, and the row hash. State that spans
+batches (exact-duplicate hashes, per-key counters, lookup and aggregate maps, the parents' rejected keys)
+lives in `TransformState`, so a file streamed batch by batch gives what reading it whole does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 
 from erp_models.migration.mapping import Column, Entity, RunningTotal
 from erp_models.migration.targets import TARGETS
+from erp_models.migration.transform.relations import KeyMap
 from erp_models.migration.transform.values import (
     apply_transform,
     as_text,
@@ -34,6 +36,9 @@ class TransformState:
     counters: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     next_row: int = 0
+    relations: dict[str, KeyMap] = field(default_factory=dict)  # field -> its lookup or aggregate map
+    parent_rejects: dict[str, pd.Series] = field(default_factory=dict)  # ref field -> reason by parent key
+    record_rejected: bool = False  # keep the legacy keys of rejected rows (children are rejected with them)
 
 
 class SeenHashes:
@@ -68,6 +73,7 @@ class Batch:
     read: int
     # Per repeat reason, some of what was dropped (legacy keys; source lines of exact repeats), for the quarantine.
     examples: dict[str, list[str]] = field(default_factory=dict)
+    rejected_keys: pd.DataFrame | None = None  # legacy_key, reason of rows a reject rule hit (when recorded)
 
 
 
@@ -96,6 +102,8 @@ def _column_values(column: Column, raw: pd.DataFrame, frame: pd.DataFrame,
         return pd.Series(column.value, index=raw.index, dtype="string")
     if column.template is not None:
         return _template(frame, raw, column.template)
+    if column.related is not None:  # the key; the map gives the value
+        return _template(frame, raw, f"{{{column.related.key}}}")
     if column.running_total is not None:
         return _running_total(column.running_total, raw, frame, state)
     keys = _template(frame, raw, "|".join(f"{{{c}}}" for c in column.sequence_within or []))
@@ -133,6 +141,7 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
     raw = raw.replace({"": None})
     rejected: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
+    keys: list[pd.DataFrame] = []
     if entity.dedupe.exact and read:
         hashes = pd.util.hash_pandas_object(raw.drop(columns=["_line"]), index=False).to_numpy(dtype=np.uint64)
         first_in_batch = ~pd.Series(hashes).duplicated().to_numpy()
@@ -150,24 +159,18 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
                 hit |= values.str.contains(rule.matches, regex=True, na=False)
         if rule.empty:
             hit |= values.isna() | (values == "")
+        hit = hit.fillna(False).astype(bool)
         rejected[rule.reason] += int(hit.sum())
-        raw = raw[~hit.fillna(False).astype(bool)]
-    target = TARGETS[entity.target]
-    frame = pd.DataFrame(index=raw.index)
-    failures: dict[int, list[str]] = {}
-    for name, column in entity.columns.items():
-        values = _column_values(column, raw, frame, state)
-        if column.default is not None:  # an empty source value takes the default, then goes through the transforms
-            values = values.where(values.notna(), column.default)
-        for spec in column.transforms:
-            values, bad = apply_transform(values, spec)
-            _note(failures, bad, f"bad_{name}")
-        values, bad = finish_kind(values, target.field(name))
-        _note(failures, bad, f"bad_{name}")
-        frame[name] = values
-    for missing in target.fields:
-        if missing.name not in frame:
-            frame[missing.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
+        if state.record_rejected and bool(hit.any()):
+            keys.append(_rejected_keys(raw[hit], entity, state, rule.reason))
+        raw = raw[~hit]
+    frame, failures = _fields(raw, entity, state)
+    for ref_field, reasons in state.parent_rejects.items():  # rejected with their parent, before any check
+        fate = frame[ref_field].map(reasons) if ref_field in frame else pd.Series(dtype="object")
+        if bool(fate.notna().any()):
+            rejected.update(fate.dropna().value_counts().to_dict())
+            frame, raw = frame[fate.isna()], raw[fate.isna()]
+            failures = {k: v for k, v in failures.items() if k in frame.index}
     frame["legacy_key"] = _template(frame, raw, entity.legacy_key, whole=True)  # the gate quarantines a null one
     # One row per legacy key, as the mapping says (first or last); across batches staging does the same.
     repeated = frame["legacy_key"].duplicated(keep=entity.dedupe.keep) & frame["legacy_key"].notna()
@@ -176,11 +179,57 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
         examples["duplicate_key"] = frame.loc[repeated, "legacy_key"].drop_duplicates().head(EXAMPLES).tolist()
         frame, raw = frame[~repeated], raw[~repeated]
         failures = {k: v for k, v in failures.items() if k in frame.index}
-    fields = target.field_names()
+    fields = TARGETS[entity.target].field_names()
     hashed = pd.DataFrame({name: datetime_text(frame[name]) for name in fields})  # text of every kind of value
     frame["row_hash"] = pd.util.hash_pandas_object(hashed, index=False).map("{:016x}".format)
     frame["_line"] = raw["_line"]
-    return Batch(frame=frame, raw=raw, quarantined=failures, rejected=rejected, read=read, examples=examples)
+    return Batch(frame=frame, raw=raw, quarantined=failures, rejected=rejected, read=read, examples=examples,
+                 rejected_keys=pd.concat(keys) if keys else None)
+
+
+def _fields(raw: pd.DataFrame, entity: Entity, state: TransformState) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """The entity's fields for these rows, and per row the reasons it failed."""
+    target = TARGETS[entity.target]
+    frame = pd.DataFrame(index=raw.index)
+    failures: dict[int, list[str]] = {}
+    for name, column in entity.columns.items():
+        values = _column_values(column, raw, frame, state)
+        related = column.related
+        if related is not None:
+            values, unmatched, unreadable = state.relations[name].apply(values)
+            if related.missing == "quarantine":
+                _note(failures, unmatched, f"no_match_{name}")
+            _note(failures, unreadable, f"bad_{name}")
+        if column.default is not None:  # an empty source value takes the default, then goes through the transforms
+            values = values.where(values.notna(), column.default)
+        for spec in column.transforms:
+            values, bad = apply_transform(values, spec)
+            _note(failures, bad, f"bad_{name}")
+        if column.default_reference is not None:  # an empty reference names the fallback record
+            values = values.where(values.notna(), column.default_reference[_code_field(entity, name)])
+        values, bad = finish_kind(values, target.field(name))
+        _note(failures, bad, f"bad_{name}")
+        frame[name] = values
+    for missing in target.fields:
+        if missing.name not in frame:
+            frame[missing.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
+    return frame, failures
+
+
+def _code_field(entity: Entity, name: str) -> str:
+    """The field of the referenced record that a reference names (its `code`, for every target today)."""
+    ref = next(r for r in TARGETS[entity.target].refs if r.field == name)
+    return ref.by
+
+
+def _rejected_keys(raw: pd.DataFrame, entity: Entity, state: TransformState, reason: str) -> pd.DataFrame:
+    """Legacy keys of rows a reject rule hit. Fields in the key are computed on a scratch state (counters
+    such as `sequence_within` start again there: such keys are not meant to be parents)."""
+    fields = set(PLACEHOLDER.findall(entity.legacy_key)) & set(entity.columns)
+    frame = _fields(raw, entity, TransformState(relations=state.relations))[0] if fields else \
+        pd.DataFrame(index=raw.index)
+    keys = _template(frame, raw, entity.legacy_key, whole=True).dropna()
+    return pd.DataFrame({"legacy_key": keys.to_numpy(dtype=object), "reason": reason})
 
 
 def _note(failures: dict[int, list[str]], bad: pd.Series | None, reason: str) -> None:

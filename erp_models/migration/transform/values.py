@@ -107,9 +107,13 @@ def _messy_minor_units(plain: pd.Series, scale: int, decimal_sep: str | None) ->
 
 
 def to_datetime(
-    s: pd.Series, formats: list[str] | None = None, tz: str = "Asia/Shanghai"
+    s: pd.Series, formats: list[str] | None = None, tz: str = "Asia/Shanghai", ambiguous: str = "quarantine",
+    nonexistent: str = "quarantine",
 ) -> tuple[pd.Series, pd.Series]:
-    """Text to timezone-aware datetimes: values with an offset keep it, values without one are in `tz`."""
+    """Text to timezone-aware datetimes: values with an offset keep it, values without one are in `tz`.
+
+    A local time that a DST change makes ambiguous (it happens twice) or non-existent (the clocks skip it) is
+    read as the earliest or the latest instant it can mean, or fails (`quarantine`), as the policy says."""
     text = as_text(s).str.strip()
     # Only ISO 8601, formats with %z or %Z and formats ending in a literal Z (UTC) read an offset. With the
     # others a value that merely ends like one ('20240601-1030') must not be taken for UTC, and the search
@@ -121,12 +125,35 @@ def to_datetime(
     result = pd.Series(pd.NaT, index=s.index, dtype=f"datetime64[ns, {tz}]")
     for fmt in formats or ["ISO8601"]:
         naive = pd.to_datetime(text.where(~aware), format=fmt, errors="coerce")
-        result = result.fillna(naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT"))
+        local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+        if (ambiguous, nonexistent) != ("quarantine", "quarantine") and bool((local.isna() & naive.notna()).any()):
+            local = local.fillna(_dst_edges(naive[local.isna() & naive.notna()], tz, ambiguous, nonexistent))
+        result = result.fillna(local)
         if bool(aware.any()):
             offset = pd.to_datetime(text.where(aware), format=fmt, errors="coerce", utc=True)
             result = result.fillna(offset.dt.tz_convert(tz))
     bad = result.isna() & text.notna() & (text != "")
     return result, bad
+
+
+def _dst_edges(naive: pd.Series, tz: str, ambiguous: str, nonexistent: str) -> pd.Series:
+    """Wall times at a DST change, read per policy. zoneinfo gives the two readings of each (fold 0: the
+    offset before the change, fold 1: after); for a skipped time the one before is the *later* instant.
+    Few values reach here, so a loop in Python costs nothing that matters."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    out: dict[Any, pd.Timestamp] = {}
+    for label, stamp in naive.items():
+        wall = stamp.to_pydatetime()
+        first, second = (wall.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1))
+        skipped = first > second  # the wall time never happened: the offset before the change reads it later
+        policy = nonexistent if skipped else ambiguous
+        if policy == "quarantine":
+            continue
+        out[label] = pd.Timestamp(min(first, second) if policy == "earliest" else max(first, second)).tz_convert(tz)
+    return pd.Series(out, index=naive.index, dtype=f"datetime64[ns, {tz}]")
 
 
 def datetime_text(values: pd.Series) -> pd.Series:

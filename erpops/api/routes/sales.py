@@ -12,6 +12,7 @@ from erp_models.sales.fulfilment import LineQty, ReturnedLine, receive_return, r
 from erp_models.sales.ordering import OrderLineInput, cancel_order, place_order
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, require
+from erpops.api.routes.channels import ship_to_of
 from erpops.api.schemas import (
     Limit,
     Offset,
@@ -40,10 +41,11 @@ Returner = Annotated[Principal, Depends(require("sales.return"))]
              responses={200: {"model": OrderRef, "description": "A replay of (channel, external_id)"},
                         409: {"description": "Insufficient stock; nothing was reserved"}})
 def place(body: PlaceOrderIn, response: Response, db: Db, who: Placer) -> OrderRef:
-    """Place an order and reserve all of its lines, or none."""
+    """Place an order and reserve all of its lines, or none; its total is the lines plus the freight."""
     lines = [OrderLineInput(line.sku, line.qty, line.unit_price) for line in body.lines]
-    placed = db.write(lambda s: place_order(s, channel=body.channel.value, external_id=body.external_id,
-                                            customer_ref=body.customer_ref, lines=lines, actor=who.username))
+    placed = db.write(lambda s: place_order(s, channel=body.channel, external_id=body.external_id,
+                                            customer_ref=body.customer_ref, lines=lines, actor=who.username,
+                                            freight=body.freight, ship_to=ship_to_of(body.ship_to)))
     if not placed.created:
         response.status_code = 200
     return OrderRef(id=placed.id, status=placed.status)
@@ -51,7 +53,7 @@ def place(body: PlaceOrderIn, response: Response, db: Db, who: Placer) -> OrderR
 
 @router.get("/{order_id}", response_model=OrderOut)
 def read(order_id: OrderId, db: Db, _: Reader) -> OrderOut:
-    """One order with its lines (and where each is reserved) and its payments."""
+    """One order with its lines (and where each is reserved), its freight, shipping address, payments and shipments."""
     return OrderOut.model_validate(db.read(lambda s: get_order(s, order_id=order_id)))
 
 
