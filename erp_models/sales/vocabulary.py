@@ -68,11 +68,16 @@ def add_term(session: Session, *, vocabulary: Vocabulary, code: str, name: str, 
     return Term(code, name)
 
 
+KNOWN_SHOWN = 12  # an error line names at most this many known codes
+
+
 def term_id(session: Session, *, vocabulary: Vocabulary, code: str) -> int:
     """The id of a code; InvalidInput naming the known codes when there is no such code."""
     found = session.scalar(text(f"SELECT id FROM {vocabulary.value} WHERE code = :c"), {"c": code})
     if found is None:
-        known = ", ".join(t.code for t in list_terms(session, vocabulary=vocabulary))
+        codes = list(session.scalars(text(f"SELECT code FROM {vocabulary.value} ORDER BY id")))  # seeded first
+        known = ", ".join(codes[:KNOWN_SHOWN]) + (f" and {len(codes) - KNOWN_SHOWN} more" if len(codes) > KNOWN_SHOWN
+                                                   else "")
         raise InvalidInput(f"unknown {vocabulary.noun} {code!r} (known: {known})", code=code)
     return int(found)
 

@@ -18,6 +18,7 @@ from erp_models.migration import runs
 from erp_models.migration.mapping import entity_order, load_mapping
 from infra.migrate import upgrade
 from tasks.migration import pipeline
+from tasks.migration.quarantine import set_aside_counts
 
 FILES = {
     "channels.csv": "code,name\nmercadolivre,Mercado Livre\ntmall,天猫（旧系统）\n",
@@ -136,7 +137,7 @@ def migrate(engine: Engine, mapping_path: Path) -> dict[str, dict[str, Any]]:
     loaded = {name: pipeline.load_entity(plan, name, tx) for name in plan.order}
     with factory() as session:
         for name in plan.order:
-            loaded[name]["reasons"] = dict(pipeline.set_aside_counts(session, run_id, name)[2])
+            loaded[name]["reasons"] = dict(set_aside_counts(session, run_id, name)[2])
     return loaded
 
 
