@@ -7,6 +7,7 @@ import re
 import shlex
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def readme_commands(section: str) -> list[list[str]]:
     return [c[1:] for c in commands]
 
 
-def fingerprint(env: dict[str, str]) -> object:
+def fingerprint(env: dict[str, str]) -> dict[str, Any]:
     result = run_erpops("db", "fingerprint", "--json", env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)
@@ -41,7 +42,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 def test_the_readme_migration_sequence_runs_after_the_demo(stack_env: dict[str, str]) -> None:
     run(["demo"], stack_env)
-    sample, dry_run, load, again, undo = readme_commands("Migrating legacy data")
+    sample, dry_run, load, again, listing, undo = readme_commands("Migrating legacy data")
     assert sample[0] == "sample-data" and "--dry-run" in dry_run and undo == ["migrate", "--undo", "<run_id>"]
 
     run(sample, stack_env)
@@ -56,8 +57,14 @@ def test_the_readme_migration_sequence_runs_after_the_demo(stack_env: dict[str, 
     assert rerun is not None and rerun.group(3) == "passed"
     assert fingerprint(stack_env) == after_load  # "again: changes nothing"
 
-    run([loaded.group(1) if a == "<run_id>" else a for a in undo], stack_env)  # "the real load's" run id
+    listed = run(listing, stack_env).stdout
+    assert loaded.group(1) in listed and rerun.group(1) in listed  # the ids to undo are where README says
+    run([loaded.group(1) if a == "<run_id>" else a for a in undo], stack_env)  # "the real load"
 
-    assert fingerprint(stack_env) == before
+    # Exactly as before the load: every table, the stock ledger included; stock levels hold Σ ledger again
+    # (db check below), only their optimistic-lock versions moved on.
+    undone, expected = fingerprint(stack_env)["tables"], before["tables"]
+    assert {t for t in expected if undone[t] != expected[t]} <= {"stock_levels"}
+    assert undone["stock_levels"]["rows"] == expected["stock_levels"]["rows"]
     check = run(["db", "check", "--json"], stack_env)
     assert json.loads(check.stdout)["violations"] == []
