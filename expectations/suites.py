@@ -38,6 +38,7 @@ from expectations.spec import (
 )
 
 Suite = tuple[ExpectationSpec, ...]
+REFERENCE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z"  # as erp_models.sales.vocabulary.CODE_RULE
 
 
 def _suite(*parts: ExpectationSpec | Iterable[ExpectationSpec]) -> Suite:
@@ -83,8 +84,10 @@ def ship_to() -> Suite:
 
 
 def reference_code() -> Suite:
-    """``code`` of a vocabulary (channels, payment methods): like a master code, in String(32)."""
-    return (*master_code(), max_length("code", 32))
+    """``code`` of a vocabulary (channels, payment methods): the rule the API applies when an admin adds one
+    (it appears in URLs, so no ``:`` or ``/``), in String(32)."""
+    return (not_null("code"), matches("code_format", "code", REFERENCE_CODE_PATTERN), unique("code"),
+            max_length("code", 32))
 
 
 def count(column: str) -> Suite:

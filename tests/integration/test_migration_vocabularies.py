@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +118,22 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def loaded(engine: Engine, export: Path) -> dict[str, dict[str, Any]]:
+def loaded(engine: Engine, export: Path) -> Migrated:
     """One load of the export, which the tests below only read."""
     return migrate(engine, export)
 
 
-def migrate(engine: Engine, mapping_path: Path) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class Migrated:
+    run_id: uuid.UUID
+    order: list[tuple[str, str]]  # (entity, target) in load order
+    entities: dict[str, dict[str, Any]]
+
+    def __getitem__(self, entity: str) -> dict[str, Any]:
+        return self.entities[entity]
+
+
+def migrate(engine: Engine, mapping_path: Path) -> Migrated:
     """Stage every entity, then load them in order, as the migration flow does (without Prefect)."""
     mapping, digest = load_mapping(mapping_path)
     factory = sessionmaker(bind=engine)
@@ -137,7 +148,9 @@ def migrate(engine: Engine, mapping_path: Path) -> dict[str, dict[str, Any]]:
     with factory() as session:
         for name in plan.order:
             loaded[name]["reasons"] = dict(pipeline.set_aside_counts(session, run_id, name)[2])
-    return loaded
+        runs.finish_run(session, run_id=run_id, status="passed", summary={})
+        session.commit()
+    return Migrated(run_id, [(n, mapping.entities[n].target) for n in plan.order], loaded)
 
 
 def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
@@ -146,7 +159,7 @@ def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_a_foreign_marketplace_migrates_with_its_own_channel_payment_method_and_freight(
-    engine: Engine, loaded: dict[str, dict[str, Any]]
+    engine: Engine, loaded: Migrated
 ) -> None:
     assert rows(engine, "SELECT id, code, name FROM channels WHERE code IN ('tmall', 'mercadolivre') ORDER BY id") == [
         (1, "tmall", "天猫（旧系统）"), (6, "mercadolivre", "Mercado Livre")]  # the seeded row is adopted
@@ -183,6 +196,17 @@ def test_historical_shipments_keep_their_dates_and_move_no_stock(engine: Engine,
 
 def test_a_rerun_of_the_marketplace_export_changes_nothing(engine: Engine, export: Path, loaded: object) -> None:
     again = migrate(engine, export)
-    assert {name: (e["inserted"], e["updated"]) for name, e in again.items() if (e["inserted"], e["updated"]) != (0, 0)
-            } == {}
-    assert all(e["reconciliation"].ok for e in again.values())
+    assert {name: (e["inserted"], e["updated"]) for name, e in again.entities.items()
+            if (e["inserted"], e["updated"]) != (0, 0)} == {}
+    assert all(e["reconciliation"].ok for e in again.entities.values())
+
+
+def test_undoing_the_load_restores_the_seeded_vocabularies_and_removes_the_rest(engine: Engine,
+                                                                                loaded: Migrated) -> None:
+    with Session(engine) as session:
+        runs.undo_run(session, run_id=loaded.run_id, entities=loaded.order)
+        session.commit()
+    assert rows(engine, "SELECT code, name FROM channels ORDER BY id") == [
+        ("tmall", "天猫"), ("jd", "京东"), ("pinduoduo", "拼多多"), ("douyin", "抖音"), ("webshop", "官网商城")]
+    assert rows(engine, "SELECT count(*) FROM payment_methods WHERE code = 'boleto'") == [(0,)]
+    assert rows(engine, "SELECT (SELECT count(*) FROM sales_orders) + (SELECT count(*) FROM shipments)") == [(0,)]

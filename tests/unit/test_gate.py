@@ -44,6 +44,7 @@ def test_a_clean_batch_of_every_entity_passes_with_no_failed_rows(entity: str, n
     ("sales_orders", "status", "shipping", "status_allowed"),
     ("payments", "method", "m" * 33, "method_max_length"),
     ("channels", "code", "mercado livre", "code_format"),
+    ("channels", "code", "amazon/br", "code_format"),
     ("payment_methods", "code", "p" * 33, "code_max_length"),
     ("shipments", "carrier", None, "carrier_not_null"),
     ("purchase_order_lines", "qty_received", 101, "qty_received_within_ordered"),
