@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from erp_models.migration.relational import Aggregate, Lookup
+from erp_models.migration.relational import (
+    Aggregate,
+    Lookup,
+    check_date,
+    check_default_reference,
+    referenced_target,
+)
 from erp_models.migration.targets import TARGETS
 from erp_models.yaml_files import load_yaml_model
 
@@ -101,7 +107,7 @@ def _check_argument(name: str, arg: Any) -> None:
     if name == "date" and arg is not None and not isinstance(arg.get("formats", []), list):
         raise ValueError("date: formats must be a list such as ['%Y-%m-%d %H:%M:%S']")
     if name == "date" and arg is not None:
-        _check_date(arg)
+        check_date(arg)
     if name == "replace" and not (isinstance(arg, dict) and "pattern" in arg):
         raise ValueError("replace: the argument is {pattern: ..., with: ...}")
     if name == "regex_extract":
@@ -112,25 +118,6 @@ def _check_argument(name: str, arg: Any) -> None:
             raise ValueError(f"regex_extract: {pattern!r} is not a valid pattern ({exc})") from None
         if pattern is None or groups < 1:
             raise ValueError("regex_extract: the pattern needs a capture group, e.g. '(1[3-9][0-9]{9})'")
-
-
-DST_POLICIES = ("earliest", "latest", "quarantine")
-
-
-def _check_date(arg: dict[str, Any]) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    unknown = sorted(set(arg) - {"formats", "tz", "ambiguous", "nonexistent"})
-    if unknown:
-        raise ValueError(f"date: unknown argument {unknown[0]!r} (arguments: formats, tz, ambiguous, nonexistent)")
-    for key in ("ambiguous", "nonexistent"):
-        if arg.get(key, "quarantine") not in DST_POLICIES:
-            raise ValueError(f"date: {key} is one of {', '.join(DST_POLICIES)}, not {arg[key]!r}")
-    try:
-        ZoneInfo(str(arg.get("tz", "Asia/Shanghai")))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"date: unknown time zone {arg.get('tz')!r} (an IANA name such as America/Sao_Paulo)") \
-            from None
 
 
 class RunningTotal(Strict):
@@ -252,28 +239,8 @@ class Entity(Strict):
             raise ValueError(f"target {self.target} needs column {missing[0]!r}")
         for name, column in self.columns.items():
             if column.default_reference is not None:
-                _check_default_reference(self.target, name, column.default_reference)
+                check_default_reference(self.target, name, column.default_reference)
         return self
-
-
-def referenced_target(target: str, field: str) -> str | None:
-    """The target whose table a code reference of `target` names (None: not a code reference)."""
-    ref = next((r for r in TARGETS[target].refs if r.field == field and r.by != "legacy"), None)
-    return None if ref is None else next((t.name for t in TARGETS.values() if t.table == ref.table), None)
-
-
-def _check_default_reference(target: str, field: str, record: dict[str, str]) -> None:
-    other = referenced_target(target, field)
-    if other is None:
-        raise ValueError(f"columns.{field}.default_reference: {field} is not a reference by code")
-    fields = TARGETS[other].field_names()
-    unknown = sorted(set(record) - set(fields))
-    if unknown:
-        raise ValueError(f"columns.{field}.default_reference: unknown field {unknown[0]!r} of target {other} "
-                         f"(fields: {', '.join(fields)})")
-    needed = [f.name for f in TARGETS[other].fields if f.required and f.name not in record]
-    if needed:
-        raise ValueError(f"columns.{field}.default_reference: a {other} record needs {needed[0]!r}")
 
 
 class Mapping(Strict):

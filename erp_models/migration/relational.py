@@ -1,11 +1,14 @@
-"""Mapping clauses for relational exports: a column looked up or aggregated from another file by key, and a
-default reference (a fallback record a reference takes when it is empty). See docs/migration-mapping.md §10."""
+"""Mapping clauses for relational exports: a column looked up or aggregated from another file by key, a
+default reference (a fallback record a reference takes when it is empty), and the `date` transform's DST
+policy, with the checks that refuse them when the mapping loads. See docs/migration-mapping.md §11."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from erp_models.migration.targets import TARGETS
 
 Missing = Literal["null", "default", "quarantine"]
 
@@ -70,3 +73,42 @@ def other_columns(related: Related) -> list[str]:
     if isinstance(related, Aggregate):
         return list(dict.fromkeys([related.match_column, *related.columns]))
     return [related.match_column]
+
+
+DST_POLICIES = ("earliest", "latest", "quarantine")
+
+
+def check_date(arg: dict[str, Any]) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    unknown = sorted(set(arg) - {"formats", "tz", "ambiguous", "nonexistent"})
+    if unknown:
+        raise ValueError(f"date: unknown argument {unknown[0]!r} (arguments: formats, tz, ambiguous, nonexistent)")
+    for key in ("ambiguous", "nonexistent"):
+        if arg.get(key, "quarantine") not in DST_POLICIES:
+            raise ValueError(f"date: {key} is one of {', '.join(DST_POLICIES)}, not {arg[key]!r}")
+    try:
+        ZoneInfo(str(arg.get("tz", "Asia/Shanghai")))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"date: unknown time zone {arg.get('tz')!r} (an IANA name such as America/Sao_Paulo)") \
+            from None
+
+
+def referenced_target(target: str, field: str) -> str | None:
+    """The target whose table a code reference of `target` names (None: not a code reference)."""
+    ref = next((r for r in TARGETS[target].refs if r.field == field and r.by != "legacy"), None)
+    return None if ref is None else next((t.name for t in TARGETS.values() if t.table == ref.table), None)
+
+
+def check_default_reference(target: str, field: str, record: dict[str, str]) -> None:
+    other = referenced_target(target, field)
+    if other is None:
+        raise ValueError(f"columns.{field}.default_reference: {field} is not a reference by code")
+    fields = TARGETS[other].field_names()
+    unknown = sorted(set(record) - set(fields))
+    if unknown:
+        raise ValueError(f"columns.{field}.default_reference: unknown field {unknown[0]!r} of target {other} "
+                         f"(fields: {', '.join(fields)})")
+    needed = [f.name for f in TARGETS[other].fields if f.required and f.name not in record]
+    if needed:
+        raise ValueError(f"columns.{field}.default_reference: a {other} record needs {needed[0]!r}")

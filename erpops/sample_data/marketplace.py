@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import csv
 import random
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from erpops.sample_data.generator import MAPPING_FILE, SampleSummary
 
@@ -68,28 +70,56 @@ def generate_marketplace(out_dir: Path, *, orders: int = 300, seed: int = 7) -> 
     """Write the relational export and its `mapping.yaml` into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    rows: dict[str, list[list[str]]] = {name: [] for name in FILES}
+    with ExitStack() as stack:
+        rows = {name: _Csv(stack.enter_context((out_dir / name).open("w", encoding="utf-8", newline="")), header)
+                for name, header in FILES.items()}
+        cases = _write(rows, rng, orders)
+    mapping = out_dir / MAPPING_FILE
+    mapping.write_bytes(resources.files("erpops.sample_data").joinpath("marketplace.yaml").read_bytes())
+    return SampleSummary(out_dir=out_dir, mapping=mapping, orders=orders, seed=seed, dirty_rate=0.0,
+                         files={name: r.rows for name, r in rows.items()},
+                         encodings=dict.fromkeys(FILES, "utf-8"), defects={k: v for k, v in cases.items() if v},
+                         handling=CASES)
+
+
+class _Csv:
+    """Rows written as they are made (an export of millions of lines never sits in memory), counted."""
+
+    def __init__(self, handle: TextIO, header: tuple[str, ...]) -> None:
+        self.writer = csv.writer(handle, lineterminator="\n")
+        self.writer.writerow(header)
+        self.rows = 0
+
+    def append(self, row: list[str]) -> None:
+        self.writer.writerow(row)
+        self.rows += 1
+
+
+def _write(rows: dict[str, _Csv], rng: random.Random, orders: int) -> dict[str, int]:
     cases = dict.fromkeys(CASES, 0)
-    rows["categories.csv"] = [list(c) for c in CATEGORIES]
-    sellers = [_hex(rng) for _ in range(max(3, orders // 30))]
+    for pair in CATEGORIES:
+        rows["categories.csv"].append(list(pair))
+    sellers = [_hex(rng) for _ in range(max(3, min(orders // 30, 3_000)))]
     for seller in sellers:
         city, state = rng.choice(CITIES)
         rows["sellers.csv"].append([seller, f"{rng.randint(1000, 99999):05d}", city, state])
-    products = [_hex(rng) for _ in range(max(10, orders // 3))]
+    products = [_hex(rng) for _ in range(max(10, min(orders // 3, 30_000)))]
     for n, product in enumerate(products):
         category = "" if n % 17 == 3 else rng.choice(CATEGORIES)[0]
         cases["uncategorised_product"] += category == ""
         rows["products.csv"].append([product, category, str(rng.randint(50, 15000))])
     statuses, weights = zip(*STATUSES, strict=True)
-    seen: set[str] = set()
-    people: list[str] = []
+    people: list[str] = []  # recent buyers, some of whom buy again (bounded: memory stays flat)
     start = datetime(2017, 1, 1)
     for n in range(orders):
         order, customer = _hex(rng), _hex(rng)
-        person = rng.choice(people) if people and rng.random() < 0.15 else _hex(rng)  # some buy again
-        cases["repeat_customer"] += person in seen
-        seen.add(person)
-        people.append(person)
+        again = bool(people) and rng.random() < 0.15
+        person = rng.choice(people) if again else _hex(rng)
+        cases["repeat_customer"] += again
+        if not again and len(people) < 10_000:
+            people.append(person)
+        elif not again:
+            people[rng.randrange(10_000)] = person
         city, state = rng.choice(CITIES)
         rows["customers.csv"].append([customer, person, f"{rng.randint(1000, 99999):05d}", city, state])
         status = "canceled" if n % 40 == 5 else "delivered" if n < 4 else rng.choices(statuses, weights)[0]
@@ -127,14 +157,4 @@ def generate_marketplace(out_dir: Path, *, orders: int = 300, seed: int = 7) -> 
             payments = [(kind, rng.randint(1, 10) if kind == "credit_card" else 1, total)]
         for seq, (method, installments, amount) in enumerate(payments, start=1):
             rows["order_payments.csv"].append([order, str(seq), method, str(installments), _money(amount)])
-    for name, header in FILES.items():
-        with (out_dir / name).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows[name])
-    mapping = out_dir / MAPPING_FILE
-    mapping.write_bytes(resources.files("erpops.sample_data").joinpath("marketplace.yaml").read_bytes())
-    return SampleSummary(out_dir=out_dir, mapping=mapping, orders=orders, seed=seed, dirty_rate=0.0,
-                         files={name: len(r) for name, r in rows.items()},
-                         encodings=dict.fromkeys(FILES, "utf-8"), defects={k: v for k, v in cases.items() if v},
-                         handling=CASES)
+    return cases

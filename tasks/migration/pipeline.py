@@ -22,7 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.migration import loader, references, runs, staging
-from erp_models.migration.mapping import Entity, Mapping, referenced_target
+from erp_models.migration.mapping import Entity, Mapping
+from erp_models.migration.relational import referenced_target
 from erp_models.migration.targets import TARGETS
 from expectations.gate import GateResult, run_gate
 from tasks.migration import delta, quarantine

@@ -1,0 +1,172 @@
+"""Relational exports through the pipeline: lookups, aggregates, a default reference, and children rejected
+with their parent (not quarantined as orphans), on real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import sessionmaker
+
+from erp_models.migration import runs
+from erp_models.migration.mapping import entity_order, load_mapping
+from infra.migrate import upgrade
+from tasks.migration import pipeline
+
+FILES = {
+    "categories.csv": "cat,label\ntoys,Toys\n",
+    "products.csv": "pid,cat\np1,toys\np2,\n",
+    "people.csv": "cid,person\nc1,ANA\nc2,ANA\nc3,BIA\n",
+    "orders.csv": ("oid,cid,status,bought,approved\n"
+                   "o1,c1,delivered,2024-06-01 10:00:00,2024-06-01 10:05:00\n"
+                   "o2,c2,canceled,2024-06-02 10:00:00,\n"
+                   "o3,c3,delivered,2024-06-03 10:00:00,2024-06-03 11:00:00\n"),
+    "items.csv": "oid,n,pid,price,freight\no1,1,p1,10.00,1.50\no1,2,p2,5.25,0\no2,1,p1,10.00,2\no3,1,p2,7,\n"
+                 "o9,1,p1,1,0\n",
+    "payments.csv": "oid,seq,value\no1,1,16.75\no2,1,12.00\no3,1,7.00\n",
+}
+MAPPING = """
+name: relational-mini
+sources: {items: {csv: {path: items.csv}}, people: {csv: {path: people.csv}}}
+entities:
+  categories: {target: categories, source: {csv: {path: categories.csv}}, legacy_key: "{cat}",
+               columns: {code: {from: cat}, name: {from: label}}}
+  products:
+    target: products
+    source: {csv: {path: products.csv}}
+    legacy_key: "{pid}"
+    columns: {code: {from: pid}, name: {from: pid},
+              category_code: {from: cat, default_reference: {code: misc, name: Miscellaneous}}}
+  skus:
+    target: skus
+    source: {csv: {path: products.csv}}
+    legacy_key: "{pid}"
+    columns: {code: {from: pid}, product_code: {from: pid},
+              list_price: {aggregate: {source: items, key: pid, max: price}, default: "0"}}
+  customers:
+    target: customers
+    source: {csv: {path: people.csv}}
+    legacy_key: "{person}"
+    columns: {code: {from: person}, name: {from: person}}
+  sales_orders:
+    target: sales_orders
+    source: {csv: {path: orders.csv}}
+    legacy_key: "{oid}"
+    reject: [{column: status, in: [canceled], reason: rejected_cancelled_order}]
+    columns:
+      channel: {value: webshop}
+      external_id: {from: oid}
+      customer_code: {lookup: {source: people, key: cid, column: person, missing: quarantine}}
+      ordered_at: {from: bought}
+      total: {aggregate: {source: items, key: oid, sum: [price, freight], missing: quarantine}}
+      freight: {aggregate: {source: items, key: oid, sum: [freight]}}
+  sales_order_lines:
+    target: sales_order_lines
+    source: {csv: {path: items.csv}}
+    legacy_key: "{oid}#{n}"
+    columns: {order_key: {from: oid}, line_no: {from: n}, sku_code: {from: pid}, qty: {value: "1"},
+              unit_price: {from: price}}
+    gate: {max_quarantine_rate: 0.5}
+  payments:
+    target: payments
+    source: {csv: {path: payments.csv}}
+    legacy_key: "{oid}#{seq}"
+    columns:
+      order_key: {from: oid}
+      method: {value: other}
+      amount: {from: value}
+      paid_at: {lookup: {source: sales_orders, key: oid, column: approved, missing: quarantine}}
+"""
+
+
+@pytest.fixture(scope="module")
+def engine(new_database: Callable[[], URL]) -> Iterator[Engine]:
+    engine = create_engine(new_database())
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("relational")
+    for name, content in FILES.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    (folder / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    return folder / "mapping.yaml"
+
+
+def migrate(engine: Engine, mapping_path: Path) -> tuple[uuid.UUID, dict[str, dict[str, Any]]]:
+    """Stage every entity, then load them in order, as the migration flow does (without Prefect)."""
+    mapping, digest = load_mapping(mapping_path)
+    factory = sessionmaker(bind=engine)
+    with factory() as session:
+        run_id: uuid.UUID = runs.start_run(session, mapping_name=mapping.name, mapping_hash=digest, mode="load")
+        session.commit()
+    plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping))
+    tx = pipeline.uow_tx(factory)
+    read = {name: pipeline.stage_entity(plan, name, tx).read for name in plan.order}
+    loaded = {name: pipeline.load_entity(plan, name, tx) | {"read": read[name]} for name in plan.order}
+    with factory() as session:
+        for name in plan.order:
+            loaded[name]["reasons"] = dict(pipeline.set_aside_counts(session, run_id, name)[2])
+    return run_id, loaded
+
+
+def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(sql))]
+
+
+@pytest.fixture(scope="module")
+def loaded(engine: Engine, export: Path) -> tuple[uuid.UUID, dict[str, dict[str, Any]]]:
+    return migrate(engine, export)
+
+
+def test_lines_and_payments_of_a_cancelled_order_are_rejected_with_it(
+        loaded: tuple[uuid.UUID, dict[str, dict[str, Any]]]) -> None:
+    _, entities = loaded
+    assert entities["sales_orders"]["reasons"] == {"rejected_cancelled_order": 1}
+    assert entities["sales_order_lines"]["reasons"] == {"rejected_cancelled_order": 1, "orphan_order_key": 1}  # o9
+    assert entities["payments"]["reasons"] == {"rejected_cancelled_order": 1}  # its missing time does not matter
+
+
+def test_totals_customers_and_times_come_from_the_other_files(engine: Engine, loaded: object) -> None:
+    assert rows(engine, """SELECT o.external_id, o.total, o.freight, c.code, sum(l.unit_price) + o.freight
+                           FROM sales_orders o JOIN customers c ON c.id = o.customer_id
+                           JOIN sales_order_lines l ON l.sales_order_id = o.id GROUP BY o.id, c.code
+                           ORDER BY 1""") == [("o1", 1675, 150, "ANA", 1675), ("o3", 700, 0, "BIA", 700)]
+    assert rows(engine, """SELECT o.external_id, to_char(p.paid_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI')
+                           FROM payments p JOIN sales_orders o ON o.id = p.sales_order_id ORDER BY 1""") == [
+        ("o1", "06-01 10:05"), ("o3", "06-03 11:00")]
+    assert rows(engine, "SELECT code, list_price FROM skus ORDER BY 1") == [("p1", 1000), ("p2", 700)]
+
+
+def test_a_product_without_category_gets_the_default_category_created_once(
+        engine: Engine, loaded: tuple[uuid.UUID, dict[str, dict[str, Any]]]) -> None:
+    assert rows(engine, """SELECT p.code, c.code, c.name FROM products p JOIN categories c ON c.id = p.category_id
+                           ORDER BY 1""") == [("p1", "toys", "Toys"), ("p2", "misc", "Miscellaneous")]
+    categories = loaded[1]["categories"]
+    assert (categories["read"], categories["loaded"], categories["reconciliation"].ok) == (2, 2, True)
+
+
+def test_a_rerun_changes_nothing_and_the_run_keeps_no_rejected_keys_once_dropped(
+        engine: Engine, export: Path, loaded: tuple[uuid.UUID, dict[str, dict[str, Any]]]) -> None:
+    run_id, again = migrate(engine, export)
+    assert {n: (e["inserted"], e["updated"]) for n, e in again.items() if (e["inserted"], e["updated"]) != (0, 0)
+            } == {}
+    assert again["payments"]["reasons"] == {"rejected_cancelled_order": 1}
+    factory = sessionmaker(bind=engine)
+    with factory() as session:
+        from erp_models.migration import staging
+
+        for name in again:
+            staging.drop_staging(session, run_id, name)
+        session.commit()
+    assert rows(engine, f"SELECT count(*) FROM pg_tables WHERE schemaname = 'migration_staging' "
+                        f"AND tablename LIKE 'r{run_id.hex[:12]}%'") == [(0,)]
