@@ -17,6 +17,7 @@ from erp_models.migration import runs
 from erp_models.migration.mapping import entity_order, load_mapping
 from infra.migrate import upgrade
 from tasks.migration import pipeline
+from tasks.migration.quarantine import set_aside_counts
 
 FILES = {
     "categories.csv": "cat,label\ntoys,Toys\n",
@@ -114,7 +115,7 @@ def migrate(engine: Engine, mapping_path: Path) -> tuple[uuid.UUID, dict[str, di
     loaded = {name: pipeline.load_entity(plan, name, tx) | {"read": read[name]} for name in plan.order}
     with factory() as session:
         for name in plan.order:
-            loaded[name]["reasons"] = dict(pipeline.set_aside_counts(session, run_id, name)[2])
+            loaded[name]["reasons"] = dict(set_aside_counts(session, run_id, name)[2])
     return run_id, loaded
 
 
