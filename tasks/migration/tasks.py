@@ -274,5 +274,7 @@ def undo_run(run_id: uuid.UUID) -> dict[str, int]:
         targets = dict((summary[0] or {}).get("targets", {})) if summary else {}
         reverted = runs.undo_run(uow.session, run_id=run_id,
                                  entities=[(n, targets.get(n, n)) for n in order if targets.get(n, n) in TARGETS])
+        for name in order:  # an undone run is never resumed: its staging (of a failed run) goes too
+            staging.drop_staging(uow.session, run_id, name)
         uow.commit()
     return reverted
