@@ -269,5 +269,7 @@ def undo_run(run_id: uuid.UUID) -> dict[str, int]:
         reverted = runs.undo_run(uow.session, run_id=run_id,
                                  entities=[(n, targets.get(n, n)) for n in order if targets.get(n, n) in TARGETS])
         withdraw_run_evidence(uow.session, run_id)
+        for name in order:  # an undone run is never resumed: its staging (of a failed run) goes too
+            staging.drop_staging(uow.session, run_id, name)
         uow.commit()
     return reverted
