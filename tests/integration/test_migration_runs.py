@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from erp_models.migration import listing, loader, runs, staging
-from erp_models.migration.mapping import Entity
+from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.targets import TARGETS
 from tasks.migration.extract import SourceError, batches
 from tests.integration.builders import ref
@@ -189,3 +189,27 @@ def test_a_resume_names_the_flow_run_it_replaces(session: Session) -> None:
     first, second = uuid.uuid4(), uuid.uuid4()
     assert runs.swap_flow_run(session, run_id=run, flow_run_id=first) is None
     assert runs.swap_flow_run(session, run_id=run, flow_run_id=second) == first
+
+
+def finished(session: Session, mapping: str, mode: str, hours_ago: int, marks: dict[str, str]) -> uuid.UUID:
+    run_id = runs.start_run(session, mapping_name=mapping, mapping_hash="h", mode=mode)
+    runs.finish_run(session, run_id=run_id, status="passed", summary={"watermarks": marks})
+    session.execute(text("""UPDATE migration_runs SET started_at = now() - make_interval(hours => :h),
+                            finished_at = now() - make_interval(hours => :h) + interval '1 minute' WHERE id = :r"""),
+                    {"h": hours_ago, "r": run_id})
+    return run_id
+
+
+def test_undoing_a_delta_puts_the_watermark_back_where_that_delta_started(session: Session) -> None:
+    mapping = Mapping(name=ref("mapping"), entities={"sales_orders": Entity.model_validate({
+        "target": "sales_orders", "legacy_key": "{no}", "source": {"csv": {"path": "o.csv"}},
+        "watermark": "updated_at", "columns": {"channel": {"value": "tmall"}, "external_id": {"from": "no"},
+                                               "total": {"from": "amount"}, "ordered_at": {"from": "created"}}})})
+    finished(session, mapping.name, "load", 3, {"sales_orders": "2024-06-02T11:30:00"})
+    first = finished(session, mapping.name, "delta", 2, {"sales_orders": "2024-06-05T08:00:00"})
+    finished(session, mapping.name, "delta", 1, {})  # a delta that loaded nothing
+    assert runs.last_watermarks(session, mapping=mapping) == {"sales_orders": "2024-06-05T08:00:00"}
+
+    runs.undo_run(session, run_id=first, entities=[])
+
+    assert runs.last_watermarks(session, mapping=mapping) == {"sales_orders": "2024-06-02T11:30:00"}
