@@ -3,21 +3,15 @@ with their parent (not quarantined as orphans), on real PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import sessionmaker
 
-from erp_models.migration import runs
-from erp_models.migration.mapping import entity_order, load_mapping
-from infra.migrate import upgrade
-from tasks.migration import pipeline
-from tasks.migration.quarantine import set_aside_counts
+from tests.integration.migration_driver import Migrated, migrate, rows, upgraded_engine, write_export
 
 FILES = {
     "categories.csv": "cat,label\ntoys,Toys\n",
@@ -87,51 +81,22 @@ entities:
 
 @pytest.fixture(scope="module")
 def engine(new_database: Callable[[], URL]) -> Iterator[Engine]:
-    engine = create_engine(new_database())
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    yield from upgraded_engine(new_database)
 
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("relational")
-    for name, content in FILES.items():
-        (folder / name).write_text(content, encoding="utf-8")
-    (folder / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
-    return folder / "mapping.yaml"
-
-
-def migrate(engine: Engine, mapping_path: Path) -> tuple[uuid.UUID, dict[str, dict[str, Any]]]:
-    """Stage every entity, then load them in order, as the migration flow does (without Prefect)."""
-    mapping, digest = load_mapping(mapping_path)
-    factory = sessionmaker(bind=engine)
-    with factory() as session:
-        run_id: uuid.UUID = runs.start_run(session, mapping_name=mapping.name, mapping_hash=digest, mode="load")
-        session.commit()
-    plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping))
-    tx = pipeline.uow_tx(factory)
-    read = {name: pipeline.stage_entity(plan, name, tx).read for name in plan.order}
-    loaded = {name: pipeline.load_entity(plan, name, tx) | {"read": read[name]} for name in plan.order}
-    with factory() as session:
-        for name in plan.order:
-            loaded[name]["reasons"] = dict(set_aside_counts(session, run_id, name)[2])
-    return run_id, loaded
-
-
-def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql))]
+    return write_export(tmp_path_factory.mktemp("relational"), FILES, MAPPING)
 
 
 @pytest.fixture(scope="module")
-def loaded(engine: Engine, export: Path) -> tuple[uuid.UUID, dict[str, dict[str, Any]]]:
+def loaded(engine: Engine, export: Path) -> Migrated:
     return migrate(engine, export)
 
 
 def test_lines_and_payments_of_a_cancelled_order_are_rejected_with_it(
-        loaded: tuple[uuid.UUID, dict[str, dict[str, Any]]]) -> None:
-    _, entities = loaded
+        loaded: Migrated) -> None:
+    entities = loaded.entities
     assert entities["sales_orders"]["reasons"] == {"rejected_cancelled_order": 1}
     assert entities["sales_order_lines"]["reasons"] == {"rejected_cancelled_order": 1, "orphan_order_key": 1}  # o9
     assert entities["payments"]["reasons"] == {"rejected_cancelled_order": 1}  # its missing time does not matter
@@ -149,16 +114,17 @@ def test_totals_customers_and_times_come_from_the_other_files(engine: Engine, lo
 
 
 def test_a_product_without_category_gets_the_default_category_created_once(
-        engine: Engine, loaded: tuple[uuid.UUID, dict[str, dict[str, Any]]]) -> None:
+        engine: Engine, loaded: Migrated) -> None:
     assert rows(engine, """SELECT p.code, c.code, c.name FROM products p JOIN categories c ON c.id = p.category_id
                            ORDER BY 1""") == [("p1", "toys", "Toys"), ("p2", "misc", "Miscellaneous")]
-    categories = loaded[1]["categories"]
+    categories = loaded["categories"]
     assert (categories["read"], categories["loaded"], categories["reconciliation"].ok) == (2, 2, True)
 
 
 def test_a_rerun_changes_nothing_and_the_run_keeps_no_rejected_keys_once_dropped(
-        engine: Engine, export: Path, loaded: tuple[uuid.UUID, dict[str, dict[str, Any]]]) -> None:
-    run_id, again = migrate(engine, export)
+        engine: Engine, export: Path, loaded: Migrated) -> None:
+    rerun = migrate(engine, export)
+    run_id, again = rerun.run_id, rerun.entities
     assert {n: (e["inserted"], e["updated"]) for n, e in again.items() if (e["inserted"], e["updated"]) != (0, 0)
             } == {}
     assert again["payments"]["reasons"] == {"rejected_cancelled_order": 1}

@@ -3,23 +3,17 @@ and historical shipments that move no stock."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from erp_models.invariants import find_violations
 from erp_models.migration import runs
-from erp_models.migration.mapping import entity_order, load_mapping
-from infra.migrate import upgrade
-from tasks.migration import pipeline
-from tasks.migration.quarantine import set_aside_counts
+from tests.integration.migration_driver import Migrated, migrate, rows, upgraded_engine, write_export
 
 FILES = {
     "channels.csv": "code,name\nmercadolivre,Mercado Livre\ntmall,天猫（旧系统）\n",
@@ -103,60 +97,18 @@ entities:
 
 @pytest.fixture(scope="module")
 def engine(new_database: Callable[[], URL]) -> Iterator[Engine]:
-    engine = create_engine(new_database())
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    yield from upgraded_engine(new_database)
 
 
 @pytest.fixture(scope="module")
 def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("marketplace")
-    for name, content in FILES.items():
-        (folder / name).write_text(content, encoding="utf-8")
-    (folder / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
-    return folder / "mapping.yaml"
+    return write_export(tmp_path_factory.mktemp("marketplace"), FILES, MAPPING)
 
 
 @pytest.fixture(scope="module")
 def loaded(engine: Engine, export: Path) -> Migrated:
     """One load of the export, which the tests below only read."""
     return migrate(engine, export)
-
-
-@dataclass(frozen=True)
-class Migrated:
-    run_id: uuid.UUID
-    order: list[tuple[str, str]]  # (entity, target) in load order
-    entities: dict[str, dict[str, Any]]
-
-    def __getitem__(self, entity: str) -> dict[str, Any]:
-        return self.entities[entity]
-
-
-def migrate(engine: Engine, mapping_path: Path) -> Migrated:
-    """Stage every entity, then load them in order, as the migration flow does (without Prefect)."""
-    mapping, digest = load_mapping(mapping_path)
-    factory = sessionmaker(bind=engine)
-    with factory() as session:
-        run_id: uuid.UUID = runs.start_run(session, mapping_name=mapping.name, mapping_hash=digest, mode="load")
-        session.commit()
-    plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping))
-    tx = pipeline.uow_tx(factory)
-    for name in plan.order:
-        assert not pipeline.stage_entity(plan, name, tx).blocking, name
-    loaded = {name: pipeline.load_entity(plan, name, tx) for name in plan.order}
-    with factory() as session:
-        for name in plan.order:
-            loaded[name]["reasons"] = dict(set_aside_counts(session, run_id, name)[2])
-        runs.finish_run(session, run_id=run_id, status="passed", summary={})
-        session.commit()
-    return Migrated(run_id, [(n, mapping.entities[n].target) for n in plan.order], loaded)
-
-
-def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(text(sql))]
 
 
 def test_a_foreign_marketplace_migrates_with_its_own_channel_payment_method_and_freight(
