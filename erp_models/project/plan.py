@@ -88,8 +88,10 @@ class Milestone(Base):
     evaluated_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), info={"fingerprint": False}
     )
-    # The last verdict per criterion: [{"expression", "key", "value", "passed"}].
-    verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    # The last verdict per criterion: [{"expression", "key", "value", "passed", "run_id", "recorded_at"}]. Like
+    # evaluated_at it records an evaluation (each names the run its value came from), so it is not content.
+    verdicts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]",
+                                                           info={"fingerprint": False})
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), info={"fingerprint": False})
     decision_note: Mapped[str | None] = mapped_column(Text)
