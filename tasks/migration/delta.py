@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -63,7 +64,7 @@ def _counting(entity: Entity) -> Entity | None:
 def _segments(old: pd.Series) -> list[tuple[int, int, bool]]:
     """Runs of consecutive rows that are all old or all new: (start, stop, old)."""
     flags = old.to_numpy(dtype=bool)
-    cuts = [0, *[i for i in range(1, len(flags)) if flags[i] != flags[i - 1]], len(flags)]
+    cuts = [0, *(np.flatnonzero(flags[1:] != flags[:-1]) + 1).tolist(), len(flags)]
     return [(a, b, bool(flags[a])) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
@@ -135,7 +136,8 @@ class LoadedMark:
         if self.top is None:
             return None
         labels = [int(label) for label in self.top.index]
-        staged = set(session.execute(text(f"SELECT _row FROM {table} WHERE _row = ANY(:rows)"),
-                                     {"rows": labels}).scalars())
+        # A hash join: `_row = ANY(:rows)` compares every staged row with every candidate.
+        staged = set(session.execute(text(f"SELECT s._row FROM {table} s JOIN unnest(CAST(:rows AS bigint[])) "
+                                          "AS c(r) ON c.r = s._row"), {"rows": labels}).scalars())
         return next((str(t).strip() for label, t in zip(labels, self.top["text"], strict=True) if label in staged),
                     None)

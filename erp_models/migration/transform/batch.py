@@ -81,16 +81,19 @@ def _template(frame: pd.DataFrame, raw: pd.DataFrame, template: str, *, whole: b
     """The template with each placeholder's stripped value (empty for null). `whole`: null when any
     placeholder is empty, as a legacy key must be: a key with a missing part identifies nothing."""
     parts = PLACEHOLDER.split(template)
-    out = pd.Series("", index=raw.index, dtype="string")
+    out: pd.Series | None = None  # concatenating only non-empty parts: a bare '{column}' costs no string copies
     missing = pd.Series(False, index=raw.index)
     for i, part in enumerate(parts):
         if i % 2 == 0:
-            out = out + part
+            if part:
+                out = pd.Series(part, index=raw.index, dtype="string") if out is None else out + part
         else:
             column = frame[part] if part in frame else raw[part]
             value = as_text(column).fillna("").str.strip()
             missing |= value == ""
-            out = out + value
+            out = value if out is None else out + value
+    if out is None:
+        out = pd.Series("", index=raw.index, dtype="string")
     return out.mask(missing) if whole else out
 
 
