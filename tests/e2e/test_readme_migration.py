@@ -18,13 +18,15 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 RUN_TITLE = re.compile(r"migration run ([0-9a-f-]{36}) \((\w+)\): (\w+)")
 
 
-def readme_commands(section: str) -> list[list[str]]:
-    """The erpops command lines of the section's first shell block, comments removed."""
-    text = README.read_text(encoding="utf-8").split(f"## {section}\n", 1)[1]
-    block = text.split("```bash\n", 1)[1].split("```", 1)[0]
+def readme_commands(section: str, block_no: int = 0) -> list[list[str]]:
+    """The erpops command lines of the section's shell block `block_no`, comments removed; paths of the
+    checkout's examples (README's commands run in the checkout) made absolute."""
+    text = README.read_text(encoding="utf-8").split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    block = text.split("```bash\n")[1 + block_no].split("```", 1)[0]
     commands = [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
     assert all(c[0] == ".venv/bin/erpops" for c in commands), commands
-    return [c[1:] for c in commands]
+    checkout = README.parent
+    return [[str(checkout / a) if a.startswith("examples/") else a for a in c[1:]] for c in commands]
 
 
 def fingerprint(env: dict[str, str]) -> dict[str, Any]:
@@ -66,5 +68,12 @@ def test_the_readme_migration_sequence_runs_after_the_demo(stack_env: dict[str, 
     undone, expected = fingerprint(stack_env)["tables"], before["tables"]
     assert {t for t in expected if undone[t] != expected[t]} <= {"stock_levels"}
     assert undone["stock_levels"]["rows"] == expected["stock_levels"]["rows"]
+    check = run(["db", "check", "--json"], stack_env)
+    assert json.loads(check.stdout)["violations"] == []
+
+    # README's next block, on the same database: the relational marketplace export.
+    (marketplace,) = readme_commands("Migrating legacy data", 1)
+    relational = RUN_TITLE.search(run(marketplace, stack_env).stdout)
+    assert relational is not None and relational.groups()[1:] == ("load", "passed")
     check = run(["db", "check", "--json"], stack_env)
     assert json.loads(check.stdout)["violations"] == []
