@@ -144,11 +144,17 @@ def record_rejected(session: Session, run_id: uuid.UUID, entity: str, keys: pd.D
 
 
 def rejected_parents(session: Session, run_id: uuid.UUID, entity: str) -> dict[str, str]:
-    """Parent legacy key -> the reason it was rejected in this run (empty when nothing was recorded)."""
+    """Parent legacy key -> the reason it was rejected in this run (empty when nothing was recorded).
+
+    A key that other rows of the parent staged is not rejected: when one export row per order line feeds the
+    orders, a rule that rejects one line's row (a postage line) does not reject the order the others make."""
     table = rejected_table(run_id, entity)
     if session.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
         return {}
-    rows = session.execute(text(f"SELECT legacy_key, min(reason) FROM {table} GROUP BY 1")).all()
+    staged = staging_table(run_id, entity)
+    kept = "" if session.execute(text("SELECT to_regclass(:t)"), {"t": staged}).scalar() is None else \
+        f" WHERE NOT EXISTS (SELECT 1 FROM {staged} s WHERE s.legacy_key = r.legacy_key)"
+    rows = session.execute(text(f"SELECT legacy_key, min(reason) FROM {table} r{kept} GROUP BY 1")).all()
     return {str(k): str(r) for k, r in rows}
 
 

@@ -137,3 +137,37 @@ def test_a_rerun_changes_nothing_and_the_run_keeps_no_rejected_keys_once_dropped
         session.commit()
     assert rows(engine, f"SELECT count(*) FROM pg_tables WHERE schemaname = 'migration_staging' "
                         f"AND tablename LIKE 'r{run_id.hex[:12]}%'") == [(0,)]
+
+
+ONE_ROW_PER_LINE = """
+name: lines-feed-orders
+entities:
+  sales_orders:
+    target: sales_orders
+    source: {csv: {path: lines.csv}}
+    legacy_key: "{oid}"
+    dedupe: {keep: last}
+    reject: [{column: pid, in: [POST], reason: rejected_non_product}]
+    columns: {channel: {value: webshop}, external_id: {from: oid}, ordered_at: {from: bought},
+              total: {running_total: {within: [oid], quantity: qty, price: price}}}
+  sales_order_lines:
+    target: sales_order_lines
+    source: {csv: {path: lines.csv}}
+    legacy_key: "{oid}#{n}"
+    reject: [{column: pid, in: [POST], reason: rejected_non_product}]
+    columns: {order_key: {from: oid}, line_no: {from: n}, sku_code: {from: pid}, qty: {from: qty},
+              unit_price: {from: price}}
+"""
+
+
+def test_an_order_whose_postage_row_is_rejected_keeps_its_other_lines(
+        engine: Engine, loaded: Migrated, tmp_path: Path) -> None:
+    """One export row per order line feeds the orders: a rejected postage row rejects no order that other
+    rows make, so that order's lines load; an order made only of rejected rows takes its lines with it."""
+    lines = ("oid,n,pid,qty,price,bought\nL1,1,p1,1,10.00,2024-06-01 10:00:00\nL1,2,POST,1,3.00,2024-06-01 10:00:00\n"
+             "L1,3,p2,1,7.00,2024-06-01 10:00:00\nL2,1,POST,1,3.00,2024-06-02 10:00:00\n")
+    run = migrate(engine, write_export(tmp_path, {"lines.csv": lines}, ONE_ROW_PER_LINE))
+    assert run["sales_order_lines"]["reasons"] == {"rejected_non_product": 2}
+    assert rows(engine, """SELECT o.external_id, o.total, l.line_no FROM sales_orders o
+                           JOIN sales_order_lines l ON l.sales_order_id = o.id
+                           WHERE o.external_id LIKE 'L%' ORDER BY 3""") == [("L1", 1700, 1), ("L1", 1700, 3)]
