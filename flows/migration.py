@@ -15,6 +15,7 @@ from prefect.artifacts import (
 )
 from pydantic import BaseModel, Field
 
+from erp_models.enums import MigrationMode
 from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.tasks import (
     EntityResult,
@@ -74,7 +75,7 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
     progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")
     try:
         csv_path: str | None = None
-        if plan.mode == "dry_run":
+        if plan.mode == MigrationMode.DRY_RUN:
             dry = dry_run_entities(plan)  # its quarantine is rolled back: it wrote the CSV before
             results, csv_path = dry.results, dry.quarantine_csv
             complete = len(results) == len(plan.order)
@@ -96,7 +97,7 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
 
 def failure_hint(plan: RunPlan) -> str:
     """What a user does about a failed run: its id, and how to resume or undo it."""
-    if plan.mode == "dry_run":
+    if plan.mode == MigrationMode.DRY_RUN:
         return f"dry run {plan.run_id} failed; it changed nothing"
     return (f"migration run {plan.run_id} failed; resume it with `erpops migrate --mapping {plan.mapping_path} "
             f"--resume` or undo it with `erpops migrate --undo {plan.run_id}`")

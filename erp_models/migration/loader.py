@@ -135,7 +135,7 @@ def _upsert_rows(session: Session, *, table: str, target: Target, entity: str, r
     A new row whose natural key an ERP row has taken since (the API, meanwhile) adopts that row instead.
     A batch that changes existing rows locks the table against other writers first, so no edit made
     meanwhile slips between the previous version it keeps and its update; a batch of new rows only does not."""
-    if target.name == "opening_stock":
+    if target.posts_to_ledger:
         from erp_models.migration.opening_stock import post_batch  # it builds on this module
 
         return post_batch(session, table=table, entity=entity, run_id=run_id, batch_no=batch_no)

@@ -6,12 +6,11 @@ See docs/migration-mapping.md for the format.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from erp_models.migration.relational import (
     Aggregate,
@@ -20,10 +19,10 @@ from erp_models.migration.relational import (
     check_default_reference,
     referenced_target,
 )
+from erp_models.migration.sources import Source, Strict
 from erp_models.migration.targets import TARGETS
 from erp_models.yaml_files import load_yaml_model
 
-Encoding = Literal["utf-8", "utf-8-sig", "gbk", "gb18030"]
 KNOWN_TRANSFORMS = ("trim", "squeeze", "upper", "lower", "title", "regex_extract", "replace", "null_if", "value_map",
                     "int", "decimal", "date", "abs")
 NEEDS_ARGUMENT = {"regex_extract", "replace", "null_if", "value_map"}
@@ -31,71 +30,6 @@ NEEDS_ARGUMENT = {"regex_extract", "replace", "null_if", "value_map"}
 
 class MappingError(ValueError):
     """A mapping file that cannot be used; the message is one line."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-ENV_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-def expand_environment(value: str, example: str = "path") -> str:
-    """`${NAME}` and `${NAME:-default}` (default when NAME is unset or empty), as in a shell."""
-
-    def one(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        found = os.environ.get(name)
-        if found:
-            return found
-        if default is None:
-            raise ValueError(f"environment variable {name} is not set and has no default "
-                             f"(write ${{{name}:-{example}}} to give one)")
-        return default
-
-    return ENV_VARIABLE.sub(one, value)
-
-
-class CsvSource(Strict):
-    path: str = Field(description="A glob relative to the mapping file, e.g. 'orders/*.csv'; ${NAME} and "
-                                  "${NAME:-default} take environment variables.")
-    encoding: Encoding = "utf-8"
-    delimiter: str = Field(default=",", min_length=1, max_length=1)
-    header: bool = True
-    columns: list[str] | None = Field(default=None, description="Column names when the file has no header.")
-
-    @field_validator("path")
-    @classmethod
-    def _expand(cls, value: str) -> str:
-        return expand_environment(value)
-
-    @model_validator(mode="after")
-    def _named_columns(self) -> CsvSource:
-        if not self.header and not self.columns:
-            raise ValueError("a CSV without a header needs `columns`")
-        return self
-
-
-class SqlSource(Strict):
-    url: str = Field(description="A SQLAlchemy URL; ${NAME} and ${NAME:-default} take environment variables, so "
-                                 "no password needs to sit in the mapping file.")
-    query: str
-
-    @field_validator("url")
-    @classmethod
-    def _expand(cls, value: str) -> str:
-        return expand_environment(value, example="url")
-
-
-class Source(Strict):
-    csv: CsvSource | None = None
-    sql: SqlSource | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Source:
-        if (self.csv is None) == (self.sql is None):
-            raise ValueError("a source is either `csv` or `sql`")
-        return self
 
 
 def _check_argument(name: str, arg: Any) -> None:

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from erp_models.migration.sources import Strict
 from erp_models.migration.targets import TARGETS
 
 Missing = Literal["null", "default", "quarantine"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Related(_Strict):
+class Related(Strict):
     """Rows of another source that belong to this row: those whose `on` column equals this row's `key`."""
 
     source: str = Field(description="A name under the mapping's `sources:`, or an entity (its source is read).")

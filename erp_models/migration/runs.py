@@ -12,6 +12,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.errors import Conflict, NotFound
 from erp_models.migration import watermark
 from erp_models.migration.loader import written_columns
@@ -54,8 +55,9 @@ def watermark_history(session: Session, *, mapping_name: str) -> list[watermark.
                            {"n": mapping_name}).all()
     history = []
     for run_id, mode, status, started, finished, undone_at, before_undo, marks in rows:
-        passed = status == "passed" or before_undo == "passed"
-        history.append(watermark.RunMarks(run_id, mode == "delta", started, finished if passed else None, undone_at,
+        passed = MigrationRunStatus.PASSED in (status, before_undo)
+        delta = mode == MigrationMode.DELTA
+        history.append(watermark.RunMarks(run_id, delta, started, finished if passed else None, undone_at,
                                           {str(k): str(v) for k, v in (marks or {}).items() if v is not None}))
     return history
 
@@ -153,7 +155,7 @@ class Reconciliation:
 
 def reconcile(session: Session, *, table: str, target: Target, entity: str, mapped: Collection[str]) -> Reconciliation:
     """Compare what was staged with what the ERP now holds under the same legacy keys."""
-    if target.name != "opening_stock":
+    if not target.posts_to_ledger:
         return _reconcile_rows(session, table=table, target=target, entity=entity, mapped=mapped)
     join = f"""FROM {table} s JOIN legacy_key_map m ON m.entity = :e AND m.legacy_key = s.legacy_key
                JOIN stock_ledger t ON t.id = m.target_id"""
@@ -234,7 +236,7 @@ def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[st
 
 def _undo_entity(session: Session, run_id: uuid.UUID, entity: str, target: Target) -> int:
     params = {"r": run_id, "e": entity}
-    if target.name == "opening_stock":
+    if target.posts_to_ledger:
         session.execute(text("""WITH gone AS (DELETE FROM stock_ledger WHERE id IN (SELECT row_id FROM migration_changes
                                 WHERE run_id = :r AND entity = :e AND table_name = 'stock_ledger')
                                 RETURNING sku_id, warehouse_id, qty_delta)

@@ -140,7 +140,7 @@ def prepare(session: Session, table: str, target: Target) -> list[dict[str, Any]
             joins.append(f'LEFT JOIN "{ref.table}" r{n} ON r{n}."{ref.by}"::text = s."{ref.field}"')
     rewrite(session, table, f"SELECT {', '.join(columns)} FROM {table} s {' '.join(joins)}")
     orphans = _remove_orphans(session, table, target)
-    if target.name == "opening_stock":
+    if target.posts_to_ledger:
         from erp_models.migration.opening_stock import set_aside_impossible  # it builds on the loader
 
         orphans += set_aside_impossible(session, table=table, entity=staged_entity(table))

@@ -44,6 +44,8 @@ class Target:
     natural_key: tuple[str, ...] = ()  # ERP columns that find an existing row the legacy map does not know
     sums: tuple[str, ...] = ()  # quantities and money reconciled as totals
     constants: dict[str, str] = field(default_factory=dict)  # ERP columns set to a SQL literal
+    # Posted to the stock ledger as movements (opening balances), not upserted row by row.
+    posts_to_ledger: bool = False
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -90,7 +92,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
                                              _f("warehouse_code", required=True, max_length=64),
                                              _f("qty", "int", required=True, column="qty_delta")),
            refs=(Ref("sku_code", "sku_id", "skus"), Ref("warehouse_code", "warehouse_id", "warehouses")),
-           sums=("qty",), constants={"reason": "'opening'", "ref_type": "'migration'"}),
+           sums=("qty",), constants={"reason": "'opening'", "ref_type": "'migration'"}, posts_to_ledger=True),
     # Reference data an admin can also add through the API; the seeded rows are adopted by their code.
     Target("channels", "channels", (_f("code", required=True, max_length=32), NAME), natural_key=("code",)),
     Target("payment_methods", "payment_methods", (_f("code", required=True, max_length=32), NAME),

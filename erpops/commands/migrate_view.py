@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from erp_models.enums import MigrationMode, MigrationRunStatus
+
 if TYPE_CHECKING:
     from erp_models.migration.listing import RunRow
 
@@ -60,9 +62,9 @@ def print_summary(outcome: Any) -> None:
 def verdict_line(outcome: Any, mapping: Path | None) -> str:
     """One line for a run that did not pass: its id and what to do next."""
     run = outcome.run_id
-    if outcome.mode == "dry_run":
+    if outcome.mode == MigrationMode.DRY_RUN:
         return f"dry run {run} {outcome.status}; it changed nothing"
-    if outcome.status == "blocked":
+    if outcome.status == MigrationRunStatus.BLOCKED:
         return (f"migration run {run} blocked: nothing was loaded and its staging was dropped; fix the rows named "
                 f"above and run again (nothing to undo: `erpops migrate --undo {run}` would revert nothing)")
     resume = f"`erpops migrate --mapping {mapping} --resume`" if mapping else "`erpops migrate --resume`"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from prefect import runtime
 from sqlalchemy.orm import Session
 
+from erp_models.enums import MigrationRunStatus
 from erp_models.migration import runs
 from erp_models.project.evidence import record_evidence, run_counts, withdraw_evidence
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def record_run_evidence(session: Session, plan: RunPlan, status: str, results: list[EntityResult],
                         flow_run: str) -> None:
     """The run's measurements; they count for gates only if the run passed or loaded something."""
-    evidence: dict[str, float] = {"migration.run.passed": 1.0 if status == "passed" else 0.0}
+    evidence: dict[str, float] = {"migration.run.passed": 1.0 if status == MigrationRunStatus.PASSED else 0.0}
     for r in results:
         evidence |= {f"migration.{r.entity}.quarantine_rate": r.quarantine_rate,
                      f"migration.{r.entity}.read": float(r.read), f"migration.{r.entity}.loaded": float(r.loaded),
@@ -32,7 +33,7 @@ def record_run_evidence(session: Session, plan: RunPlan, status: str, results: l
     record_evidence(session, source=f"migration run {plan.run_id} (flow run {flow_run})", values=evidence,
                     detail={"mapping": plan.mapping_name, "status": status, "mode": plan.mode, "loaded": loaded},
                     run_id=plan.run_id, scope=plan.mapping_name,
-                    counts=run_counts(passed=status == "passed", loaded_rows=loaded))
+                    counts=run_counts(passed=status == MigrationRunStatus.PASSED, loaded_rows=loaded))
 
 
 def withdraw_run_evidence(session: Session, run_id: uuid.UUID) -> int:

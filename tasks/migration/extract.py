@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from erp_models.migration.mapping import CsvSource, Entity, SqlSource
+from erp_models.migration.mapping import Entity
+from erp_models.migration.sources import CsvSource, SqlSource
 
 
 class SourceError(ValueError):

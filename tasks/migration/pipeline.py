@@ -206,7 +206,7 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
         if PREPARED not in done:
             orphans = staging.prepare(session, table, target)
-            if target.name != "opening_stock":
+            if not target.posts_to_ledger:
                 loader.assign_ids(session, table=table, target=target, entity=name, run_id=plan.run_id)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=quarantine.orphan_rows(orphans))
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED,
@@ -225,7 +225,7 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
     inserted, updated = sum(c["inserted"] for c in finished), sum(c["updated"] for c in finished)
     totals = loader.Upserted(inserted, updated, sum(c["loaded"] for c in finished) - inserted - updated)
     pending = [b for b in batch_numbers if b not in done]
-    parallel = min(workers, len(pending)) if target.name != "opening_stock" else 1
+    parallel = min(workers, len(pending)) if not target.posts_to_ledger else 1
     with ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else nullcontext() as pool:
         try:
             for result in pool.map(load, pending) if pool is not None else map(load, pending):

@@ -11,6 +11,7 @@ from prefect import task
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from erp_models.enums import MigrationRunStatus
 from erp_models.migration import runs, staging
 from erp_models.migration.mapping import MappingError, entity_order, load_mapping
 from erp_models.migration.targets import TARGETS
@@ -246,7 +247,8 @@ def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run
         if plan.mode != "dry_run":
             record_run_evidence(uow.session, plan, status, results, flow_run)
         for name in plan.order:  # a failed run keeps what it staged, for --resume
-            if status != "failed" or runs.staged_rows_expected(uow.session, run_id=plan.run_id, entity=name) is None:
+            resumable = runs.staged_rows_expected(uow.session, run_id=plan.run_id, entity=name) is not None
+            if status != MigrationRunStatus.FAILED or not resumable:
                 staging.drop_staging(uow.session, plan.run_id, name)
         uow.commit()
 
