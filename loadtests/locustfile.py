@@ -36,8 +36,7 @@ if _config_path:
     except ConfigError as exc:
         raise SystemExit(f"ERPOPS_LOAD_CONFIG: {exc.message}") from exc
     _weighted = _config.weights | _weights(os.environ.get("ERPOPS_LOAD_WEIGHTS", ""))
-    for _user_class in mix(_config.fixture, _weighted):
-        globals()[_user_class.__name__] = _user_class
+    globals().update({user_class.__name__: user_class for user_class in mix(_config.fixture, _weighted)})
     if _config.steps is not None:
         _steps, _duration, _rate = _config.steps, _config.duration_s, _config.spawn_rate
 

@@ -54,11 +54,11 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
             runner.start(config.users, spawn_rate=config.spawn_rate)
         limit_s = shape.total_s + SPAWN_SLACK_S if shape else config.duration_s
         aborted = _drive(runner, config, env, collector, clock, steps, watch, limit_s, shape is not None)
-        stopped_at = time.monotonic()
+        clock.finished_at = datetime.now(UTC)
         runner.stop()
+        stopped_at = time.monotonic()  # every worker's users are gone: its next report holds its last requests
         if feed is not None and isinstance(runner, MasterRunner):
             feed.wait_for_final_reports(runner, since=stopped_at)
-        clock.finished_at = datetime.now(UTC)
         runner.quit()
         reports.finish()
         document = results.build(profile=config.profile, workers=config.workers + config.remote_workers, env=env,

@@ -42,6 +42,8 @@ def single_step(users: int, duration_s: float) -> list[StepWindow]:
 class StepShape(LoadTestShape):
     """Raises the user count step by step (plan_steps) and stops the run after the last step."""
 
+    abstract = True  # built with its steps by the runner; a locustfile subclasses it (see locustfile.py)
+
     def __init__(self, steps: Steps, duration_s: float, spawn_rate: float) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.windows = plan_steps(steps, duration_s)
