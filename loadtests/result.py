@@ -12,7 +12,7 @@ from typing import Any
 from locust.env import Environment
 
 from loadtests.collect import Collector, SecondStats
-from loadtests.shapes import StepWindow
+from loadtests.steps import StepWindow
 
 
 @dataclass

@@ -16,7 +16,8 @@ from loadtests.abort import AbortWatch
 from loadtests.collect import Collector
 from loadtests.config import RunConfig
 from loadtests.reports import LocustReports
-from loadtests.shapes import StepShape, single_step
+from loadtests.shapes import StepShape
+from loadtests.steps import single_step
 from loadtests.users import mix
 from loadtests.workers import WorkerFeed, free_port, spawn_workers, stop_workers
 
