@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from erp_models.loadtest.grammar import Threshold
 from erp_models.loadtest.metrics import COUNTING, measure
-from erp_models.loadtest.result import LoadResult
-from erp_models.loadtest.thresholds import Threshold
+from erp_models.loadtest.stats import LoadResult
 
 RAMP_S = 2  # the first seconds of a step, while users are still spawning, are not judged...
 MIN_JUDGED_S = 3  # ...when at least this many seconds of the step remain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from erp_models.loadtest.stats import Sample
+from erp_models.loadtest.histogram import Sample
 
 
 class Metric(StrEnum):

@@ -1,129 +1,129 @@
-"""Response-time histograms as Locust keeps them, merged across workers, seconds and endpoints, and read as a Sample.
-
-Percentiles are computed the way Locust's `calculate_response_time_percentile` computes them, reimplemented here
-in a few lines because erp_models may not import locust (its gevent monkey-patching must never reach a process that
-runs Prefect); tests/unit/loadtest compares the two on the same histograms.
-"""
+"""The runner's result.json as a typed model (LoadResult), and the Samples (whole run, windows, seconds) it gives."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import json
+import math
+from pathlib import Path
 
-from pydantic import ConfigDict, RootModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from erp_models.loadtest.histogram import Histogram, Sample, bucket_ms
 
-def bucket_ms(response_time_ms: float) -> int:
-    """Locust's rounding to about two significant digits (147 ms is kept as 150), as `bucket_response_time`."""
-    if response_time_ms < 100:
-        return round(response_time_ms)
-    if response_time_ms < 1000:
-        return int(round(response_time_ms, -1))
-    if response_time_ms < 10000:
-        return int(round(response_time_ms, -2))
-    return int(round(response_time_ms, -3))
+TOTAL = "total"  # the endpoint name that stands for every endpoint together
 
 
-class Histogram(RootModel[dict[int, int]]):
-    """Rounded response time in ms -> number of requests; JSON keys are strings ("12": 30)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    @field_validator("root")
-    @classmethod
-    def _counts_are_positive(cls, counts: dict[int, int]) -> dict[int, int]:
-        if any(count < 0 or ms < 0 for ms, count in counts.items()):
-            raise ValueError("a histogram holds response times and counts that are not negative")
-        return {ms: count for ms, count in counts.items() if count}
-
-    @classmethod
-    def of(cls, counts: dict[int, int] | None = None) -> Histogram:
-        return cls(dict(counts or {}))
-
-    @classmethod
-    def merged(cls, histograms: Iterable[Histogram]) -> Histogram:
-        """The sum of the histograms: how Locust merges workers' stats, never an average of percentiles."""
-        total: Counter[int] = Counter()
-        for histogram in histograms:
-            total.update(histogram.root)
-        return cls(dict(total))
-
-    @property
-    def count(self) -> int:
-        return sum(self.root.values())
-
-    def percentile(self, q: float) -> float | None:
-        """The response time that a share `q` (0..1) of the requests finished within; None when empty."""
-        total = self.count
-        if total == 0:
-            return None
-        within = int(total * q)
-        processed = 0
-        for ms in sorted(self.root, reverse=True):
-            processed += self.root[ms]
-            if total - processed <= within:
-                return float(ms)
-        return 0.0
-
-    def mean(self) -> float | None:
-        total = self.count
-        return sum(ms * n for ms, n in self.root.items()) / total if total else None
-
-    def min(self) -> float | None:
-        return float(min(self.root)) if self.root else None
-
-    def max(self) -> float | None:
-        return float(max(self.root)) if self.root else None
+class LoadResultError(ValueError):
+    """A result.json that cannot be read; the message is one line naming the file."""
 
 
-@dataclass(frozen=True)
-class Sample:
-    """Requests of one endpoint (or all) over a stretch of the run: what a threshold is judged on.
+class Loose(BaseModel):
+    # The runner is another helper's code and may add fields; unknown ones are ignored, known ones are typed.
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
-    min_ms, max_ms and total_ms are exact when the runner measured them (whole-run endpoint figures) and None for
-    windows built from per-second histograms, where the histogram's rounded values stand in.
-    """
 
-    requests: int
-    failures: int
-    histogram: Histogram
-    duration_s: float
+class EndpointResult(Loose):
+    method: str = ""
+    requests: int = Field(default=0, ge=0)
+    failures: int = Field(default=0, ge=0)
+    histogram: Histogram = Field(default_factory=Histogram.of)
     min_ms: float | None = None
     max_ms: float | None = None
     total_ms: float | None = None
-    seconds: int = field(default=0)  # how many one-second buckets went into a window (0: the whole run)
 
-    @classmethod
-    def merged(cls, samples: list[Sample], duration_s: float) -> Sample:
-        """Samples over the same span (endpoints, workers) or adjacent spans (seconds), added up."""
-        mins = [s.min_ms for s in samples]
-        maxes = [s.max_ms for s in samples]
-        totals = [s.total_ms for s in samples]
-        return cls(
-            requests=sum(s.requests for s in samples), failures=sum(s.failures for s in samples),
-            histogram=Histogram.merged(s.histogram for s in samples), duration_s=duration_s,
-            min_ms=None if None in mins or not mins else min(m for m in mins if m is not None),
-            max_ms=None if None in maxes or not maxes else max(m for m in maxes if m is not None),
-            total_ms=None if None in totals or not totals else sum(t for t in totals if t is not None),
-            seconds=sum(s.seconds for s in samples))
 
-    def percentile_ms(self, q: float) -> float | None:
-        return self.histogram.percentile(q)
+class SecondEndpoint(Loose):
+    requests: int = Field(default=0, ge=0)
+    failures: int = Field(default=0, ge=0)
+    histogram: Histogram = Field(default_factory=Histogram.of)
 
-    def avg_ms(self) -> float | None:
-        if self.total_ms is not None and self.requests:
-            return self.total_ms / self.requests
-        return self.histogram.mean()
 
-    def lowest_ms(self) -> float | None:
-        return self.min_ms if self.min_ms is not None else self.histogram.min()
+class Second(Loose):
+    t: int = Field(ge=0)  # whole seconds since the start: the bucket holds requests finished in [t, t + 1)
+    users: int = 0
+    endpoints: dict[str, SecondEndpoint] = Field(default_factory=dict)
 
-    def highest_ms(self) -> float | None:
-        return self.max_ms if self.max_ms is not None else self.histogram.max()
 
-    def rps(self) -> float:
-        return self.requests / self.duration_s if self.duration_s > 0 else 0.0
+class Step(Loose):
+    index: int = Field(ge=0)
+    users: int = Field(ge=0)
+    start_s: float = Field(ge=0)
+    end_s: float = Field(ge=0)
 
-    def fail_ratio(self) -> float | None:
-        return self.failures / self.requests if self.requests else None
+
+class Aborted(Loose):
+    reason: str
+    at_s: float
+
+
+class ErrorCount(Loose):
+    name: str
+    error: str
+    occurrences: int
+
+
+class LoadResult(Loose):
+    profile: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_s: float = Field(ge=0)
+    workers: int = 1
+    endpoints: dict[str, EndpointResult] = Field(default_factory=dict)
+    seconds: list[Second] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    aborted: Aborted | None = None
+    errors: list[ErrorCount] = Field(default_factory=list)
+
+    def endpoint_names(self) -> list[str]:
+        return sorted(self.endpoints)
+
+    def whole(self, endpoint: str = TOTAL) -> Sample:
+        """The whole run of one endpoint, or of all of them (`total`)."""
+        names = self.endpoint_names() if endpoint == TOTAL else [endpoint]
+        return Sample.merged([_whole(self.endpoints[n]) for n in names if n in self.endpoints], self.duration_s)
+
+    def per_second(self, endpoint: str = TOTAL) -> list[Sample]:
+        """One Sample per second of the run, from t = 0 to the last second recorded; quiet seconds are empty."""
+        by_t = {second.t: second for second in self.seconds}
+        last = max(by_t, default=-1)
+        return [self._second(by_t.get(t), endpoint) for t in range(last + 1)]
+
+    def window(self, start_s: float, end_s: float, endpoint: str = TOTAL) -> Sample:
+        """The seconds whose bucket starts in [start_s, end_s), merged; their count is the window's duration."""
+        first, stop = math.ceil(start_s), math.ceil(end_s)
+        picked = [s for t, s in enumerate(self.per_second(endpoint)) if first <= t < stop]
+        return Sample.merged(picked, float(len(picked)))
+
+    def _second(self, second: Second | None, endpoint: str) -> Sample:
+        if second is None:
+            parts: list[SecondEndpoint] = []
+        elif endpoint == TOTAL:
+            parts = list(second.endpoints.values())
+        else:
+            parts = [second.endpoints[endpoint]] if endpoint in second.endpoints else []
+        return Sample(requests=sum(p.requests for p in parts), failures=sum(p.failures for p in parts),
+                      histogram=Histogram.merged(p.histogram for p in parts), duration_s=1.0, seconds=1)
+
+
+def _whole(endpoint: EndpointResult) -> Sample:
+    return Sample(requests=endpoint.requests, failures=endpoint.failures, histogram=endpoint.histogram,
+                  duration_s=0.0, min_ms=endpoint.min_ms, max_ms=endpoint.max_ms, total_ms=endpoint.total_ms)
+
+
+def read_result(path: Path) -> LoadResult:
+    """The runner's result.json; LoadResultError (one line, naming the file) when it is missing or malformed."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LoadResultError(f"{path}: no load-test result") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LoadResultError(f"{path}: cannot read the load-test result ({exc})") from None
+    try:
+        return LoadResult.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise LoadResultError(f"{path}: {location}: {first['msg']}") from None
+
+
+__all__ = ["TOTAL", "Histogram", "LoadResult", "LoadResultError", "Sample", "bucket_ms", "read_result"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from erp_models.loadtest.grammar import Threshold
+from erp_models.loadtest.histogram import Sample
 from erp_models.loadtest.metrics import COUNTING, measure, metric_key
-from erp_models.loadtest.result import LoadResult
-from erp_models.loadtest.stats import Sample
-from erp_models.loadtest.thresholds import Threshold
+from erp_models.loadtest.stats import LoadResult
 
 NO_BASELINE = "no baseline yet: passes until a passing run of this profile records one"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from erp_models.loadtest.result import LoadResult
-from erp_models.loadtest.stats import bucket_ms
+from erp_models.loadtest.stats import LoadResult, bucket_ms
 
 # One second of one endpoint: the response times (ms) of its requests, and how many of them failed.
 SecondSpec = tuple[Sequence[float], int]

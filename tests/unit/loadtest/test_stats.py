@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from erp_models.loadtest.result import LoadResultError, read_result
-from erp_models.loadtest.stats import Histogram, bucket_ms
+from erp_models.loadtest.histogram import Histogram, bucket_ms
+from erp_models.loadtest.stats import LoadResultError, read_result
 from tests.unit.loadtest.builders import result_of, steady
 
 QUANTILES = (0.01, 0.5, 0.66, 0.9, 0.95, 0.99, 0.999)
