@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from erp_models.loadtest.stats import LoadResult
-from erp_models.loadtest.thresholds import NO_BASELINE, abort_reason, evaluate, parse_threshold
+from erp_models.loadtest.thresholds import NO_BASELINE, abort_reason, evaluate, parse_threshold, summary_values
 from tests.unit.loadtest.builders import SecondSpec, result_of, steady
 
 FAST = [20.0] * 10
@@ -118,3 +118,12 @@ def test_only_abort_on_fail_thresholds_stop_a_run_and_not_for_want_of_requests()
     plain = parse_threshold("p(95) < 300")
     unhit = parse_threshold({"expr": "ship_order: p(95) < 300", "abort_on_fail": True})
     assert abort_reason([plain, unhit], failing, elapsed_s=6) is None
+
+
+def test_a_runs_summary_is_what_the_next_runs_baseline_reads() -> None:
+    result = result_of({"place_order": steady([20.0] * 9 + [400.0], 10), "ship_order": steady([], 10)})
+    values = summary_values(result)
+    assert values["place_order.p95_ms"] == 400.0 and values["place_order.p50_ms"] == 20.0
+    assert values["total.requests"] == 100 and values["total.rps"] == 10.0 and values["total.fail_ratio"] == 0.0
+    assert "ship_order.p95_ms" not in values and values["ship_order.requests"] == 0
+    assert verdict_of("place_order: p(95) <= baseline", result, values) == (True, 400.0)
