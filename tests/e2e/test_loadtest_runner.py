@@ -87,10 +87,15 @@ def test_the_mix_runs_against_the_api_and_every_request_is_in_the_result(db_env:
         local, local_orders, local_out = run_load(tmp_path / "local", config)
         two, two_orders, two_out = run_load(tmp_path / "workers", config.model_copy(update={"workers": 2,
                                                                                             "duration_s": 5}))
+        impossible = {"expr": "place_order: p(95) < 0.001", "abort_on_fail": True, "grace_s": 1}
+        aborted, _, _ = run_load(tmp_path / "aborted", config.model_copy(update={"thresholds": [impossible],
+                                                                                 "duration_s": 60}))
     assert_consistent(local, local_orders, local_out)
     assert local["workers"] == 1 and local["steps"] == [{"index": 0, "users": 5, "start_s": 0.0, "end_s": 6.0}]
     assert_consistent(two, two_orders, two_out)
     assert two["workers"] == 2 and (two_out / "worker-1.log").exists()
+    assert aborted["aborted"]["reason"].startswith("place_order: p(95) < 0.001 failed after")
+    assert 1 <= aborted["aborted"]["at_s"] < 10 and aborted["duration_s"] < 10
 
 
 def test_a_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
