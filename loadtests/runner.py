@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +33,7 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
     shape = StepShape(config.steps, config.duration_s, config.spawn_rate) if config.steps else None
     env = Environment(user_classes=list(mix(config.fixture, config.weights)), host=config.host, shape_class=shape)
     collector = Collector()
-    procs = []
+    procs: list[subprocess.Popen[bytes]] = []
     feed: WorkerFeed | None = None
     runner: Runner
     if config.distributed:
@@ -38,7 +41,8 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
         runner = env.create_master_runner(master_bind_host=config.master_bind_host, master_bind_port=port)
         feed = WorkerFeed(env, collector)
         connect_to = "127.0.0.1" if config.master_bind_host in ("0.0.0.0", "*") else config.master_bind_host
-        procs = spawn_workers(config_path, connect_to, port, config.workers, out_dir)
+        gevent.signal_handler(signal.SIGTERM, _terminate, procs)
+        procs.extend(spawn_workers(config_path, connect_to, port, config.workers, out_dir))
     else:
         runner = env.create_local_runner()
         env.events.request.add_listener(collector.on_request)  # type: ignore[no-untyped-call]
@@ -90,3 +94,11 @@ def _drive(runner: Runner, config: RunConfig, env: Environment, collector: Colle
             if reason:
                 return {"reason": reason, "at_s": round(clock.elapsed_s(now), 1)}
     return None
+
+
+def _terminate(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM (the flow gave up on the run): take the local workers down too, rather than leave them waiting
+    60 s for a master that is gone. No result is written."""
+    for proc in procs:
+        proc.terminate()
+    os._exit(143)
