@@ -25,7 +25,7 @@ _EXPRESSION = re.compile(
 EVIDENCE_KEYS: dict[str, str] = {
     r"migration\.run\.passed": "1 when the newest real migration run passed",
     r"migration\.[a-z0-9_]+\.(quarantine_rate|read|loaded|reconciled)": "per migrated entity",
-    r"tests\.[a-z0-9_]+\.(pass_rate|passed|failed|total)": "a recorded test run (erpops evidence junit)",
+    r"tests\.[a-z0-9_]+\.(pass_rate|passed|failed|errors|skipped|total|duration_s)": "a test suite run",
     r"loadtest\.[a-z0-9_]+\.(p50_ms|p95_ms|p99_ms|rps|error_ratio|requests)": "a recorded load test",
     r"training\.(attendance_rate|sessions|attendees)": "training sessions and attendance",
     r"feedback\.(open_critical|open_major|open_total|resolved)": "trial-run feedback",
