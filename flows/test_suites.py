@@ -13,10 +13,9 @@ from pydantic import BaseModel, Field
 
 from erp_models.project.suites import DEFAULT_SUITES, SuiteStatus
 from infra.settings import get_settings
-from tasks.suites.choose import resolve_suites
 from tasks.suites.evidence import record_suite_evidence
 from tasks.suites.report import artifact_key, failure_rows, suite_markdown
-from tasks.suites.run import SuiteOutcome, run_suite
+from tasks.suites.run import SuiteOutcome, choose_suites_to_run, run_suite
 
 
 class SuitesParams(BaseModel):
@@ -52,7 +51,7 @@ def run_test_suites(params: SuitesParams) -> SuitesOutcome | State[Any]:
     flow_run = str(runtime.flow_run.id)
     run_id = params.run_id or uuid.uuid4()
     run_dir = Path(params.runs_dir or get_settings().state_dir / "test-runs").resolve() / str(run_id)
-    specs = resolve_suites(params.suites, params.plan_file, params.timeout_s)
+    specs = choose_suites_to_run(params.suites, params.plan_file, params.timeout_s)
     results = [run_suite(spec, str(run_dir)) for spec in specs]
     record_suite_evidence(run_id, results, flow_run)
     publish(run_id, results)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from erp_models.project.junit import JUnitError, JUnitReport, read_junit
 from erp_models.project.suites import PytestExit, SuiteSpec, SuiteStatus, judge_suite
+from tasks.suites.choose import resolve_suites
 
 STOP_GRACE_S = 10  # after SIGTERM at the timeout, how long pytest gets to clean up before SIGKILL
 
@@ -53,6 +54,12 @@ class SuiteOutcome(BaseModel):
 def pytest_command(spec: SuiteSpec, junit_xml: Path) -> list[str]:
     """pytest with this interpreter; xunit1 reports name each test's file, so failures carry pytest's node ids."""
     return [sys.executable, "-m", "pytest", *spec.args, f"--junitxml={junit_xml}", "-o", "junit_family=xunit1"]
+
+
+@task
+def choose_suites_to_run(names: list[str], plan_file: str | None, timeout_s: int | None) -> list[SuiteSpec]:
+    """The named suites, each with its folder and timeout; the plan file (if any) names its own."""
+    return resolve_suites(names, plan_file, timeout_s)
 
 
 @task(task_run_name="pytest {spec.name}")
