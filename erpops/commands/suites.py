@@ -35,6 +35,7 @@ def run(
     failures in the Prefect UI. Exits 1 when a suite failed."""
     from rich.console import Console
 
+    from erp_models.project.suites import SuiteStatus
     from erpops.commands.runtime import stack_for_flows
     from infra.settings import get_settings
     from tasks.suites.choose import resolve_suites
@@ -69,8 +70,8 @@ def run(
         from erpops.commands.suites_view import print_outcome
 
         print_outcome(outcome)
-    if outcome.status != "passed":
-        failed = [f"{s.name}: {s.reason}" for s in outcome.suites if s.status != "passed"]
+    if outcome.status != SuiteStatus.PASSED:
+        failed = [f"{s.name}: {s.reason}" for s in outcome.suites if s.status != SuiteStatus.PASSED]
         typer.echo(f"erpops: test-suites run {outcome.run_id} failed: {'; '.join(failed)}", err=True)
         raise typer.Exit(1)
 
