@@ -1,11 +1,11 @@
 """The evidence store: every flow records its measurements here, and milestone gates read only these.
 
 Which value a gate reads for a key (`judged_evidence`):
-- values recorded with a scope (a migration mapping's name) and a run id are judged run by run: the gate reads
-  every value of one run, the newest run of that scope that counts and has not been withdrawn, so it never
-  mixes one run's `migration.run.passed` with another run's quarantine rate. A key that run did not record is
-  missing, not taken from an older run;
-- a value recorded without a scope (a test report, a training change): the newest one of its key that counts
+- values recorded with a scope (a migration mapping's name, `tests/<suite>` for a test suite) and a run id
+  are judged run by run: the gate reads every value of one run, the newest run of that scope that counts and
+  has not been withdrawn, so it never mixes one run's `migration.run.passed` with another run's quarantine rate.
+  A key that run did not record is missing, not taken from an older run;
+- a value recorded without a scope (`erpops evidence junit`, a training change): the newest one of its key that counts
   and has not been withdrawn;
 - when several scopes (or a scope and a hand-recorded value) give the same key, the newest of them wins.
 A value that does not count (a migration run that loaded nothing) or was withdrawn (its run was undone) is

@@ -13,6 +13,7 @@ from erp_models.enums import RequirementPriority
 from erp_models.loadtest.profiles import LoadTestSpec
 from erp_models.project.criteria import CriterionError, parse_criterion
 from erp_models.project.spec_checks import check_plan, unique
+from erp_models.project.suites import SuiteSpec
 from erp_models.yaml_files import load_yaml_model
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
@@ -159,6 +160,13 @@ class Plan(Strict):
     milestones: list[Milestone] = Field(min_length=1)
     risks: list[Risk] = Field(default_factory=list)
     loadtest: LoadTestSpec | None = Field(default=None, description="load-test profiles; built-ins when absent")
+    test_suites: list[SuiteSpec] = Field(default_factory=list, description="pytest suites `erpops test run` knows")
+
+    @field_validator("test_suites")
+    @classmethod
+    def _unique_suites(cls, suites: list[SuiteSpec]) -> list[SuiteSpec]:
+        unique("test suite", [s.name for s in suites])
+        return suites
 
     @field_validator("phases")
     @classmethod

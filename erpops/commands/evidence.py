@@ -42,25 +42,12 @@ def junit(
     suite: Annotated[str, typer.Option("--suite", help="Suite name in the keys: tests.<suite>.pass_rate")],
 ) -> None:
     """Record a test run's totals and pass rate from its JUnit XML report."""
-    import xml.etree.ElementTree as ET
+    from erp_models.project.junit import read_junit
 
-    try:
-        root = ET.parse(report).getroot()
-    except FileNotFoundError:
-        _fail(f"{report}: report not found")
-    except ET.ParseError as exc:
-        _fail(f"{report}: not a JUnit XML report ({exc})")
-    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    if not suites:
-        _fail(f"{report}: holds no <testsuite>")
-    total, failed, skipped = (sum(int(s.get(attr, 0)) for s in suites) for attr in ("tests", "failures", "skipped"))
-    failed += sum(int(s.get("errors", 0)) for s in suites)
-    ran = total - skipped
-    values = {f"tests.{_slug(suite)}.total": float(total), f"tests.{_slug(suite)}.failed": float(failed),
-              f"tests.{_slug(suite)}.passed": float(ran - failed),
-              f"tests.{_slug(suite)}.pass_rate": (ran - failed) / ran if ran else 0.0}
-    _store(values, f"junit {report.name}", {"report": str(report.resolve()), "skipped": skipped})
-    typer.echo(f"{suite}: {ran - failed} of {ran} passed ({skipped} skipped)")
+    name = _slug(suite)
+    totals = read_junit(report)
+    _store(totals.evidence(name), f"junit {report.name}", {"report": str(report.resolve())})
+    typer.echo(f"{suite}: {totals.passed} of {totals.ran} passed ({totals.skipped} skipped)")
 
 
 @app.command("list")
