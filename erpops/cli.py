@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from erpops.commands import api, db, delivery, evidence, manual, migrate, plan, sample_data, stack, token
+from erpops.commands import api, db, delivery, evidence, loadtest, manual, migrate, plan, sample_data, stack, token
 
 app = typer.Typer(
     name="erpops",
@@ -20,6 +20,7 @@ app.add_typer(token.app, name="token")
 app.add_typer(plan.app, name="plan")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(migrate.app, name="migrate")
+app.add_typer(loadtest.app, name="loadtest")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)

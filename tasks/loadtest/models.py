@@ -15,10 +15,6 @@ class StepsPlan(BaseModel):
     max_users: int
     step_s: float
 
-    @property
-    def total_s(self) -> float:
-        return ((self.max_users - self.start_users) // self.step_users + 1) * self.step_s
-
 
 class LoadPlan(BaseModel):
     """One profile with the command line's overrides applied: what CONFIG.json says besides host and fixture."""
@@ -33,10 +29,6 @@ class LoadPlan(BaseModel):
     workers: int = 1
     sample_every_s: float = 5.0
     source: str = "built-in profiles"  # or the plan file's path
-
-    @property
-    def load_s(self) -> float:
-        return self.steps.total_s if self.steps is not None else self.duration_s
 
 
 class FixtureData(BaseModel):

@@ -89,7 +89,8 @@ class ResourceSampler:
         try:
             with self._engine.connect() as conn:
                 return int(conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = :a"),
+                    """SELECT count(*) FROM pg_stat_activity
+                       WHERE datname = current_database() AND application_name = :a"""),
                     {"a": API_APPLICATION_NAME}).scalar_one())
         except Exception:  # a sample is best effort: a busy database must not fail the run
             return None

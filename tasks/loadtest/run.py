@@ -28,6 +28,8 @@ SETUP_MARGIN_S = 120  # Locust's start-up, its workers, writing the reports
 class LoadRunError(StackError):
     """The Locust runner crashed or hung: the run has no result to judge."""
 
+    exit_code = 4
+
 
 @contextmanager
 def _api(api_url: str | None, log: Path) -> Iterator[ServedApi]:
@@ -50,7 +52,7 @@ def run_load(plan: LoadPlan, fixture: FixtureData, api_url: str | None, run_dir:
         config.write_text(json.dumps(runner_config(plan, fixture, api.url), indent=2), encoding="utf-8")
         os.chmod(config, 0o600)  # it holds the run's tokens (revoked when the run ends)
         with ResourceSampler(pid=api.pid, engine=get_engine(), every_s=plan.sample_every_s) as sampler:
-            _run_locust(config, folder, timeout_s=plan.load_s + SETUP_MARGIN_S)
+            _run_locust(config, folder, timeout_s=plan.duration_s + SETUP_MARGIN_S)
     (folder / "resources.json").write_text(sampler.report.model_dump_json(indent=2), encoding="utf-8")
     return LoadRunFiles(run_dir=str(folder), result_json=str(folder / "result.json"),
                         orders_jsonl=str(folder / "orders.jsonl"), report_html=str(folder / "report.html"),
