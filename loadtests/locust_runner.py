@@ -12,7 +12,7 @@ import json
 import gevent
 from locust.env import Environment
 
-from loadtests import locustfile
+from loadtests.users import bench
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     args = parser.parse_args()
 
-    env = Environment(user_classes=[getattr(locustfile, args.user_class)], host=args.host)
+    env = Environment(user_classes=[getattr(bench, args.user_class)], host=args.host)
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=args.users)
     gevent.sleep(args.warmup)
