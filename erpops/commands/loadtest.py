@@ -35,7 +35,7 @@ def run(
     from rich.console import Console
 
     from infra.settings import get_settings
-    from tasks.loadtest.spec import resolve_plan
+    from tasks.loadtest.profile import resolve_plan
 
     plan_ = resolve_plan(profile, plan_file=plan, users=users, duration_s=duration, workers=workers)  # fail fast
     console = Console(stderr=True, quiet=as_json)
