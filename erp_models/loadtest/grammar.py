@@ -110,6 +110,8 @@ def _error(where: str, message: str) -> ThresholdError:
 
 def _parse(rule: ThresholdRule) -> Threshold:
     text = " ".join(rule.expr.split())
+    if not text:
+        raise ValueError(f"the threshold is empty; {HOW}")
     body, window_s = _split_window(text)
     endpoint, body = _split_endpoint(body)
     match = _OP.search(body)
@@ -178,8 +180,10 @@ def _right_side(text: str, metric: Metric) -> tuple[float | None, float | None]:
         if match["unit"] and metric not in LATENCIES:
             raise ValueError(f"{metric.value} is not a time: drop the `ms`")
         value = float(match["n"])
-        if not math.isfinite(value):
-            raise ValueError(f"the limit {match['n']} is not a finite number")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"the limit {match['n']} is not a number from 0 up (no metric is negative)")
+        if metric is Metric.FAIL_RATIO and value > 1:
+            raise ValueError(f"fail_ratio is a share from 0 to 1, so {match['n']} cannot be its limit (1% is 0.01)")
         return value, None
     shown = repr(text) if text else "nothing"
     raise ValueError(f"compares with {shown}: expected a number or `baseline [* factor]`; {HOW}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from erp_models.loadtest.histogram import Sample
+from erp_models.loadtest.stats import TOTAL, LoadResult
 
 
 class Metric(StrEnum):
@@ -54,3 +55,22 @@ def measure(sample: Sample, metric: Metric, percentile: float | None = None) -> 
     if metric is Metric.FAIL_RATIO:
         return sample.fail_ratio()
     return float(sample.requests)
+
+
+SUMMARY: tuple[tuple[Metric, float | None], ...] = (
+    (Metric.PERCENTILE, 50.0), (Metric.PERCENTILE, 95.0), (Metric.PERCENTILE, 99.0), (Metric.AVG, None),
+    (Metric.MAX, None), (Metric.RPS, None), (Metric.FAIL_RATIO, None), (Metric.COUNT, None))
+
+
+def summary_values(result: LoadResult) -> dict[str, float]:
+    """Per endpoint and for `total`: p50/p95/p99/avg/max in ms, rps, fail_ratio and requests, keyed
+    `<endpoint>.<metric key>` (e.g. place_order.p95_ms, total.fail_ratio): what a run records as evidence and
+    what a later run's baseline thresholds read. Values that were not measured (no requests) are left out."""
+    values: dict[str, float] = {}
+    for endpoint in [*result.endpoint_names(), TOTAL]:
+        sample = result.whole(endpoint)
+        for metric, percentile in SUMMARY:
+            value = measure(sample, metric, percentile)
+            if value is not None:
+                values[f"{endpoint}.{metric_key(metric, percentile)}"] = value
+    return values

@@ -26,7 +26,11 @@ EVIDENCE_KEYS: dict[str, str] = {
     r"migration\.run\.passed": "1 when the newest real migration run passed",
     r"migration\.[a-z0-9_]+\.(quarantine_rate|read|loaded|reconciled)": "per migrated entity",
     r"tests\.[a-z0-9_]+\.(pass_rate|passed|failed|total)": "a recorded test run (erpops evidence junit)",
-    r"loadtest\.[a-z0-9_]+\.(p50_ms|p95_ms|p99_ms|rps|error_ratio|requests)": "a recorded load test",
+    r"loadtest\.(smoke|load|stress|soak)\.[a-z0-9_]+\.(p50_ms|p95_ms|p99_ms|avg_ms|max_ms|rps|fail_ratio|requests)":
+        "per endpoint, from the load-test flow's newest run of that profile",
+    r"loadtest\.(smoke|load|stress|soak)\.(fail_ratio|rps|requests|invariants_ok|passed|knee_rps|knee_users)":
+        "per profile (all endpoints), from the load-test flow's newest run of that profile",
+    r"loadtest\.[a-z0-9_]+\.(p50_ms|p95_ms|p99_ms|rps|error_ratio|requests)": "a load test recorded by hand",
     r"training\.(attendance_rate|sessions|attendees)": "training sessions and attendance",
     r"feedback\.(open_critical|open_major|open_total|resolved)": "trial-run feedback",
     r"budget\.(burn_ratio|spent|overrun_phases)": "budget spend against the plan",

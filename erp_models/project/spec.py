@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from erp_models.enums import RequirementPriority
+from erp_models.loadtest.profiles import LoadTestSpec
 from erp_models.project.criteria import CriterionError, parse_criterion
 from erp_models.project.spec_checks import check_plan, unique
 from erp_models.yaml_files import load_yaml_model
@@ -157,6 +158,7 @@ class Plan(Strict):
     vendors: Vendors
     milestones: list[Milestone] = Field(min_length=1)
     risks: list[Risk] = Field(default_factory=list)
+    loadtest: LoadTestSpec | None = Field(default=None, description="load-test profiles; built-ins when absent")
 
     @field_validator("phases")
     @classmethod
