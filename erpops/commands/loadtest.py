@@ -27,6 +27,8 @@ def run(
     api_url: Annotated[str | None, typer.Option("--api-url", help="A running ERP API (default: start one).")] = None,
     plan: Annotated[str | None, typer.Option("--plan", metavar="FILE", help="Plan with a `loadtest:` section.")]
     = None,
+    skus: Annotated[int, typer.Option("--skus", min=1, max=1000, help="SKUs the run sells (fewer: hotter rows).")]
+    = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Prepare tagged data, run Locust against the ERP API, judge thresholds and invariants, record evidence.
@@ -46,7 +48,7 @@ def run(
     from flows.load_test import LoadTestParams, run_load_test
 
     params = LoadTestParams(profile=ProfileName(plan_.profile), users=users, duration_s=duration, workers=workers,
-                            api_url=api_url, plan_file=plan,
+                            api_url=api_url, plan_file=plan, sku_count=skus,
                             out_dir=str((get_settings().state_dir / "loadtests").resolve()))
     with _progress(console, f"load test {plan_.profile}: {plan_.users} users, {plan_.duration_s:g} s of load"):
         state, outcome = run_load_test(params)
