@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 TOTAL = "total"
+RUN_KEYS = ("invariants_ok", "passed", "knee_rps", "knee_users")  # a run's verdict, not a metric to compare with
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -42,6 +43,8 @@ def last_passing_baseline(session: Session, *, profile: str) -> tuple[str | None
     prefix, baseline = f"loadtest.{profile}.", {}
     for key, value in rows:
         parts = str(key).removeprefix(prefix).split(".")
+        if len(parts) == 1 and parts[0] in RUN_KEYS:
+            continue
         name = ".".join(parts) if len(parts) == 2 else f"{TOTAL}.{parts[0]}"
         baseline[name] = float(value)
     return str(run_id), baseline

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.errors import Unauthenticated
-from erp_models.inventory.services import stock_position
 from erp_models.invariants import find_violations
+from erp_models.inventory.services import stock_position
 from erp_models.loadtest.invariants import OrderAnswer, check_invariants, parse_order_answers
 from erp_models.loadtest.prep import LoadFixture, UserKind, cleanup, new_tag, prepare
 from erp_models.sales.fulfilment import ship_order
@@ -101,3 +101,23 @@ def test_order_answers_are_read_from_json_lines() -> None:
              '{"external_id": "x", "channel": "tmall", "status": 409, "order_id": null, "replay": true}']
     assert parse_order_answers(lines) == [OrderAnswer("x", "tmall", 201, 7, False),
                                           OrderAnswer("x", "tmall", 409, None, True)]
+
+
+def test_the_baseline_is_the_last_passing_run_of_the_same_profile(session: Session) -> None:
+    import uuid
+
+    from erp_models.loadtest.baseline import last_passing_baseline
+    from erp_models.project.evidence import record_evidence
+
+    profile = f"p{uuid.uuid4().hex[:8]}"  # a profile no other test records
+    assert last_passing_baseline(session, profile=profile) == (None, {})
+    passing, failing = uuid.uuid4(), uuid.uuid4()
+    for run, passed, p95 in ((passing, 1, 40.0), (failing, 0, 900.0)):
+        record_evidence(session, source="tests", run_id=run, scope=f"loadtest/{profile}",
+                        values={f"loadtest.{profile}.place_order.p95_ms": p95, f"loadtest.{profile}.fail_ratio": 0.0,
+                                f"loadtest.{profile}.passed": passed})
+
+    run, baseline = last_passing_baseline(session, profile=profile)
+
+    assert run == str(passing)
+    assert baseline == {"place_order.p95_ms": 40.0, "total.fail_ratio": 0.0}
