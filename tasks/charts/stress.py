@@ -35,10 +35,13 @@ def render_stress(steps: Sequence[StepPoint], *, knee_users: int | None, criteri
                      label="p95 (ms)")
     latency.set_ylabel("p95 latency, ms", fontproperties=font(9), color=ORANGE)
     latency.set_ylim(bottom=0)
+    axes.set_ylim(0, max([s.rps for s in steps] + [1.0]) * 1.2)  # headroom for the legend and the knee's label
     if knee_users is not None:
+        last = bool(users) and knee_users == users[-1]
         axes.axvline(knee_users, color=BLUE, linestyle="--", linewidth=1.5)
         axes.annotate(f"knee: {knee_users} users", xy=(knee_users, 1.0), xycoords=("data", "axes fraction"),
-                      xytext=(4, -14), textcoords="offset points", fontproperties=font(9), color=BLUE)
+                      xytext=(-4 if last else 4, -14), textcoords="offset points", ha="right" if last else "left",
+                      fontproperties=font(9), color=BLUE)
     else:
         axes.text(0.5, 0.92, "no knee: the first step already broke a threshold", transform=axes.transAxes,
                   ha="center", fontproperties=font(9), color=RED)

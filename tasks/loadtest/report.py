@@ -55,8 +55,11 @@ def report_markdown(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, i
         lines += [f"| {s.index} | {s.users} | {s.rps:g} | {_ms(s.p95_ms)} | {'✅' if s.passed else '❌'} |"
                   for s in judgement.steps]
         knee = judgement.knee
+        unbroken = " (no step broke a threshold: the knee lies at or above it)" if all(
+            s.passed for s in judgement.steps) else ""
         lines += ["", f"**Knee**: {knee.users} users, {knee.rps:g} RPS, p95 {_ms(knee.p95_ms)} ms "
-                      f"(criterion: {knee.criterion})" if knee else "**Knee**: none, the first step broke a threshold"]
+                      f"(criterion: {knee.criterion}){unbroken}" if knee
+                  else "**Knee**: none, the first step broke a threshold"]
         if chart is not None:
             lines += ["", f"![RPS and p95 against users]({png_data_uri(chart)})"]
     return "\n".join(lines)
