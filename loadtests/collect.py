@@ -7,10 +7,11 @@ master with each stats report (`drain`), and the master `absorb`s it; a local ru
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from locust.stats import bucket_response_time
 
@@ -30,9 +31,13 @@ class SecondStats:
 
 class Collector:
     """What the runner records besides Locust's own statistics; seconds are keyed by wall-clock epoch second,
-    so that workers' seconds line up on the master."""
+    so that workers' seconds line up on the master. With `orders_sink` (the local runner's or the master's
+    orders.jsonl) each order answer is written as it comes, so a long soak does not hold them all in memory;
+    a worker keeps them until its next report."""
 
-    def __init__(self) -> None:
+    def __init__(self, orders_sink: TextIO | None = None) -> None:
+        self.orders_sink = orders_sink
+        self.orders_seen = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -52,9 +57,15 @@ class Collector:
         status = getattr(response, "status_code", None) or 0
         self.answers[name][str(status)] += 1
         if context and "external_id" in context:
-            self.orders.append({"external_id": context["external_id"], "channel": context["channel"],
-                                "status": status, "order_id": _order_id(response, status),
-                                "replay": bool(context.get("replay"))})
+            self._keep([{"external_id": context["external_id"], "channel": context["channel"], "status": status,
+                         "order_id": _order_id(response, status), "replay": bool(context.get("replay"))}])
+
+    def _keep(self, orders: list[dict[str, Any]]) -> None:
+        self.orders_seen += len(orders)
+        if self.orders_sink is None:
+            self.orders.extend(orders)
+        else:
+            self.orders_sink.writelines(json.dumps(order, ensure_ascii=False) + "\n" for order in orders)
 
     def drain(self) -> dict[str, Any]:
         """Everything gathered since the last drain, as JSON-able data; the collector starts empty again."""
@@ -75,7 +86,7 @@ class Collector:
                 entry.histogram.update({int(ms): n for ms, n in data["histogram"].items()})
         for name, counts in payload.get("answers", {}).items():
             self.answers[name].update(counts)
-        self.orders.extend(payload.get("orders", []))
+        self._keep(payload.get("orders", []))
 
 
 def _order_id(response: Any, status: int) -> int | None:

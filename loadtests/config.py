@@ -100,5 +100,5 @@ def load_config(path: Path) -> RunConfig:
         return RunConfig.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from exc
+        where = "".join(f"{p}: " if n == len(first["loc"]) - 1 else f"{p}." for n, p in enumerate(first["loc"]))
+        raise ConfigError(f"{path}: {where}{first['msg'].removeprefix('Value error, ')}") from exc

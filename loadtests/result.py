@@ -12,7 +12,7 @@ from typing import Any
 from locust.env import Environment
 
 from loadtests.collect import Collector, SecondStats
-from loadtests.shapes import StepWindow
+from loadtests.steps import StepWindow
 
 
 @dataclass
@@ -93,8 +93,5 @@ def build(*, profile: str, workers: int, env: Environment, collector: Collector,
     }
 
 
-def write(out_dir: Path, result: dict[str, Any], collector: Collector) -> None:
+def write(out_dir: Path, result: dict[str, Any]) -> None:
     (out_dir / "result.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    with (out_dir / "orders.jsonl").open("w", encoding="utf-8") as handle:
-        for order in collector.orders:
-            handle.write(json.dumps(order, ensure_ascii=False) + "\n")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +19,12 @@ from loadtests.abort import AbortWatch
 from loadtests.collect import Collector
 from loadtests.config import RunConfig
 from loadtests.reports import LocustReports
-from loadtests.shapes import StepShape, single_step
+from loadtests.shapes import StepShape
+from loadtests.steps import single_step
 from loadtests.users import mix
 from loadtests.workers import WorkerFeed, free_port, spawn_workers, stop_workers
 
+CHECKS_PER_RUN = 600
 SPAWN_SLACK_S = 5.0  # a step shape's ramp-up blocks its ticks; allow it this much past its planned end
 
 
@@ -28,8 +33,9 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
     watch = AbortWatch(config.thresholds, str(config_path))
     shape = StepShape(config.steps, config.duration_s, config.spawn_rate) if config.steps else None
     env = Environment(user_classes=list(mix(config.fixture, config.weights)), host=config.host, shape_class=shape)
-    collector = Collector()
-    procs = []
+    orders = (out_dir / "orders.jsonl").open("w", encoding="utf-8")
+    collector = Collector(orders_sink=orders)
+    procs: list[subprocess.Popen[bytes]] = []
     feed: WorkerFeed | None = None
     runner: Runner
     if config.distributed:
@@ -37,7 +43,8 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
         runner = env.create_master_runner(master_bind_host=config.master_bind_host, master_bind_port=port)
         feed = WorkerFeed(env, collector)
         connect_to = "127.0.0.1" if config.master_bind_host in ("0.0.0.0", "*") else config.master_bind_host
-        procs = spawn_workers(config_path, connect_to, port, config.workers, out_dir)
+        gevent.signal_handler(signal.SIGTERM, _terminate, procs)
+        procs.extend(spawn_workers(config_path, connect_to, port, config.workers, out_dir))
     else:
         runner = env.create_local_runner()
         env.events.request.add_listener(collector.on_request)  # type: ignore[no-untyped-call]
@@ -64,8 +71,9 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
         document = results.build(profile=config.profile, workers=config.workers + config.remote_workers, env=env,
                                  collector=collector, clock=clock, steps=steps, aborted=aborted,
                                  now=clock.finished_at)
-        results.write(out_dir, document, collector)
+        results.write(out_dir, document)
     finally:
+        orders.close()
         stop_workers(procs)
     return 0
 
@@ -73,15 +81,20 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
 def _drive(runner: Runner, config: RunConfig, env: Environment, collector: Collector, clock: results.RunClock,
            steps: list[Any], watch: AbortWatch, limit_s: float, shaped: bool) -> dict[str, Any] | None:
     """Tick once a second until the time is up (or the shape ends): note the user count and check the
-    abort_on_fail thresholds on the result so far. Returns the abort record, if the run was aborted."""
+    abort_on_fail thresholds on the result so far. Returns the abort record, if the run was aborted.
+
+    A check reads the whole run so far, so in a long soak the checks thin out (one every elapsed/CHECKS_PER_RUN
+    seconds once that is over a second) to keep their total cost near-linear in the run's length."""
     start = time.monotonic()
+    checked_at = 0.0
     while (elapsed := time.monotonic() - start) < limit_s:
         clock.users.setdefault(int(time.time()), runner.user_count)
         gevent.sleep(max(0.0, min(1.0, limit_s - elapsed)))
         clock.users[int(time.time())] = runner.user_count
         if shaped and runner.state == STATE_STOPPED:
             break
-        if watch.needed:
+        if watch.needed and elapsed - checked_at >= max(1.0, elapsed / CHECKS_PER_RUN) - 0.5:
+            checked_at = elapsed
             now = datetime.now(UTC)
             so_far = results.build(profile=config.profile, workers=config.workers, env=env, collector=collector,
                                    clock=clock, steps=steps, aborted=None, now=now)
@@ -89,3 +102,11 @@ def _drive(runner: Runner, config: RunConfig, env: Environment, collector: Colle
             if reason:
                 return {"reason": reason, "at_s": round(clock.elapsed_s(now), 1)}
     return None
+
+
+def _terminate(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM (the flow gave up on the run): take the local workers down too, rather than leave them waiting
+    60 s for a master that is gone. No result is written."""
+    for proc in procs:
+        proc.terminate()
+    os._exit(143)

@@ -19,8 +19,8 @@ class ConnectorUser(ErpUser):
     """Pushes a channel's orders to the ERP.
 
     At each promotion start (the user's first second, then every `promotion_every_s`) it places a tight burst
-    of `burst_orders` orders with no pause, then settles to a steady pace. About `replay_share` of its calls
-    are retries of an order it already placed (same channel, external id and body), which must answer 200
+    of `burst_orders` orders with no pause, then settles to a steady pace. Every `replay_every`-th call (10 %)
+    is a retry of an order it already placed (same channel, external id and body), which must answer 200
     with the same order id.
     """
 
@@ -28,12 +28,13 @@ class ConnectorUser(ErpUser):
     kind = UserKind.CONNECTOR
     burst_orders: ClassVar[int] = 10
     promotion_every_s: ClassVar[float] = 30.0
-    replay_share: ClassVar[float] = 0.10
+    replay_every: ClassVar[int] = 10
     pause_s: ClassVar[tuple[float, float]] = (0.05, 0.5)
 
     def on_start(self) -> None:
         super().on_start()
         self.placed: list[tuple[dict[str, Any], int]] = []
+        self.calls = 0
         self.burst_left = self.burst_orders
         self.next_promotion = time.monotonic() + self.promotion_every_s
 
@@ -48,7 +49,8 @@ class ConnectorUser(ErpUser):
 
     @task
     def place_or_replay(self) -> None:
-        if self.placed and random.random() < self.replay_share:
+        self.calls += 1
+        if self.placed and self.calls % self.replay_every == 0:
             self.replay_order()
         else:
             self.place_order()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from locust import between, task
@@ -15,17 +16,30 @@ from loadtests.users.purchaser import create_approved_po
 class WarehouseUser(ErpUser):
     """Ships orders the connectors placed (all open lines, by courier) and receives purchase orders in full.
 
-    It ships from the first page of the load test's placed orders; when a colleague shipped the same order
-    first the ERP answers 409 invalid_transition, which counts as an expected answer. A receipt needs an
-    approved PO: the user drafts and approves its own (with the purchaser's token, under create_po and
-    approve_po), so that no two staff receive the same PO.
+    A shift repeats a round of one receipt, then `ships_per_receipt` shipments. It ships from the first page
+    of the load test's placed orders; when a colleague shipped the same order first the ERP answers 409
+    invalid_transition, which counts as an expected answer. A receipt needs an approved PO: the user drafts
+    and approves its own (with the purchaser's token, under create_po and approve_po), so that no two staff
+    receive the same PO.
     """
 
     abstract = True
     kind = UserKind.WAREHOUSE
     wait_time = between(0.1, 0.8)
+    ships_per_receipt: ClassVar[int] = 3
 
-    @task(3)
+    def on_start(self) -> None:
+        super().on_start()
+        self.round = 0
+
+    @task
+    def work(self) -> None:
+        if self.round % (self.ships_per_receipt + 1) == 0:
+            self.receive_goods()
+        else:
+            self.ship_order()
+        self.round += 1
+
     def ship_order(self) -> None:
         query = urlencode({"status": "placed", "customer_ref": self.data.customer_ref, "limit": 20})
         page = self.call("GET", f"/api/v1/sales-orders?{query}", "orders_to_ship")
@@ -36,7 +50,6 @@ class WarehouseUser(ErpUser):
                   json={"carrier": random.choice(("SF", "ZTO", "YTO")),
                         "tracking_no": f"{self.data.tag}-T{order['id']}"})
 
-    @task(1)
     def receive_goods(self) -> None:
         po_id = create_approved_po(self, self.headers_for(UserKind.PURCHASER))
         if po_id is not None:
