@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from erp_models.loadtest.profiles import LoadTestSpec, ProfileName, default_spec
+from erp_models.loadtest.profiles import MAX_S, LoadTestSpec, ProfileName, default_spec
 from infra.errors import ConfigError
 from tasks.loadtest.models import LoadPlan, StepsPlan
 
@@ -38,11 +38,17 @@ def resolve_plan(profile: str, *, plan_file: str | None = None, users: int | Non
         raise ConfigError(f"--profile: {profile!r} is not one of {', '.join(p.value for p in ProfileName)}") from None
     spec, source = load_spec(plan_file)
     chosen = spec.profile(name)
+    if duration_s is not None and duration_s > MAX_S:
+        raise ConfigError(f"--duration {duration_s:g} is longer than {MAX_S} s: every load run is bounded")
+    if chosen.steps is not None and users is not None and users < chosen.steps.start_users:
+        raise ConfigError(f"--users {users} is below the stress profile's start_users {chosen.steps.start_users}")
+    try:  # the profile's own bounds (users, durations); a stress climb's duration is spread over its steps below
+        chosen = chosen.overridden(users=users, duration_s=None if chosen.steps else duration_s)
+    except ValueError as exc:
+        raise ConfigError(f"--users/--duration: {exc}") from None
     steps = None
     if chosen.steps is not None:
-        top = users or chosen.steps.max_users
-        if top < chosen.steps.start_users:
-            raise ConfigError(f"--users {top} is below the stress profile's start_users {chosen.steps.start_users}")
+        top = chosen.steps.max_users
         count = math.ceil((top - chosen.steps.start_users) / chosen.steps.step_users) + 1
         step_s = duration_s / count if duration_s else chosen.steps.step_s
         steps = StepsPlan(start_users=chosen.steps.start_users, step_users=chosen.steps.step_users, max_users=top,

@@ -101,3 +101,12 @@ def test_the_report_shows_endpoints_thresholds_invariants_and_resources() -> Non
     assert "| `place_order: p(95) < 500` | 40 | 500 | ✅ p(95) 40 over the whole run < 500 |" in text
     assert "LT-abc123-0001@LT-abc123-WH: reserved 1, open 3" in text
     assert "RSS growth: 4.5 MB; database connections: growth 1, at most 3" in text
+
+
+def test_overrides_stay_within_the_profiles_bounds() -> None:
+    with pytest.raises(ConfigError) as too_many:
+        resolve_plan("smoke", users=20_000)
+    with pytest.raises(ConfigError) as too_long:
+        resolve_plan("soak", duration_s=3 * 24 * 3600)
+    assert too_many.value.message.startswith("--users/--duration: users: ")
+    assert too_long.value.message == "--duration 259200 is longer than 86400 s: every load run is bounded"
