@@ -25,14 +25,19 @@ class ResourceReport(BaseModel):
     def _series(self, attr: str) -> list[float]:
         return [float(v) for s in self.samples if (v := getattr(s, attr)) is not None]
 
+    def _steady(self, attr: str) -> list[float]:
+        """The series without its first sample, taken before the load (connection pools fill as users start)."""
+        series = self._series(attr)
+        return series[1:] if len(series) >= 3 else series
+
     @property
     def rss_growth_mb(self) -> float | None:
-        rss = self._series("rss_mb")
+        rss = self._steady("rss_mb")
         return round(rss[-1] - rss[0], 1) if len(rss) >= 2 else None
 
     @property
     def connection_growth(self) -> int | None:
-        conns = self._series("db_connections")
+        conns = self._steady("db_connections")
         return int(conns[-1] - conns[0]) if len(conns) >= 2 else None
 
     @property

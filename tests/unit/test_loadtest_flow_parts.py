@@ -110,3 +110,10 @@ def test_overrides_stay_within_the_profiles_bounds() -> None:
         resolve_plan("soak", duration_s=3 * 24 * 3600)
     assert too_many.value.message.startswith("--users/--duration: users: ")
     assert too_long.value.message == "--duration 259200 is longer than 86400 s: every load run is bounded"
+
+
+def test_leak_figures_leave_out_the_sample_before_the_load() -> None:
+    samples = [ResourceSample(t_s=t, rss_mb=rss, db_connections=conns)
+               for t, rss, conns in ((0, 80, 1), (5, 90, 5), (10, 91, 5), (15, 91.5, 6))]
+    report = ResourceReport(every_s=5, samples=samples)
+    assert (report.rss_growth_mb, report.connection_growth, report.max_connections) == (1.5, 1, 6)
