@@ -66,6 +66,10 @@ def test_a_smoke_run_passes_keeps_its_report_and_records_evidence_for_the_gate(m
     assert judged["loadtest.smoke.invariants_ok"]["value"] == 1.0
     assert judged["loadtest.smoke.place_order.p95_ms"]["run_id"] == doc["run_id"]
     assert judged["loadtest.smoke.place_order.p95_ms"]["value"] == doc["endpoints"]["place_order"]["p95_ms"]
+    api = f"http://127.0.0.1:{migrate_env['ERPOPS_PREFECT_PORT']}/api"
+    artifacts = httpx.post(f"{api}/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [doc["run_id"]]}}})
+    summary = next(a["data"] for a in artifacts.json() if a["key"] == "load-test-smoke")
+    assert "## Endpoints" in summary and "| place_order |" in summary and "## Invariants" in summary
 
 
 def test_a_planted_oversell_fails_on_the_invariants_while_every_latency_passes(migrate_env: dict[str, str],
