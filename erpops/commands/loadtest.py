@@ -40,6 +40,10 @@ def run(
     from tasks.loadtest.profile import resolve_plan
 
     plan_ = resolve_plan(profile, plan_file=plan, users=users, duration_s=duration, workers=workers)  # fail fast
+    if api_url:
+        from infra.api_process import wait_healthy
+
+        wait_healthy(api_url.rstrip("/"), timeout_s=10)  # a wrong --api-url is one line, before any data is made
     console = Console(stderr=True, quiet=as_json)
     from erpops.commands.runtime import stack_for_flows
 

@@ -101,6 +101,9 @@ def test_a_planted_slow_stock_lookup_fails_its_threshold(migrate_env: dict[str, 
 
 def test_bad_input_is_one_line_and_exit_2(cli_env: dict[str, str]) -> None:
     done = run_erpops("loadtest", "run", "--profile", "spike", env=cli_env)
+    silent = run_erpops("loadtest", "run", "--api-url", f"http://127.0.0.1:{free_port()}", env=cli_env)
 
-    assert done.returncode == 2
+    assert done.returncode == silent.returncode == 2
     assert done.stderr.strip() == "erpops: --profile: 'spike' is not one of smoke, load, stress, soak"
+    assert silent.stderr.strip().endswith("did not answer /health within 10 s")
+    assert len(silent.stderr.strip().splitlines()) == 1
