@@ -26,6 +26,7 @@ from tasks.loadtest.run import run_load
 from tasks.loadtest.spec import resolve_load_plan
 from tasks.loadtest.verdict import (
     EndpointFigures,
+    Judgement,
     KneeOutcome,
     StepOutcome,
     ThresholdOutcome,
@@ -95,8 +96,8 @@ def load_test(params: LoadTestParams) -> LoadTestOutcome | State:
         invariants = check_run_invariants(fixture.tag, files.orders_jsonl)
         judgement = judge_thresholds(plan, files.result_json)
         failed_on = ([FailedOn.INVARIANTS] if not invariants.ok else []) + (
-            [FailedOn.THRESHOLDS] if not judgement.thresholds_passed or judgement.aborted else [])
-        reason = _reason(failed_on, judgement.thresholds, invariants.violations, judgement.aborted)
+            [FailedOn.THRESHOLDS] if not judgement.thresholds_passed else [])
+        reason = _reason(failed_on, judgement, invariants.violations)
         status = LoadTestStatus.FAILED if failed_on else LoadTestStatus.PASSED
         evidence = record_run_evidence(run_id, plan.profile, judgement, invariants_ok=invariants.ok,
                                        passed=not failed_on, report_html=files.report_html)
@@ -114,16 +115,19 @@ def load_test(params: LoadTestParams) -> LoadTestOutcome | State:
     return outcome
 
 
-def _reason(failed_on: list[FailedOn], thresholds: list[ThresholdOutcome], violations: list[Any],
-            aborted: str | None) -> str | None:
+def _reason(failed_on: list[FailedOn], judgement: Judgement, violations: list[Any]) -> str | None:
     parts = []
     if FailedOn.INVARIANTS in failed_on:
         parts.append("invariants violated: " + ", ".join(f"{v.check} ({v.count})" for v in violations))
-    broken = [f"{t.expr} (value {t.value if t.value is not None else 'none'})" for t in thresholds if not t.passed]
-    if broken:
-        parts.append("thresholds failed: " + "; ".join(broken))
-    if aborted:
-        parts.append(f"aborted: {aborted}")
+    if FailedOn.THRESHOLDS in failed_on and judgement.steps and judgement.knee is None:
+        parts.append("no knee: the first step already broke the thresholds")
+    elif FailedOn.THRESHOLDS in failed_on:
+        broken = [f"{t.expr} (value {t.value if t.value is not None else 'none'})"
+                  for t in judgement.thresholds if not t.passed]
+        if broken:
+            parts.append("thresholds failed: " + "; ".join(broken))
+    if judgement.aborted:
+        parts.append(f"aborted: {judgement.aborted}")
     return "; ".join(parts) or None
 
 

@@ -35,7 +35,10 @@ def report_markdown(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, i
         label = f"**{name}**" if name == "total" else name
         lines.append(f"| {label} | {fig.requests} | {fig.failures} | {_ms(fig.p50_ms)} | {_ms(fig.p95_ms)} | "
                      f"{_ms(fig.p99_ms)} | {fig.rps:g} |")
-    lines += ["", "## Thresholds", "", "| threshold | value | limit | verdict |", "|---|--:|--:|---|"]
+    lines += ["", "## Thresholds", ""]
+    if judgement.steps:
+        lines += ["Over the whole run, for information: a step load passes when it has a knee (see Steps).", ""]
+    lines += ["| threshold | value | limit | verdict |", "|---|--:|--:|---|"]
     for t in judgement.thresholds:
         lines.append(f"| `{t.expr}` | {_ms(t.value)} | {_ms(t.limit)} | {'✅' if t.passed else '❌'} {t.reason} |")
     if not judgement.thresholds:

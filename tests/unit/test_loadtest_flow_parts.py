@@ -14,7 +14,14 @@ from tasks.loadtest.models import FixtureData, LoadRunFiles, runner_config
 from tasks.loadtest.monitor import ResourceReport, ResourceSample
 from tasks.loadtest.profile import resolve_plan
 from tasks.loadtest.report import report_markdown
-from tasks.loadtest.verdict import EndpointFigures, Judgement, KneeOutcome, ThresholdOutcome, evidence_values
+from tasks.loadtest.verdict import (
+    EndpointFigures,
+    Judgement,
+    KneeOutcome,
+    StepOutcome,
+    ThresholdOutcome,
+    evidence_values,
+)
 
 EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "plan.yaml"
 FIXTURE = FixtureData(tag="LT-abc123", warehouse="LT-abc123-WH", skus=["LT-abc123-0001"], supplier="LT-abc123-SUP",
@@ -117,3 +124,16 @@ def test_leak_figures_leave_out_the_sample_before_the_load() -> None:
                for t, rss, conns in ((0, 80, 1), (5, 90, 5), (10, 91, 5), (15, 91.5, 6))]
     report = ResourceReport(every_s=5, samples=samples)
     assert (report.rss_growth_mb, report.connection_growth, report.max_connections) == (1.5, 1, 6)
+
+
+def test_a_step_load_passes_on_its_knee_not_on_its_whole_run_verdicts() -> None:
+    broken = [ThresholdOutcome(expr="place_order: p(95) < 300", endpoint="place_order", metric="p95_ms", value=730,
+                               limit=300, passed=False, reason="p(95) 730 over the whole run, not < 300")]
+    steps = [StepOutcome(index=0, users=20, rps=71, p95_ms=24, passed=True),
+             StepOutcome(index=1, users=50, rps=170, p95_ms=390, passed=False)]
+    knee = KneeOutcome(users=20, rps=71, p95_ms=24, step_index=0, criterion="place_order: p(95) < 300")
+
+    assert judgement(thresholds=broken, steps=steps, knee=knee).thresholds_passed
+    assert not judgement(thresholds=broken, steps=steps, knee=None).thresholds_passed
+    assert not judgement(thresholds=broken).thresholds_passed  # a load without steps is held to them
+    assert not judgement(aborted="fail_ratio < 0.5 broke at 7 s").thresholds_passed
