@@ -6,7 +6,20 @@ import sys
 
 import typer
 
-from erpops.commands import api, db, delivery, evidence, manual, migrate, plan, sample_data, stack, suites, token
+from erpops.commands import (
+    api,
+    db,
+    delivery,
+    evidence,
+    loadtest,
+    manual,
+    migrate,
+    plan,
+    sample_data,
+    stack,
+    suites,
+    token,
+)
 
 app = typer.Typer(
     name="erpops",
@@ -21,6 +34,7 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(migrate.app, name="migrate")
 app.add_typer(suites.app, name="test")
+app.add_typer(loadtest.app, name="loadtest")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)

@@ -13,7 +13,8 @@ DEMO_ORDERS = 300
 
 
 def run_demo(console: Console) -> dict[str, Any]:
-    """Stack, schema, readiness, plan, sample data, dry run then load, trial run, gates; what a script needs."""
+    """Stack, schema, readiness, plan, sample data, dry run then load, trial run, smoke load, gates; what a script
+    needs."""
     from erpops.commands.runtime import stack_for_flows
     from infra.db import get_engine
     from infra.migrate import upgrade
@@ -31,7 +32,7 @@ def run_demo(console: Console) -> dict[str, Any]:
 
     from flows.readiness import environment_readiness  # imports Prefect, now pointed at our server
 
-    with console.status("1/6 environment-readiness flow ..."):
+    with console.status("1/7 environment-readiness flow ..."):
         report = environment_readiness(api_url=stack.prefect_api_url, state_dir=settings.state_dir)
     runs["environment-readiness"] = report.flow_run_id
     for check in report.checks:
@@ -41,19 +42,20 @@ def run_demo(console: Console) -> dict[str, Any]:
 
     from flows.plan import GatesParams, PlanParams, milestone_gates, plan
 
-    with console.status("2/6 plan flow: loading examples/plan.yaml ..."):
+    with console.status("2/7 plan flow: loading examples/plan.yaml ..."):
         planned = plan(PlanParams(plan_file=str(_example_plan())))
     runs["plan"] = planned.flow_run_id
     console.print(f"[green]✓[/] plan {planned.project_code} loaded and reported (vendors ranked, budget, timeline)")
 
     migration = _migrate(console, settings.state_dir / "demo", runs)
-    with console.status("5/6 trial run: operation manuals, a training session, feedback ..."):
+    with console.status("5/7 trial run: operation manuals, a training session, feedback ..."):
         from erpops.demo_trial import run_trial
 
         trial = run_trial(settings.state_dir / "manual")
     console.print(f"[green]✓[/] trial run: manuals for {trial['manual_roles']} roles in {trial['manual_dir']}, "
                   f"attendance {trial['attendance_rate']:.0%}, {trial['open_feedback']} feedback items open")
-    with console.status("6/6 milestone-gates flow ..."):
+    load = _smoke_load(console, settings.state_dir / "loadtests", runs)
+    with console.status("7/7 milestone-gates flow ..."):
         gates = milestone_gates(GatesParams(ask_for_approval=False))
     runs["milestone-gates"] = gates.flow_run_id
     for m in gates.milestones:
@@ -62,7 +64,7 @@ def run_demo(console: Console) -> dict[str, Any]:
                   soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
     return _result(report.ready, stack, runs, migration, started,
-                   {m.code: m.status.value for m in gates.milestones})
+                   {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load}
 
 
 def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
@@ -70,10 +72,10 @@ def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str,
     from erpops.sample_data.generator import generate
     from flows.migration import MigrateParams, migrate
 
-    with console.status(f"3/6 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
+    with console.status(f"3/7 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
         sample = generate(workdir / "legacy-export", orders=DEMO_ORDERS)
     outcome: dict[str, Any] = {}
-    for step, dry_run in (("4/6 migration dry run", True), ("4/6 migration load", False)):
+    for step, dry_run in (("4/7 migration dry run", True), ("4/7 migration load", False)):
         with console.status(f"{step} ..."):
             result = migrate(MigrateParams(mapping=str(sample.mapping), dry_run=dry_run,
                                            out_dir=str(workdir / "migrations")))
@@ -85,6 +87,39 @@ def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str,
         outcome = {"run_id": str(result.run_id), "status": result.status, "loaded": loaded,
                    "quarantined": quarantined, "quarantine_csv": result.quarantine_csv}
     return outcome
+
+
+def _smoke_load(console: Console, out_dir: Path, runs: dict[str, str]) -> dict[str, Any]:
+    """QA's smoke load (the example plan's profile, 12 s) against the API on the migrated data: M6 reads it.
+
+    Once a smoke run has passed, a later demo leaves it at that: every run adds its own tagged data to the ERP,
+    and a second demo should find everything already in place."""
+    from erp_models.loadtest.baseline import last_passing_baseline
+    from erp_models.loadtest.profiles import ProfileName
+    from flows.load_test import LoadTestParams, run_load_test
+    from infra.db import UnitOfWork
+
+    with UnitOfWork() as uow:
+        passed_run, _ = last_passing_baseline(uow.session, profile=ProfileName.SMOKE.value)
+    if passed_run is not None:
+        console.print(f"[green]✓[/] load test smoke: passed before (run {passed_run}), not run again; "
+                      "`erpops loadtest run --profile smoke` runs another", soft_wrap=True)
+        return {"run_id": passed_run, "status": "passed", "ran": False}
+
+    with console.status("6/7 load-test flow: a 12 s smoke load on the ERP API ..."):
+        state, outcome = run_load_test(LoadTestParams(profile=ProfileName.SMOKE, plan_file=str(_example_plan()),
+                                                      out_dir=str(out_dir.resolve())))
+    if outcome is None:
+        console.print(f"[red]✗[/] load test smoke: {state.type.value} ({state.message})")
+        return {"status": state.type.value.lower(), "reason": state.message}
+    runs["load-test"] = outcome.run_id
+    place = outcome.endpoints.get("place_order")
+    figures = f"place_order p95 {place.p95_ms:g} ms, " if place and place.p95_ms is not None else ""
+    console.print(f"{'[green]✓[/]' if outcome.status == 'passed' else '[red]✗[/]'} load test smoke: "
+                  f"{outcome.status.value}, {figures}{outcome.endpoints['total'].requests} requests, invariants "
+                  f"{'hold' if outcome.invariants['ok'] else 'violated'}" + (f" ({outcome.reason})" if outcome.reason
+                                                                             else ""), soft_wrap=True)
+    return {"run_id": outcome.run_id, "status": outcome.status.value, "report_html": outcome.report_html, "ran": True}
 
 
 def _example_plan() -> Path:

@@ -16,7 +16,9 @@ def user_message(exc: BaseException) -> tuple[int, str] | None:
         return 2, exc.message
     for module, name in (("erp_models.migration.mapping", "MappingError"), ("tasks.migration.extract", "SourceError"),
                          ("erp_models.migration.transform", "TransformError"),
-                         ("erp_models.project.spec", "PlanError")):
+                         ("erp_models.project.spec", "PlanError"),
+                         ("erp_models.loadtest.grammar", "ThresholdError"),
+                         ("erp_models.loadtest.stats", "LoadResultError")):
         cls = getattr(sys.modules.get(module), name, None)
         if cls is not None and isinstance(exc, cls):
             return 2, str(exc)

@@ -21,7 +21,7 @@ from erp_models.loadtest.stats import TOTAL
 from erp_models.project.criteria import OPERATORS
 
 HOW = "write `[endpoint:] metric op number|baseline [* factor] [for Ns]`, e.g. 'place_order: p(95) < 300'"
-_WINDOW = re.compile(r"\s+for\s+(?P<window>\S+)\s*$")
+_WINDOW = re.compile(r"\s+for\s+(?P<window>\S+(?:\s[smh])?)\s*$")
 _ENDPOINT = re.compile(r"^[a-z][a-z0-9_]*$")
 _OP = re.compile(r"<=|>=|==|!=|<|>")
 _PERCENTILE = re.compile(r"^p\(\s*(?P<n>[^)]*?)\s*\)$")

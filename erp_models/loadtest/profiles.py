@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from erp_models.loadtest.builtin import BUILT_IN
 from erp_models.loadtest.durations import parse_duration
 from erp_models.loadtest.grammar import Threshold, ThresholdRule, ThresholdSpec, parse_threshold
 
@@ -111,19 +112,24 @@ class Profile(Strict):
     def parsed_thresholds(self) -> list[Threshold]:
         return [parse_threshold(spec) for spec in self.thresholds]
 
-
-MIX = {"connector": 5, "shopper": 3, "warehouse": 1, "purchaser": 1, "manager": 1}
-BUILT_IN: dict[str, dict[str, Any]] = {
-    "smoke": {"users": 4, "spawn_rate": 4, "duration_s": 12, "weights": MIX,
-              "thresholds": ["place_order: p(95) < 500", "p(95) < 1000", "fail_ratio < 0.01"]},
-    "load": {"users": 20, "spawn_rate": 5, "duration_s": 60, "weights": MIX,
-             "thresholds": ["place_order: p(95) < 500", "p(99) < 1500", "fail_ratio < 0.01"]},
-    "stress": {"spawn_rate": 10, "weights": MIX,
-               "steps": {"start_users": 4, "step_users": 4, "max_users": 40, "step_s": 10},
-               "thresholds": ["place_order: p(95) < 300", "fail_ratio < 0.01"]},
-    "soak": {"users": 8, "spawn_rate": 4, "duration_s": 120, "weights": MIX, "sample_every_s": 5,
-             "thresholds": ["place_order: p(95) < 500 for 10s", "fail_ratio < 0.01"]},
-}
+    def overridden(self, *, users: int | None = None, duration_s: float | None = None) -> Profile:
+        """The profile with a command line's --users / --duration, validated again (ValueError, one line, if not).
+        A stepped profile's users are its steps' max_users; a duration shorter than its steps cuts the run short."""
+        raw = self.model_dump(mode="json")
+        if users is not None:
+            raw["users"] = users
+            if raw["steps"] is not None:
+                raw["steps"]["max_users"] = users
+                raw.pop("duration_s")
+        if duration_s is not None:
+            raw["duration_s"] = duration_s
+        try:
+            return Profile.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            place = ".".join(str(p) for p in first["loc"])
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ValueError(f"{place}: {message}" if place else message) from None
 
 
 class LoadTestSpec(Strict):

@@ -1,6 +1,6 @@
 """Thresholds as data: the grammar (grammar.py), verdicts on a result (verdicts.py) and the knee (knee.py) together.
 
-The public API that the flow (lt-flow) and the Locust runner (lt-locust) import.
+The public API that the load-test flow and the Locust runner (loadtests/) import.
 """
 
 from __future__ import annotations

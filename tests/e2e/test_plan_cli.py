@@ -41,17 +41,18 @@ def test_milestones_follow_the_evidence_that_qa_and_trainers_record(migrate_env:
     assert json.loads(loaded.stdout)["counts"]["milestones"] == 8
     before = status(migrate_env)
     assert before["M6"]["status"] == "pending"
-    assert [c["value"] for c in before["M6"]["criteria"]] == [None, None]
+    assert [c["value"] for c in before["M6"]["criteria"]] == [None, None, None]
 
     report = tmp_path / "junit.xml"
     report.write_text('<testsuites><testsuite name="pytest" tests="10" failures="1" errors="0" skipped="2">'
                       "</testsuite></testsuites>", encoding="utf-8")
     recorded = run_erpops("evidence", "junit", str(report), "--suite", "integration", env=migrate_env)
     assert recorded.returncode == 0 and "7 of 8 passed" in recorded.stdout
-    assert run_erpops("evidence", "record", "loadtest.place_order.p95_ms=43", env=migrate_env).returncode == 0
+    smoke = ("loadtest.smoke.place_order.p95_ms=43", "loadtest.smoke.invariants_ok=1")
+    assert run_erpops("evidence", "record", *smoke, env=migrate_env).returncode == 0
     failing = status(migrate_env)["M6"]
     assert failing["status"] == "failed"  # 7 of 8 is not a pass rate of 1.0
-    assert [(c["value"], c["passed"]) for c in failing["criteria"]] == [(0.875, False), (43.0, True)]
+    assert [(c["value"], c["passed"]) for c in failing["criteria"]] == [(0.875, False), (43.0, True), (1.0, True)]
 
     report.write_text('<testsuite name="pytest" tests="8" failures="0" errors="0" skipped="0"/>', encoding="utf-8")
     assert run_erpops("evidence", "junit", str(report), "--suite", "integration", env=migrate_env).returncode == 0

@@ -122,3 +122,24 @@ def test_load_test_evidence_keys_are_known_to_gates(key: str) -> None:
                                  "loadtest.smoke.invariants"])
 def test_load_test_keys_nothing_records_are_unknown(key: str) -> None:
     assert not is_known_key(key)
+
+
+def test_the_command_line_can_change_users_and_duration_and_is_checked_again() -> None:
+    spec = default_spec()
+    smoke = spec.profile("smoke").overridden(users=2, duration_s=5)
+    assert (smoke.users, smoke.duration_s, smoke.thresholds) == (2, 5.0, spec.profile("smoke").thresholds)
+    stress = spec.profile("stress").overridden(users=12)
+    assert stress.steps is not None and stress.steps.users() == [4, 8, 12] and stress.duration_s == 30.0
+    assert spec.profile("stress").overridden(duration_s=25).duration_s == 25.0
+    with pytest.raises(ValueError, match=r"^users: Input should be greater than or equal to 1$"):
+        spec.profile("load").overridden(users=0)
+    with pytest.raises(ValueError, match="max_users 2 is below start_users 4"):
+        spec.profile("stress").overridden(users=2)
+
+
+def test_a_profiles_thresholds_dump_in_the_form_the_runner_reads() -> None:
+    plan, _ = load_plan(EXAMPLE)
+    assert plan.loadtest is not None
+    dumped = plan.loadtest.profile("smoke").model_dump(mode="json")["thresholds"]
+    assert dumped[0] == "place_order: p(95) < 500"
+    assert dumped[-1] == {"expr": "fail_ratio < 0.5", "abort_on_fail": True, "grace_s": 5.0}

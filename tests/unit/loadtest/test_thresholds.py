@@ -49,6 +49,7 @@ def test_a_window_is_a_whole_number_of_seconds() -> None:
     assert parse_threshold("place_order: p(95) < 500 for 10s").window_s == 10
     assert parse_threshold("p(95) < 500 for 2m").window_s == 120
     assert parse_threshold("rps > 5 for 30").window_s == 30
+    assert parse_threshold("rps > 5 for 15 s").window_s == 15
 
 
 def test_the_baseline_form_keeps_its_factor() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from erp_models.loadtest.stats import LoadResult
@@ -127,3 +129,16 @@ def test_a_runs_summary_is_what_the_next_runs_baseline_reads() -> None:
     assert values["total.requests"] == 100 and values["total.rps"] == 10.0 and values["total.fail_ratio"] == 0.0
     assert "ship_order.p95_ms" not in values and values["ship_order.requests"] == 0
     assert verdict_of("place_order: p(95) <= baseline", result, values) == (True, 400.0)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_window_fails_exactly_when_some_stretch_is_violated_throughout(seed: int) -> None:
+    rng = random.Random(seed)
+    seconds: list[SecondSpec] = [([rng.choice([20.0, 600.0])] * 5, 0) if rng.random() > 0.2 else ([], 0)
+                                 for _ in range(40)]
+    slow = [bool(times) and times[0] > 500 for times, _ in seconds]
+    quiet = [not times for times, _ in seconds]
+    expected_to_fail = any(all(slow[i] or quiet[i] for i in range(start, start + 6))
+                           and any(slow[start:start + 6]) for start in range(40 - 6 + 1))
+    passed, _ = verdict_of("place_order: p(95) < 500 for 6s", result_of({"place_order": seconds}))
+    assert passed is not expected_to_fail

@@ -1,0 +1,63 @@
+"""What the load-test tasks pass each other: the resolved plan of one run, its fixture and its files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tasks.loadtest.monitor import ResourceReport
+
+
+class StepsPlan(BaseModel):
+    start_users: int
+    step_users: int
+    max_users: int
+    step_s: float
+
+
+class LoadPlan(BaseModel):
+    """One profile with the command line's overrides applied: what CONFIG.json says besides host and fixture."""
+
+    profile: str
+    users: int
+    spawn_rate: float
+    duration_s: float
+    weights: dict[str, int]
+    thresholds: list[str | dict[str, Any]] = Field(default_factory=list)  # as the plan writes them
+    steps: StepsPlan | None = None
+    workers: int = 1
+    sample_every_s: float = 5.0
+    source: str = "built-in profiles"  # or the plan file's path
+
+
+class FixtureData(BaseModel):
+    """The contract's `fixture` object (erp_models.loadtest.prep.LoadFixture), as tasks pass it."""
+
+    tag: str
+    warehouse: str
+    skus: list[str]
+    supplier: str
+    channel: str
+    customer_ref: str
+    tokens: dict[str, str] = Field(repr=False)
+
+
+class LoadRunFiles(BaseModel):
+    """Where one run's files are, and what the API's process did meanwhile."""
+
+    run_dir: str
+    result_json: str
+    orders_jsonl: str
+    report_html: str
+    api_url: str
+    api_started: bool
+    resources: ResourceReport
+
+
+def runner_config(plan: LoadPlan, fixture: FixtureData, host: str) -> dict[str, Any]:
+    """The runner's CONFIG.json (see notes/loadtest-contract.md)."""
+    return {"host": host, "profile": plan.profile, "users": plan.users, "spawn_rate": plan.spawn_rate,
+            "duration_s": plan.duration_s, "weights": plan.weights, "thresholds": plan.thresholds,
+            "steps": plan.steps.model_dump() if plan.steps else None, "workers": plan.workers,
+            "master_host": None, "master_port": None, "fixture": fixture.model_dump()}
