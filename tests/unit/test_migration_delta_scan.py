@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from erp_models.migration.mapping import Entity
+from erp_models.migration.sources import Source
 from erp_models.migration.transform import TransformState
 from tasks.migration import delta, delta_scan
 from tasks.migration.extract import batches
@@ -27,11 +28,12 @@ LINES = Entity.model_validate({
 OLD, NEW = "2024-06-01 10:00:00", "2024-06-09 10:00:00"
 
 
-def write(tmp_path: Path, rows: list[tuple[str, str, str]], *, newline: str = "\n", quoted: bool = False) -> None:
+def write(tmp_path: Path, rows: list[tuple[str, str, str]], *, newline: str = "\n", quoted: bool = False,
+          encoding: str = "utf-8") -> None:
     """Rows of (order, sku, time); every row a quantity of 2 at 1.50."""
     cells = [f'"{no}"' if quoted else no for no, _, _ in rows]
     body = "".join(f"{cell},{sku},2,1.50,{at}{newline}" for cell, (_, sku, at) in zip(cells, rows, strict=True))
-    (tmp_path / "lines.csv").write_text(f"no,sku,qty,price,at{newline}{body}", encoding="utf-8", newline="")
+    (tmp_path / "lines.csv").write_text(f"no,sku,qty,price,at{newline}{body}", encoding=encoding, newline="")
 
 
 def run(entity: Entity, tmp_path: Path, *, first_look: bool) -> list[tuple[Any, ...]]:
@@ -66,6 +68,17 @@ def test_leading_batches_of_old_rows_of_groups_no_new_row_has_are_not_parsed(tmp
     assert first == run(LINES, tmp_path, first_look=False)
     order_scan = delta_scan.scan(ORDERS, tmp_path, 3, delta.since_value("2024-06-02 00:00:00", ORDERS))
     assert order_scan is not None and order_scan.unread[str(tmp_path / "lines.csv")].batches == [3]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk", "gb18030"])
+def test_files_in_every_encoding_give_the_same_delta(tmp_path: Path, encoding: str) -> None:
+    plain = [("B", "S1", OLD), ("D", "S2", OLD), ("B", "S3", OLD), *ROWS]
+    write(tmp_path, [(f"订单{no}", f"商品{sku}", at) for no, sku, at in plain], encoding=encoding)
+    entity = LINES.model_copy(update={"source": Source.model_validate({"csv": {"path": "lines.csv",
+                                                                               "encoding": encoding}})})
+    scan = delta_scan.scan(entity, tmp_path, 3, delta.since_value("2024-06-02 00:00:00", entity))
+    assert scan is not None and scan.unread[str(tmp_path / "lines.csv")].batches == [3]
+    assert run(entity, tmp_path, first_look=True) == run(entity, tmp_path, first_look=False)
 
 
 @pytest.mark.parametrize("options", [{"newline": "\r\n"}, {"quoted": True}], ids=["CRLF", "quoted"])
