@@ -52,6 +52,21 @@ def batch_definition() -> Any:
     return _runtime()[1]
 
 
+def warm_up() -> None:
+    """Start the context in a background thread, for a process that is about to gate: importing GX takes
+    seconds of CPU, which then fill the time the caller spends waiting on servers (the stack, the flow run's
+    start). A gate or docs call waits for it under ``lock``; if starting fails, their own call fails as
+    it would have."""
+    threading.Thread(target=_try_runtime, name="gx-warm-up", daemon=True).start()
+
+
+def _try_runtime() -> None:
+    try:
+        _runtime()
+    except Exception:  # the gate's own call raises it
+        logger.debug("starting GX in the background failed", exc_info=True)
+
+
 def _runtime() -> tuple[Any, Any]:
     global _started
     with lock:

@@ -77,11 +77,17 @@ def assign_ids(session: Session, *, table: str, target: Target, entity: str, run
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
     adopt = _natural_key_match(target)
-    joins = (f"LEFT JOIN {erp} a ON {adopt} AND NOT EXISTS (SELECT 1 FROM legacy_key_map n "
-             "WHERE n.entity = :entity AND n.target_id = a.id)") if adopt else ""
+    # The ERP rows a staged row may adopt are looked for among those with a staged natural key only: a delta
+    # of a few rows then never compares every row of a large table with every map entry.
+    adoptable = f"""WITH adoptable AS MATERIALIZED (
+            SELECT a.id, {', '.join(f'a."{k}"' for k in target.natural_key)} FROM {erp} a
+            WHERE EXISTS (SELECT 1 FROM {table} s WHERE {adopt})
+              AND NOT EXISTS (SELECT 1 FROM legacy_key_map n WHERE n.entity = :entity AND n.target_id = a.id))""" \
+        if adopt else ""
+    joins = f"LEFT JOIN adoptable a ON {adopt}" if adopt else ""
     found = "a.id" if adopt else "NULL::bigint"
     fresh = f"(m.target_id IS NULL AND {found} IS NULL)"
-    staging.rewrite(session, table, f"""
+    staging.rewrite(session, table, f"""{adoptable}
         SELECT s.*, m.target_id AS _mapped_id, m.row_hash AS _mapped_hash,
                CASE WHEN m.target_id IS NULL THEN {found} END AS _adopt_id,
                CASE WHEN {fresh} THEN row_number() OVER (PARTITION BY {fresh} ORDER BY s._row) END AS _new_pos

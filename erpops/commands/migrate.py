@@ -110,6 +110,10 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
         from infra.errors import ConfigError
 
         raise ConfigError(f"{mapping}: mapping file not found")
+    if undo is None:  # the run will gate its rows: GX loads while the stack and the flow run start
+        from expectations.runtime import warm_up
+
+        warm_up()
     stack = stack_for_flows(console)
     from flows.migration import MigrateParams
     from flows.migration import migrate as migrate_flow

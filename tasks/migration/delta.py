@@ -4,9 +4,10 @@ highest value among the rows it loaded.
 Skipped rows are counted once, as `skipped`: they are not transformed, gated, hashed for exact duplicates or
 counted as rejected or quarantined. Exact duplicates are identical in the watermark column too, so a row
 past the watermark never duplicates a skipped one. Counters and running totals (`sequence_within`,
-`running_total`) do depend on earlier rows: for an entity that has them, the skipped rows still go through
-the transform of those columns alone (after the duplicate and reject rules, as in a load), in source
-order, only to carry the counts on; what they yield is thrown away.
+`running_total`) do depend on earlier rows: for an entity that has them, the skipped rows of the groups that
+rows past the watermark belong to (`delta_scan`) still go through the transform of those columns alone
+(after the duplicate and reject rules, as in a load), in source order, only to carry the counts on; what
+they yield is thrown away.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from erp_models.migration import watermark
 from erp_models.migration.mapping import Entity
 from erp_models.migration.transform import Batch, TransformState, transform_batch
+from tasks.migration.delta_scan import CarriedGroups
 from tasks.migration.extract import RawBatch, SourceError
 
 KEEP = 10_000  # candidates kept for the run's watermark: the highest values staged
@@ -81,14 +83,18 @@ def _merge(parts: list[Batch]) -> Batch:
                  quarantined=quarantined, rejected=rejected, read=sum(p.read for p in parts))
 
 
-def transform_past(raw: RawBatch, entity: Entity, state: TransformState,
-                   since: Any) -> tuple[Batch, int, pd.DataFrame]:
-    """Transform the rows of a batch past `since` (all rows when it is None).
+def transform_past(raw: RawBatch, entity: Entity, state: TransformState, since: Any,
+                   carried: CarriedGroups | None = None) -> tuple[Batch, int, pd.DataFrame]:
+    """Transform the rows of a batch past `since` (all rows when it is None). `carried`: the groups whose
+    skipped rows carry counts on (see `delta_scan`; None: every skipped row does). A batch left unread
+    (`raw.unread`) is all skipped.
 
     Returns the batch, the rows skipped, and the watermark (`mark`, parsed, and `text`) of each transformed
     row that has one, by the row's label in the batch."""
+    if raw.unread and _counting(entity) is not None:  # numbered as if they had gone through the counting
+        state.next_row += raw.unread
     if not entity.watermark_column or raw.frame.empty:
-        return transform_batch(raw.frame, entity, state), 0, pd.DataFrame(columns=["mark", "text"])
+        return transform_batch(raw.frame, entity, state), raw.unread, pd.DataFrame(columns=["mark", "text"])
     values, parsed = _marks(raw, entity)
     old = pd.Series(False, index=raw.frame.index)
     if since is not None:
@@ -104,7 +110,10 @@ def transform_past(raw: RawBatch, entity: Entity, state: TransformState,
     for rows, is_old in pieces:
         first = state.next_row
         if is_old and counting is not None:
-            transform_batch(rows, counting, state)  # only for the counts it carries on
+            carrying = rows if carried is None else rows[carried.carries(rows)]
+            if len(carrying):
+                transform_batch(carrying, counting, state)  # only for the counts it carries on
+            state.next_row = first + len(rows)  # the rows after them are numbered as if all had gone through
             continue
         batch = transform_batch(rows, entity, state)
         parts.append(batch)

@@ -10,8 +10,10 @@ import glob
 import re
 import warnings
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -27,6 +29,20 @@ class SourceError(ValueError):
 class RawBatch:
     file: str
     frame: pd.DataFrame  # all values str or None, plus `_line`: the 1-based line in the file
+    unread: int = 0  # rows of a delta's batch that were not parsed (all at or below the watermark): `frame` is empty
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame) + self.unread
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A delta's leading batches of a file that are not parsed (see `delta_scan`): the rows of each, and the
+    byte offset where the rows after them begin."""
+
+    batches: list[int]
+    offset: int
 
 
 def source_columns(entity: Entity) -> set[str]:
@@ -103,21 +119,44 @@ def _parser_problem(exc: Exception) -> str:
     return f"malformed CSV ({message})"
 
 
-def read_csv_batches(path: Path, source: CsvSource, columns: list[str], batch_size: int) -> Iterator[RawBatch]:
+def read_csv_batches(path: Path, source: CsvSource, columns: list[str], batch_size: int,
+                     unread: Unread | None = None) -> Iterator[RawBatch]:
+    """The file's batches; with `unread`, its leading batches come empty (counted in `RawBatch.unread`) and
+    parsing starts at the byte after them."""
     first_line = 2 if source.header else 1
+    for rows in unread.batches if unread is not None else []:
+        yield RawBatch(str(path), _no_rows(columns), unread=rows)
+        first_line += rows
     try:
-        reader = pd.read_csv(path, encoding=source.encoding, sep=source.delimiter, dtype=str, chunksize=batch_size,
-                             header=0 if source.header else None, names=source.columns, keep_default_na=False,
-                             na_filter=False, engine="c", index_col=False)
-        for chunk in reader:
-            chunk.columns = columns
-            chunk["_line"] = range(first_line, first_line + len(chunk))
-            first_line += len(chunk)
-            yield RawBatch(str(path), chunk)
+        with ExitStack() as stack:
+            start: Path | BinaryIO = path
+            if unread is not None:
+                start = stack.enter_context(path.open("rb"))
+                start.seek(unread.offset)
+            reader = pd.read_csv(start, encoding=source.encoding, sep=source.delimiter, dtype=str,
+                                 chunksize=batch_size, header=0 if source.header and unread is None else None,
+                                 names=source.columns if unread is None else columns, keep_default_na=False,
+                                 na_filter=False, engine="c", index_col=False)
+            for chunk in reader:
+                chunk.columns = columns
+                chunk["_line"] = range(first_line, first_line + len(chunk))
+                first_line += len(chunk)
+                yield RawBatch(str(path), chunk)
+    except pd.errors.EmptyDataError:
+        if unread is None:
+            raise
     except UnicodeDecodeError:
         raise _undecodable(path, source.encoding) from None
     except pd.errors.ParserError as exc:
+        if unread is not None:  # worded as reading the whole file words it (its rows count from the start)
+            for _ in read_csv_batches(path, source, columns, batch_size):
+                pass
         raise SourceError(f"{path}: {_parser_problem(exc)}") from None
+
+
+def _no_rows(columns: list[str]) -> pd.DataFrame:
+    """No rows, typed as parsed ones are."""
+    return pd.DataFrame({**{c: pd.Series(dtype="str") for c in columns}, "_line": pd.Series(dtype="int64")})
 
 
 def read_sql_batches(source: SqlSource, batch_size: int) -> Iterator[RawBatch]:
@@ -137,8 +176,10 @@ def read_sql_batches(source: SqlSource, batch_size: int) -> Iterator[RawBatch]:
         raise SourceError(f"sql source: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None
 
 
-def batches(entity: Entity, base: Path, batch_size: int) -> Iterator[RawBatch]:
-    """Every batch of the entity's source, in order."""
+def batches(entity: Entity, base: Path, batch_size: int,
+            unread: dict[str, Unread] | None = None) -> Iterator[RawBatch]:
+    """Every batch of the entity's source, in order; `unread`: per CSV file, a delta's leading batches that
+    are not parsed (see `delta_scan`)."""
     if entity.source.sql is not None:
         needed = source_columns(entity)
         for batch in read_sql_batches(entity.source.sql, batch_size):
@@ -153,4 +194,4 @@ def batches(entity: Entity, base: Path, batch_size: int) -> Iterator[RawBatch]:
     needed = source_columns(entity)
     for path in source_files(source, base):
         columns = check_csv(path, source, needed)
-        yield from read_csv_batches(path, source, columns, batch_size)
+        yield from read_csv_batches(path, source, columns, batch_size, (unread or {}).get(str(path)))

@@ -26,7 +26,7 @@ from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.relational import referenced_target
 from erp_models.migration.targets import TARGETS
 from expectations.gate import GateResult, run_gate
-from tasks.migration import delta, quarantine
+from tasks.migration import delta, delta_scan, quarantine
 from tasks.migration.extract import batches
 from tasks.migration.relations import prepare_state
 
@@ -95,10 +95,13 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
     report = StageReport(name)
     gate_total: GateResult | None = None
     since = delta.since_value(plan.delta_marks.get(name), entity)
+    first_look = delta_scan.scan(entity, plan.base_dir, plan.mapping.batch_size, since)
     loaded_mark = delta.LoadedMark()
-    for batch_no, raw in enumerate(batches(entity, plan.base_dir, plan.mapping.batch_size), start=1):
-        batch, skipped, marks = delta.transform_past(raw, entity, state, since)
-        report.read += len(raw.frame)
+    unread = first_look.unread if first_look else None
+    for batch_no, raw in enumerate(batches(entity, plan.base_dir, plan.mapping.batch_size, unread), start=1):
+        batch, skipped, marks = delta.transform_past(raw, entity, state, since,
+                                                     first_look.carried if first_look else None)
+        report.read += raw.rows
         report.skipped += skipped
         loaded_mark.offer(marks)
         if batch_no in done:

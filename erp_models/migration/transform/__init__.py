@@ -4,7 +4,7 @@ Pure pandas: no I/O. `values` reads single values (numbers, money, datetimes); `
 raw rows into an entity's fields, with what was rejected or failed and why.
 """
 
-from erp_models.migration.transform.batch import Batch, SeenHashes, TransformState, transform_batch
+from erp_models.migration.transform.batch import Batch, SeenHashes, TransformState, group_keys, transform_batch
 from erp_models.migration.transform.values import (
     TransformError,
     apply_transform,
@@ -14,4 +14,4 @@ from erp_models.migration.transform.values import (
 )
 
 __all__ = ["Batch", "SeenHashes", "TransformError", "TransformState", "apply_transform", "datetime_text",
-           "finish_kind", "to_datetime", "transform_batch"]
+           "finish_kind", "group_keys", "to_datetime", "transform_batch"]

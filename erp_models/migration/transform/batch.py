@@ -97,6 +97,15 @@ def _template(frame: pd.DataFrame, raw: pd.DataFrame, template: str, *, whole: b
     return out.mask(missing) if whole else out
 
 
+def group_keys(raw: pd.DataFrame, within: list[str]) -> pd.Series:
+    """The key of each row's group for a counter or running total grouped by these source columns."""
+    return _template(pd.DataFrame(index=raw.index), raw, _within_template(within))
+
+
+def _within_template(within: list[str]) -> str:
+    return "|".join(f"{{{c}}}" for c in within)
+
+
 def _column_values(column: Column, raw: pd.DataFrame, frame: pd.DataFrame,
                    state: TransformState) -> pd.Series:
     if column.from_ is not None:
@@ -109,7 +118,7 @@ def _column_values(column: Column, raw: pd.DataFrame, frame: pd.DataFrame,
         return _template(frame, raw, f"{{{column.related.key}}}")
     if column.running_total is not None:
         return _running_total(column.running_total, raw, frame, state)
-    keys = _template(frame, raw, "|".join(f"{{{c}}}" for c in column.sequence_within or []))
+    keys = _template(frame, raw, _within_template(column.sequence_within or []))
     return _carried(keys, np.ones(len(keys), dtype=np.int64), state.counters)
 
 
@@ -126,7 +135,7 @@ def _carried(keys: pd.Series, amounts: np.ndarray, carry: dict[str, int]) -> pd.
 
 
 def _running_total(spec: RunningTotal, raw: pd.DataFrame, frame: pd.DataFrame, state: TransformState) -> pd.Series:
-    keys = _template(frame, raw, "|".join(f"{{{c}}}" for c in spec.within))
+    keys = _template(frame, raw, _within_template(spec.within))
     qty, _ = to_int(raw[spec.quantity])
     price, _ = to_minor_units(raw[spec.price])
     amounts = (qty * price).fillna(0).astype("int64")
