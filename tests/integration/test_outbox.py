@@ -107,14 +107,16 @@ def test_events_claimed_but_not_acknowledged_come_back(migrated_engine: Engine) 
     assert ids(claim(migrated_engine, consumer)) == written
 
 
-def write_events_while_another_is_open(engine: Engine, aggregate_type: str) -> int:
-    """Commit one event without waiting for visibility (an older transaction is deliberately open)."""
+def write_events_while_another_is_open(engine: Engine, aggregate_type: str) -> tuple[int, int]:
+    """Commit one event without waiting for visibility (an older transaction is deliberately open); returns the
+    event's id and its transaction's."""
     with Session(engine) as session:
         record_events(session, [("ThingHappened", aggregate_type, 2, {"n": 2})])
         event_id = session.execute(text("SELECT max(id) FROM outbox_events WHERE aggregate_type = :t"),
                                    {"t": aggregate_type}).scalar_one()
+        tx_id = current_tx(session)
         session.commit()
-    return int(event_id)
+    return int(event_id), tx_id
 
 
 def test_an_event_committed_late_is_held_back_and_then_delivered_not_skipped(migrated_engine: Engine) -> None:
@@ -122,10 +124,13 @@ def test_an_event_committed_late_is_held_back_and_then_delivered_not_skipped(mig
     with Session(migrated_engine) as slow:
         record_events(slow, [("ThingHappened", kind, 1, {"n": 1})])
         slow_tx = current_tx(slow)
-        fast = write_events_while_another_is_open(migrated_engine, kind)
+        fast, fast_tx = write_events_while_another_is_open(migrated_engine, kind)
+        assert slow_tx < fast_tx
         assert claim(migrated_engine, consumer) == []
         slow.commit()
-    wait_until_visible_to_consumers(migrated_engine, slow_tx)
+    # both, not only the slow one: another session on the server (a parallel test worker) may hold a transaction
+    # that began between them open a little longer, which holds the fast event back too
+    wait_until_visible_to_consumers(migrated_engine, fast_tx)
     delivered = claim(migrated_engine, consumer)
     assert [e.aggregate_id for e in delivered] == [1, 2]
     assert delivered[1].id == fast
