@@ -77,3 +77,12 @@ def test_the_readme_migration_sequence_runs_after_the_demo(stack_env: dict[str, 
     assert relational is not None and relational.groups()[1:] == ("load", "passed")
     check = run(["db", "check", "--json"], stack_env)
     assert json.loads(check.stdout)["violations"] == []
+
+    # README's next sections, on the same database: planning, whose test suites and smoke load M6 reads.
+    for args in readme_commands("Planning the project"):
+        if args[:2] == ["plan", "gates"]:  # pauses for a sign-off in the UI: `plan status` judges the same way
+            args = ["plan", "status"]
+        run(args, stack_env)
+    milestones = {m["code"]: m for m in json.loads(run(["plan", "status", "--json"], stack_env).stdout)["milestones"]}
+    assert milestones["M6"]["status"] == "passed", milestones["M6"]
+    assert milestones["M1"]["status"] == "approved"
