@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 import uuid
 from typing import Any
 
@@ -71,18 +72,27 @@ def copy_batch(session: Session, table: str, frame: pd.DataFrame, target: Target
     out.insert(0, "_line", frame["_line"])
     out.insert(0, "_batch", batch_no)
     out.insert(0, "_row", frame.index.astype("int64"))
-    buffer = io.StringIO()
-    out.to_csv(buffer, header=False, index=False, na_rep="\\N")
+    buffer, null = io.StringIO(), _null_marker(out)
+    out.to_csv(buffer, header=False, index=False, na_rep=null)
     columns = ", ".join(f'"{c}"' for c in out.columns)
     raw: Any = session.connection().connection.driver_connection
     try:
-        with raw.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+        with raw.cursor().copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '{null}')") as copy:
             copy.write(buffer.getvalue())
     except UnicodeEncodeError:  # a lone surrogate: no encoding the server speaks can carry it
         raise _refused(out, source, None, _SURROGATE, "is not valid Unicode (a lone surrogate)") from None
     except psycopg.DataError as exc:
         raise _refused(out, source, exc.diag.context, _NUL, _problem(exc)) from None
     return len(out)
+
+
+def _null_marker(frame: pd.DataFrame) -> str:
+    """COPY's NULL marker for this batch: `\\N`, unless a cell holds exactly that text (a CSV writer leaves it
+    unquoted, so COPY would read it as NULL); then a longer marker that no cell of the batch holds."""
+    marker, texts = "\\N", [frame[c] for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    while any((column == marker).any() for column in texts):
+        marker = f"\\N{secrets.token_hex(4)}"
+    return marker
 
 
 _NUL = re.compile("\x00")
