@@ -85,8 +85,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=18765)
-    parser.add_argument("--record-evidence", action="store_true",
-                        help="Record loadtest.<scenario>.* in the configured ERP database for milestone gates")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -115,22 +113,7 @@ def main() -> int:
                 from infra.embedded_pg import EmbeddedPostgres
 
                 EmbeddedPostgres(state).stop()
-    if args.record_evidence:
-        record_evidence({"bare_update": bare, "place_order": place}, args)
     return report(bare, place, args)
-
-
-def record_evidence(results: dict[str, dict[str, object]], args: argparse.Namespace) -> None:
-    """Leave the figures where milestone gates read them, e.g. `loadtest.place_order.p95_ms <= 300`."""
-    values = []
-    for scenario, r in results.items():
-        requests = float(r["requests"])  # type: ignore[arg-type]
-        values += [f"loadtest.{scenario}.{name}={float(r[key])}"  # type: ignore[arg-type]
-                   for name, key in (("p50_ms", "p50_ms"), ("p95_ms", "p95_ms"), ("p99_ms", "p99_ms"),
-                                     ("rps", "rps"), ("requests", "requests"))]
-        values.append(f"loadtest.{scenario}.error_ratio={float(r['failures']) / requests if requests else 0.0}")  # type: ignore[arg-type]
-    source = f"bench_api.py: {args.users} users, {args.seconds:.0f} s, {args.workers} worker(s)"
-    print(erpops("evidence", "record", *values, "--source", source, env=dict(os.environ)).strip())
 
 
 def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:

@@ -30,7 +30,6 @@ EVIDENCE_KEYS: dict[str, str] = {
         "per endpoint, from the load-test flow's newest run of that profile",
     r"loadtest\.(smoke|load|stress|soak)\.(fail_ratio|rps|requests|invariants_ok|passed|knee_rps|knee_users)":
         "per profile (all endpoints), from the load-test flow's newest run of that profile",
-    r"loadtest\.[a-z0-9_]+\.(p50_ms|p95_ms|p99_ms|rps|error_ratio|requests)": "a load test recorded by hand",
     r"training\.(attendance_rate|sessions|attendees)": "training sessions and attendance",
     r"feedback\.(open_critical|open_major|open_total|resolved)": "trial-run feedback",
     r"budget\.(burn_ratio|spent|overrun_phases)": "budget spend against the plan",

@@ -19,7 +19,7 @@ app = typer.Typer(help="The evidence store that milestone gates read: record and
 
 @app.command()
 def record(
-    values: Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", help="e.g. loadtest.place_order.p95_ms=43")],
+    values: Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", help="e.g. training.attendance_rate=0.9")],
     source: Annotated[str | None, typer.Option("--source", help="Where the values come from.")] = None,
 ) -> None:
     """Record one or more measured values, e.g. from a load test or a manual check."""
@@ -102,6 +102,9 @@ def _document(record: EvidenceRecord) -> dict[str, object]:
 def _known(key: str) -> str:
     from erp_models.project.criteria import EVIDENCE_KEYS, is_known_key
 
+    if key.startswith("loadtest."):  # gates read only what the load-test flow measured and judged
+        _fail(f"{key!r}: load-test evidence is recorded by the load-test flow, not by hand; "
+              "run `erpops loadtest run --profile smoke|load|stress|soak`")
     if not is_known_key(key):
         _fail(f"unknown evidence key {key!r}; keys look like: " + ", ".join(p.replace("\\", "") for p in EVIDENCE_KEYS))
     return key

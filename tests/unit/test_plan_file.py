@@ -111,7 +111,7 @@ def test_an_unreadable_plan_file_is_one_line(tmp_path: Path) -> None:
     ("migration.sales_orders.quarantine_rate <= 0.005", 0.0051, False),
     ("tests.integration.pass_rate == 1.0", 1.0, True),
     ("tests.integration.pass_rate == 1.0", 0.999, False),
-    ("loadtest.place_order.p95_ms < 300", 300.0, False),
+    ("loadtest.smoke.place_order.p95_ms < 300", 300.0, False),
     ("feedback.open_critical != 0", 2.0, True),
     ("training.attendance_rate >= .8", 0.8, True),
 ])
