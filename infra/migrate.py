@@ -59,3 +59,8 @@ def ensure_at_head(engine: Engine) -> str:
             "run `erpops db upgrade`"
         )
     return current or ""
+
+
+def known_revisions(engine: Engine) -> set[str]:
+    """Every revision this code's migrations know: a database or backup at any other one was made by newer code."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}
