@@ -75,7 +75,8 @@ def list_backups(as_json: JsonOpt = False) -> None:
     for m in manifests:
         table.add_row(m.id, m.created_at.strftime("%Y-%m-%d %H:%M"), _size(m.size_bytes), f"{m.duration_s:.1f} s",
                       m.revision or "-", m.fingerprint or "-", m.source)
-    Console().print(table)
+    console = Console()
+    Console(width=max(console.width, 130)).print(table)  # ids and fingerprints are copied whole, never cut
 
 
 def _report(done: RestoredDatabase, as_json: bool, verb: str) -> None:
