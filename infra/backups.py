@@ -145,11 +145,11 @@ def restore_backup(database_url: str, store: BackupStore, backup_id: str, *, int
 def _restore_new(url: URL, name: str, manifest: BackupManifest, dump_file: Path) -> RestoredDatabase:
     admin = _engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
+        tools = _tools(admin)  # before creating anything: a missing pg_restore leaves no empty database behind
         with admin.connect() as conn:
             if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
                 raise ErpopsError(f"database {name} already exists; restore --into a new name")
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        tools = _tools(admin)
     finally:
         admin.dispose()
     started = time.monotonic()
