@@ -21,7 +21,7 @@ from erp_models.invariants import find_violations
 from erp_models.ops.backups import BackupManifest, ensure_restorable, expired_backups, new_backup_id
 from infra.backup_store import BackupStore
 from infra.errors import ErpopsError
-from infra.migrate import current_revision, head_revision, known_revisions
+from infra.migrate import current_revision, head_revision, is_older, known_revisions
 from infra.pg_tools import PgTools, dump, find_tools, restore, server_version_num
 
 
@@ -130,10 +130,11 @@ def restore_backup(database_url: str, store: BackupStore, backup_id: str, *, int
             return _restore_new(url, into, manifest, store.dump_path(manifest.id))
         live = current_revision(engine)
         if live is not None and live != manifest.revision:
+            target = manifest.revision or "base"
+            move = "downgrade" if manifest.revision is None or is_older(engine, manifest.revision, live) else "upgrade"
             raise ErpopsError(
-                f"the live database {url.database} is at schema revision {live}, backup {manifest.id} at "
-                f"{manifest.revision}; run `erpops db downgrade {manifest.revision}` first, or restore --into a new "
-                "database"
+                f"the live database {url.database} is at schema revision {live}, backup {manifest.id} at {target}; "
+                f"run `erpops db {move} {target}` first, or restore --into a new database"
             )
         started = time.monotonic()
         restore(_tools(engine), url, store.dump_path(manifest.id), clean=True)

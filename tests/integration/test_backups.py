@@ -112,3 +112,23 @@ def test_retention_keeps_the_newest_backups_of_the_database(erp_url: URL, store:
     assert sorted(p.name for p in store.root.iterdir()) == sorted(
         f"{i}.{ext}" for i in ids[-2:] for ext in ("dump", "json")
     )
+
+
+def test_restore_over_a_live_database_at_another_revision_is_refused_and_changes_nothing(
+    erp_url: URL, store: BackupStore
+) -> None:
+    from infra.errors import ErpopsError
+    from infra.migrate import current_revision, downgrade
+
+    created = create_backup(_dsn(erp_url), store, label=None, keep=5).manifest
+    engine = create_engine(erp_url)
+    downgrade(engine, "-1")
+    before = current_revision(engine)
+    with pytest.raises(ErpopsError) as refused:
+        restore_backup(_dsn(erp_url), store, created.id, into=None)
+    assert refused.value.message == (
+        f"the live database {erp_url.database} is at schema revision {before}, backup {created.id} at "
+        f"{created.revision}; run `erpops db upgrade {created.revision}` first, or restore --into a new database"
+    )
+    assert current_revision(engine) == before
+    engine.dispose()
