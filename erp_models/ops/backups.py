@@ -63,11 +63,12 @@ def ensure_restorable(manifest: BackupManifest, known_revisions: Collection[str]
 
 
 def find_backup(manifests: Sequence[BackupManifest], backup_id: str) -> BackupManifest:
-    """The backup named `backup_id` (a unique prefix will do), or a one-line NotFound."""
+    """The backup with id `backup_id`, else the newest labelled so, else the one whose id starts so."""
     from erp_models.errors import NotFound
 
     exact = [m for m in manifests if m.id == backup_id]
-    matches = exact or [m for m in manifests if m.id.startswith(backup_id)]
+    labelled = sorted((m for m in manifests if m.label == backup_id), key=lambda m: (m.created_at, m.id))[-1:]
+    matches = exact or labelled or [m for m in manifests if m.id.startswith(backup_id)]
     if len(matches) == 1:
         return matches[0]
     if not matches:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Backups of the ERP database with pg_dump / pg_restore.", no_args_is_help=True)
 
-IdArg = Annotated[str, typer.Argument(help="Backup id (a unique prefix will do).")]
+IdArg = Annotated[str, typer.Argument(help="Backup id, a label (its newest backup) or a unique id prefix.")]
 
 
 def _target() -> tuple[str, BackupStore]:

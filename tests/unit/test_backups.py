@@ -55,3 +55,17 @@ def test_the_embedded_servers_socket_url_becomes_a_libpq_host() -> None:
     assert conninfo == "host='/tmp/x y/pg' user='postgres' dbname='erp'"
     conninfo, env = libpq_target(make_url("postgresql+psycopg://erp:s3cret@db.internal:5433/erp"))
     assert conninfo == "host='db.internal' port='5433' user='erp' dbname='erp'" and env["PGPASSWORD"] == "s3cret"
+
+
+def test_a_backup_is_found_by_id_by_label_newest_first_or_by_a_unique_prefix() -> None:
+    from erp_models.errors import NotFound
+    from erp_models.ops.backups import find_backup
+
+    backups = [manifest(1).model_copy(update={"label": "pre"}), manifest(2).model_copy(update={"label": "pre"}),
+               manifest(13)]
+    assert find_backup(backups, "b1").id == "b1"
+    assert find_backup(backups, "pre").id == "b2"
+    with pytest.raises(InvalidInput):
+        find_backup(backups, "b")
+    with pytest.raises(NotFound):
+        find_backup(backups, "zz")
