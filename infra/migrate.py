@@ -59,3 +59,14 @@ def ensure_at_head(engine: Engine) -> str:
             "run `erpops db upgrade`"
         )
     return current or ""
+
+
+def known_revisions(engine: Engine) -> set[str]:
+    """Every revision this code's migrations know: a database or backup at any other one was made by newer code."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}
+
+
+def is_older(engine: Engine, revision: str, than: str) -> bool:
+    """Whether `revision` comes before `than` in this code's migration history."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    return any(s.revision == revision for s in script.iterate_revisions(than, "base") if s.revision != than)

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
         description="Batches of one entity a migration loads at once, each on its own connection.",
     )
 
+    backup_dir: Path | None = Field(
+        default=None, description="Where `erpops backup` keeps dumps and manifests; unset means <state_dir>/backups."
+    )
+    backup_keep: int = Field(
+        default=10, ge=1, description="How many newest backups of a database `erpops backup create` keeps."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _must_be_postgresql(cls, value: SecretStr | None) -> SecretStr | None:
