@@ -117,8 +117,10 @@ def restored() -> Iterator[Restored]:
 def restored_between(first_cluster: URL, second_cluster: URL) -> Iterator[Restored]:
     source = create_engine(new_database_on(first_cluster))
     upgrade(source)
-    with psycopg.connect(libpq(second_cluster), autocommit=True) as conn:
-        second_counter = int(conn.execute("SELECT pg_current_xact_id()::text::bigint").fetchone()[0])  # type: ignore[index]
+    second = create_engine(second_cluster)
+    with Session(second) as session:
+        second_counter = current_tx(session)
+    second.dispose()
     # the source's ids must lie far above anything the second cluster draws, as on a long-lived server
     burn_transaction_ids(source, until=second_counter + 20_000)
     kind, up_to_date, lagging = ref("Thing"), ref("consumer"), ref("consumer")
