@@ -1,5 +1,5 @@
 """Integration area: the transactional outbox and its consumers."""
 
-from erp_models.integration.models import OutboxConsumer, OutboxEvent
+from erp_models.integration.models import OutboxConsumer, OutboxEpoch, OutboxEvent
 
-__all__ = ["OutboxConsumer", "OutboxEvent"]
+__all__ = ["OutboxConsumer", "OutboxEpoch", "OutboxEvent"]
