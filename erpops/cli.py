@@ -11,6 +11,7 @@ from erpops.commands import (
     db,
     delivery,
     evidence,
+    freeze,
     loadtest,
     manual,
     migrate,
@@ -38,6 +39,8 @@ app.add_typer(loadtest.app, name="loadtest")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)
+app.command()(freeze.freeze)
+app.command()(freeze.unfreeze)
 app.command()(manual.manual)
 app.command("sample-data")(sample_data.sample_data)
 stack.register(app)
