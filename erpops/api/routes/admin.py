@@ -57,9 +57,8 @@ def status(db: Db, _: Reader) -> FreezeOut:
 
 
 @router.post("/freeze", response_model=FreezeOut)
-def freeze_writes(db: Db, who: Switcher, body: FreezeIn | None = None) -> FreezeOut:
+def freeze_writes(body: FreezeIn, db: Db, who: Switcher) -> FreezeOut:
     """Freeze business writes once every write in flight has committed; an active freeze stays as it is."""
-    body = body or FreezeIn()
     state = db.write(lambda s: freeze(s, by=who.username, reason=body.reason, retry_after_s=body.retry_after_s),
                      guarded=False)
     return FreezeOut.of(state, frozen=True)
