@@ -66,10 +66,14 @@ def _active(session: Session) -> ApiFreeze | None:
                            .order_by(ApiFreeze.id.desc()).limit(1)).first()
 
 
+_ACTIVE_STATE = (select(ApiFreeze.frozen_at, ApiFreeze.frozen_by, ApiFreeze.reason, ApiFreeze.retry_after_s)
+                 .where(ApiFreeze.released_at.is_(None)).order_by(ApiFreeze.id.desc()).limit(1))
+
+
 def current_freeze(session: Session) -> FreezeState | None:
-    """The active freeze, or None when writes are open."""
-    row = _active(session)
-    return _state(row) if row else None
+    """The active freeze, or None when writes are open (columns, not an ORM object: every API write asks)."""
+    row = session.execute(_ACTIVE_STATE).first()
+    return FreezeState(frozen_at=row[0], frozen_by=row[1], reason=row[2], retry_after_s=row[3]) if row else None
 
 
 def guard_writes(session: Session) -> None:
