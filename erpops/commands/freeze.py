@@ -34,20 +34,25 @@ def _actor() -> str:
 
 def freeze(
     reason: Annotated[str, typer.Option(help="Why, shown to API clients in the 503's detail.")] = "",
-    retry_after: Annotated[int, typer.Option(min=1, max=86_400, help="Seconds in the Retry-After header.")] = 60,
+    retry_after: Annotated[int | None, typer.Option(
+        min=1, max=86_400, show_default=False, help="Seconds in the Retry-After header; default 60.")] = None,
     status: Annotated[bool, typer.Option("--status", help="Only show whether writes are frozen.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Freeze business writes through the API, once the writes in flight have committed (or show --status)."""
-    from erp_models.system.freeze import current_freeze
+    from erp_models.errors import InvalidInput
+    from erp_models.system.freeze import DEFAULT_RETRY_AFTER_S, current_freeze
     from erp_models.system.freeze import freeze as freeze_writes
     from erpops.commands.db import erp_work
 
+    if status and (reason or retry_after is not None):
+        raise InvalidInput("--status only shows the freeze; it takes no --reason or --retry-after")
     with erp_work() as uow:
         if status:
             state = current_freeze(uow.session)
         else:
-            state = freeze_writes(uow.session, by=_actor(), reason=reason, retry_after_s=retry_after)
+            state = freeze_writes(uow.session, by=_actor(), reason=reason,
+                                  retry_after_s=retry_after or DEFAULT_RETRY_AFTER_S)
             uow.commit()
     if as_json:
         typer.echo(json.dumps(_document(state, frozen=state is not None)))

@@ -50,3 +50,12 @@ def test_a_webhook_order_refused_during_the_freeze_is_accepted_once_after_unfree
         assert len({a.json()["id"] for a in answers}) == 1
         assert httpx.get(f"{base}/api/v1/stock/CUP-1", headers=admin).json()[0]["reserved"] == 2
     assert json.loads(run_erpops("freeze", "--status", "--json", env=db_env).stdout) == {"frozen": False}
+
+
+def test_freeze_status_with_freeze_options_is_one_clear_line(db_env: dict[str, str]) -> None:
+    assert run_erpops("db", "upgrade", env=db_env).returncode == 0
+    result = run_erpops("freeze", "--status", "--retry-after", "5", env=db_env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "erpops: --status only shows the freeze; it takes no --reason or --retry-after"]
+    assert run_erpops("freeze", "--status", env=db_env).stdout.strip() == "business writes are open"
