@@ -10,6 +10,7 @@ from erp_models import (
     project,
     sales,
     security,
+    system,
 )
 from erp_models.base import Base
 
@@ -24,4 +25,5 @@ __all__ = [
     "project",
     "sales",
     "security",
+    "system",
 ]

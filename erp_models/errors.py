@@ -52,3 +52,9 @@ class Unauthenticated(DomainError):
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
+
+
+class Frozen(DomainError):
+    """Business writes are frozen (a go-live cutover); the caller should retry after `retry_after_s`."""
+
+    code = "frozen"

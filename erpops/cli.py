@@ -12,6 +12,7 @@ from erpops.commands import (
     db,
     delivery,
     evidence,
+    freeze,
     loadtest,
     manual,
     migrate,
@@ -40,6 +41,8 @@ app.add_typer(backup.app, name="backup")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)
+app.command()(freeze.freeze)
+app.command()(freeze.unfreeze)
 app.command()(manual.manual)
 app.command("sample-data")(sample_data.sample_data)
 stack.register(app)

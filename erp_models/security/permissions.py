@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, str] = {
     "project.feedback.submit": "report trial-run feedback",
     "project.feedback.triage": "triage, resolve and close trial-run feedback",
     "project.training.manage": "schedule training sessions and record attendance",
+    "system.read": "read whether business writes are frozen",
+    "system.freeze": "freeze and unfreeze business writes through the API (go-live cutover)",
 }
 
 _READS = {p for p in PERMISSIONS if p.endswith(".read")}

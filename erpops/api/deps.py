@@ -1,4 +1,5 @@
-"""Request dependencies: the caller's principal (bearer token) and transactions with bounded retries."""
+"""Request dependencies: the caller's principal (bearer token) and transactions with bounded retries; writes
+are refused while a cutover freezes them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from erp_models.errors import Unauthenticated
 from erp_models.security.services import Principal, authenticate
+from erp_models.system.freeze import guard_writes
 
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -37,10 +39,14 @@ class Database:
             finally:
                 session.rollback()
 
-    def write(self, work: Callable[[Session], T]) -> T:
+    def write(self, work: Callable[[Session], T], *, guarded: bool = True) -> T:
+        """Run `work` and commit; a guarded write is refused with `Frozen` while business writes are frozen
+        (see erp_models.system.freeze: the check runs inside this transaction, so none slips past a freeze)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             with self._factory() as session:
                 try:
+                    if guarded:
+                        guard_writes(session)
                     result = work(session)
                     session.commit()
                     return result

@@ -1,4 +1,5 @@
-"""Every error leaves the API as JSON `{"error": code, "detail": ...}` with a 4xx status; a 500 is a bug."""
+"""Every error leaves the API as JSON `{"error": code, "detail": ...}` with a 4xx status (503 while writes are
+frozen); a 500 is a bug."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from erp_models.errors import (
     Conflict,
     DomainError,
+    Frozen,
     InvalidInput,
     NotFound,
     PermissionDenied,
@@ -22,7 +24,7 @@ from erp_models.errors import (
 
 log = logging.getLogger("erpops.api")
 
-STATUS = {NotFound: 404, InvalidInput: 422, Conflict: 409, Unauthenticated: 401, PermissionDenied: 403}
+STATUS = {NotFound: 404, InvalidInput: 422, Conflict: 409, Unauthenticated: 401, PermissionDenied: 403, Frozen: 503}
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
               422: "invalid_input"}
@@ -43,6 +45,8 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = _status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, Frozen):  # clients (marketplaces) retry after this many seconds
+        headers = {"Retry-After": str(exc.detail["retry_after_s"])}
     return error(status, exc.code, exc.message, headers)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,6 +32,13 @@ def write_operations() -> list[tuple[str, str]]:
 WRITES = write_operations()
 
 
+@pytest.fixture(autouse=True)
+def writes_open_afterwards(api: TestClient, token_for: Tokens) -> Iterator[None]:
+    """The admin's pass through POST /admin/freeze really freezes: open writes again for the next test."""
+    yield
+    assert api.post("/api/v1/admin/unfreeze", headers=token_for("admin")).status_code == 200
+
+
 def permission_demanded(api: TestClient, headers: dict[str, str], method: str, path: str) -> str:
     """The permission a 403 names; the viewer role holds no write permission, so it always gets one."""
     response = api.request(method, path, json={}, headers=headers)
@@ -43,7 +50,8 @@ def permission_demanded(api: TestClient, headers: dict[str, str], method: str, p
 
 def test_the_api_has_write_endpoints_for_every_module(api: TestClient, token_for: Tokens) -> None:
     demanded = {permission_demanded(api, token_for("viewer"), method, path) for method, path in WRITES}
-    assert {p.split(".")[0] for p in demanded} >= {"sales", "inventory", "procurement", "channel", "catalogue"}
+    modules = {"sales", "inventory", "procurement", "channel", "catalogue", "system"}
+    assert {p.split(".")[0] for p in demanded} >= modules
     assert demanded <= set(PERMISSIONS)
 
 
@@ -76,6 +84,16 @@ def test_every_role_without_the_permission_gets_403_and_one_with_it_gets_past(
         else:
             assert response.status_code == 403, (role, response.text)
             assert response.json()["error"] == "permission_denied"
+
+
+def test_only_the_admin_freezes_and_unfreezes_writes_and_every_reader_sees_the_freeze(
+    api: TestClient, token_for: Tokens
+) -> None:
+    for path in ("/api/v1/admin/freeze", "/api/v1/admin/unfreeze"):
+        assert ("POST", path) in WRITES
+        assert permission_demanded(api, token_for("viewer"), "POST", path) == "system.freeze"
+    assert [role.value for role, granted in ROLE_PERMISSIONS.items() if "system.freeze" in granted] == ["admin"]
+    assert api.get("/api/v1/admin/freeze", headers=token_for("viewer")).json()["frozen"] is False
 
 
 def test_a_forged_token_is_401(api: TestClient) -> None:
