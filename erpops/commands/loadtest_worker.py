@@ -37,8 +37,9 @@ def worker(
     connect_timeout: Annotated[float, typer.Option("--connect-timeout", min=1, max=3600, metavar="S",
                                                    help="Give up when the master cannot be reached in S s.")] = 120,
 ) -> None:
-    """Run K Locust workers for the master at HOST:P (`erpops loadtest run --remote-workers N` there); they
-    receive the run's config from it, run their share of the users and exit when the master ends the run.
+    """Run K Locust workers for a load-test run's master at HOST:P (`erpops loadtest run --remote-workers N`).
+
+    They receive the run's config from the master, run their share of the users and exit when it ends the run.
 
     Exit 0 when every worker finished its run, 4 when one could not reach the master or failed."""
     env = dict(os.environ)
