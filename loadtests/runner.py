@@ -22,7 +22,7 @@ from loadtests.reports import LocustReports
 from loadtests.shapes import StepShape
 from loadtests.steps import single_step
 from loadtests.users import mix
-from loadtests.workers import WorkerFeed, free_port, spawn_workers, stop_workers
+from loadtests.workers import WorkerFeed, WorkersMissing, free_port, spawn_workers, stop_workers
 
 CHECKS_PER_RUN = 600
 SPAWN_SLACK_S = 5.0  # a step shape's ramp-up blocks its ticks; allow it this much past its planned end
@@ -53,8 +53,12 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
         env.events.request.add_listener(collector.on_request)  # type: ignore[no-untyped-call]
     try:
         if feed is not None:
-            feed.wait_for_workers(config.workers + config.remote_workers, procs, config.workers_wait_s,
-                                  f"{config.master_bind_host}:{port}")
+            try:
+                feed.wait_for_workers(config.workers + config.remote_workers, procs, config.workers_wait_s,
+                                      f"{config.master_bind_host}:{port}")
+            except WorkersMissing:
+                runner.quit()  # the workers that did join go home rather than wait for a master that is gone
+                raise
         reports = LocustReports(env, out_dir)
         reports.start()
         steps = shape.windows if shape else single_step(config.users, config.duration_s)

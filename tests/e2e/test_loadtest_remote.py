@@ -5,7 +5,9 @@ share of the load. Loopback only, a few seconds of load."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from tests.e2e.cli import ERPOPS, run_erpops
 from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_worker_from_another_directory_joins_the_run_and_shares_the_load(migrate_env: dict[str, str],
@@ -53,3 +56,19 @@ def test_a_worker_without_a_master_gives_up_with_one_line(migrate_env: dict[str,
 
     assert done.returncode == 4
     assert "cannot reach the Locust master at 127.0.0.1:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_master_whose_remote_workers_never_come_ends_with_one_line(tmp_path: Path) -> None:
+    tokens = dict.fromkeys(("connector", "shopper", "warehouse", "purchaser", "manager"), "erp_unused")
+    config = {"host": "http://127.0.0.1:9", "users": 2, "spawn_rate": 2, "duration_s": 3, "workers": 1,
+              "remote_workers": 1, "master_port": free_port(), "workers_wait_s": 3,
+              "fixture": {"tag": "LT-000000", "warehouse": "W", "skus": ["A"], "supplier": "S", "customer_ref": "c",
+                          "tokens": tokens}}
+    (tmp_path / "CONFIG.json").write_text(json.dumps(config), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "loadtests.run", "--config", str(tmp_path / "CONFIG.json"), "--out",
+                           str(tmp_path / "out")], env=os.environ | {"PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines()[-1].startswith("loadtests.run: only 1 of 2 Locust workers joined")
+    assert "Traceback" not in done.stderr and not (tmp_path / "out" / "result.json").exists()
