@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from erp_models.loadtest.prep import DEFAULT_SKUS
 from erp_models.loadtest.profiles import ProfileName
 from tasks.loadtest.data import CleanupSummary, cleanup_data, prepare_data
+from tasks.loadtest.models import RemoteWorkers
 from tasks.loadtest.monitor import ResourceReport
 from tasks.loadtest.report import publish_report
 from tasks.loadtest.run import run_load
@@ -53,6 +54,12 @@ class LoadTestParams(BaseModel):
     users: int | None = Field(default=None, ge=1, description="Users (stress: of the top step); default the profile's")
     duration_s: float | None = Field(default=None, gt=0, description="Seconds of load; default the profile's")
     workers: int = Field(default=1, ge=1, le=64, description="Locust worker processes (>1: distributed mode)")
+    remote_workers: int = Field(default=0, ge=0, le=256, description="Workers from other hosts (`erpops loadtest "
+                                "worker`) the master waits for (120 s at most) besides its own")
+    master_bind: str = Field(default="127.0.0.1", description="Address the Locust master listens on (another "
+                             "host's workers need a non-loopback one)")
+    master_port: int | None = Field(default=None, ge=1, le=65535,
+                                    description="The master's port; default 5557 with remote workers, else a free one")
     api_url: str | None = Field(default=None, description="A running ERP API; default: start one on loopback")
     plan_file: str | None = Field(default=None, description="A plan file whose `loadtest:` section has the profiles")
     sku_count: int = Field(default=DEFAULT_SKUS, ge=1, le=1000, description="SKUs the run creates and sells")
@@ -88,7 +95,9 @@ def _run_name() -> str:
 def load_test(params: LoadTestParams) -> LoadTestOutcome | State:
     """Prepare tagged data, load the API with Locust (a subprocess), judge thresholds and invariants, record."""
     run_id = uuid.UUID(str(runtime.flow_run.id))
-    plan = resolve_load_plan(params.profile.value, params.plan_file, params.users, params.duration_s, params.workers)
+    plan = resolve_load_plan(params.profile.value, params.plan_file, params.users, params.duration_s, params.workers,
+                             RemoteWorkers(remote_workers=params.remote_workers, master_bind=params.master_bind,
+                                           master_port=params.master_port))
     fixture = prepare_data(params.sku_count)
     print(f"load test {plan.profile}: data tagged {fixture.tag}, {plan.users} users for {plan.duration_s:g} s")
     try:

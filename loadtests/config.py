@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from infra.errors import ConfigError
 
+DEFAULT_MASTER_PORT = 5557  # Locust's own default
+
 
 class UserKind(StrEnum):
     """The kinds of users in the realistic mix; the keys of `weights` and of the fixture's `tokens`."""
@@ -69,6 +71,7 @@ class RunConfig(_Model):
     master_port: int | None = Field(default=None, ge=1, le=65535)
     master_bind_host: str = "127.0.0.1"
     remote_workers: int = Field(default=0, ge=0)
+    workers_wait_s: float = Field(default=120, gt=0)
     fixture: Fixture
 
     @model_validator(mode="after")
@@ -86,6 +89,18 @@ class RunConfig(_Model):
     @property
     def distributed(self) -> bool:
         return self.workers > 1 or self.remote_workers > 0 or self.master_host is not None
+
+    @property
+    def bind_port(self) -> int | None:
+        """The master's port: the config's, else DEFAULT_MASTER_PORT when other hosts' workers are expected
+        (they need a port known in advance), else None (a free one)."""
+        return self.master_port or (DEFAULT_MASTER_PORT if self.remote_workers else None)
+
+    def for_worker(self) -> dict[str, Any]:
+        """What the master hands each worker (the `erpops_config` message): the mix, its data and the API's
+        address; not the thresholds nor the master's own settings."""
+        return self.model_dump(mode="json", include={"host", "profile", "users", "spawn_rate", "duration_s",
+                                                     "weights", "fixture"})
 
 
 def load_config(path: Path) -> RunConfig:

@@ -79,8 +79,10 @@ def _error_text(error: object) -> str:
 
 
 def build(*, profile: str, workers: int, env: Environment, collector: Collector, clock: RunClock,
-          steps: list[StepWindow], aborted: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
-    """The contract's result.json document, also while the run is going (for abort checks)."""
+          steps: list[StepWindow], aborted: dict[str, Any] | None, now: datetime,
+          worker_requests: dict[str, int] | None = None) -> dict[str, Any]:
+    """The contract's result.json document, also while the run is going (for abort checks). A distributed run's
+    also has `worker_requests`: requests per worker (Locust's client id)."""
     finished = clock.finished_at or now
     duration = clock.elapsed_s(finished)
     return {
@@ -90,7 +92,7 @@ def build(*, profile: str, workers: int, env: Environment, collector: Collector,
         "steps": [asdict(w) | {"end_s": min(w.end_s, round(duration, 3))} for w in steps if w.start_s < duration],
         "aborted": aborted, "errors": errors(env),
         "answers": {name: dict(sorted(c.items())) for name, c in sorted(collector.answers.items())},
-    }
+    } | ({"worker_requests": worker_requests} if worker_requests is not None else {})
 
 
 def write(out_dir: Path, result: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from loadtests.reports import LocustReports
 from loadtests.shapes import StepShape
 from loadtests.steps import single_step
 from loadtests.users import mix
-from loadtests.workers import WorkerFeed, free_port, spawn_workers, stop_workers
+from loadtests.workers import WorkerFeed, WorkersMissing, free_port, spawn_workers, stop_workers
 
 CHECKS_PER_RUN = 600
 SPAWN_SLACK_S = 5.0  # a step shape's ramp-up blocks its ticks; allow it this much past its planned end
@@ -39,9 +39,12 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
     feed: WorkerFeed | None = None
     runner: Runner
     if config.distributed:
-        port = config.master_port or free_port(config.master_bind_host)
+        port = config.bind_port or free_port(config.master_bind_host)
         runner = env.create_master_runner(master_bind_host=config.master_bind_host, master_bind_port=port)
-        feed = WorkerFeed(env, collector)
+        assert isinstance(runner, MasterRunner)
+        feed = WorkerFeed(env, runner, collector, config)
+        print(f"Locust master on {config.master_bind_host}:{port}, waiting for {config.workers} local and "
+              f"{config.remote_workers} remote workers", flush=True)
         connect_to = "127.0.0.1" if config.master_bind_host in ("0.0.0.0", "*") else config.master_bind_host
         gevent.signal_handler(signal.SIGTERM, _terminate, procs)
         procs.extend(spawn_workers(config_path, connect_to, port, config.workers, out_dir))
@@ -49,8 +52,13 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
         runner = env.create_local_runner()
         env.events.request.add_listener(collector.on_request)  # type: ignore[no-untyped-call]
     try:
-        if feed is not None and isinstance(runner, MasterRunner):
-            feed.wait_for_workers(runner, config.workers + config.remote_workers, procs)
+        if feed is not None:
+            try:
+                feed.wait_for_workers(config.workers + config.remote_workers, procs, config.workers_wait_s,
+                                      f"{config.master_bind_host}:{port}")
+            except WorkersMissing:
+                runner.quit()  # the workers that did join go home rather than wait for a master that is gone
+                raise
         reports = LocustReports(env, out_dir)
         reports.start()
         steps = shape.windows if shape else single_step(config.users, config.duration_s)
@@ -64,13 +72,14 @@ def run_load(config: RunConfig, config_path: Path, out_dir: Path) -> int:
         clock.finished_at = datetime.now(UTC)
         runner.stop()
         stopped_at = time.monotonic()  # every worker's users are gone: its next report holds its last requests
-        if feed is not None and isinstance(runner, MasterRunner):
-            feed.wait_for_final_reports(runner, since=stopped_at)
+        if feed is not None:
+            feed.wait_for_final_reports(since=stopped_at)
         runner.quit()
         reports.finish()
         document = results.build(profile=config.profile, workers=config.workers + config.remote_workers, env=env,
                                  collector=collector, clock=clock, steps=steps, aborted=aborted,
-                                 now=clock.finished_at)
+                                 now=clock.finished_at,
+                                 worker_requests=feed.worker_requests() if feed is not None else None)
         results.write(out_dir, document)
     finally:
         orders.close()

@@ -24,6 +24,14 @@ def run(
     users: Annotated[int | None, typer.Option("--users", min=1, help="Users (stress: of the top step).")] = None,
     duration: Annotated[float | None, typer.Option("--duration", min=1, metavar="S", help="Seconds of load.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Locust worker processes.")] = 1,
+    remote_workers: Annotated[int, typer.Option("--remote-workers", min=0, max=256, metavar="N",
+                                                help="Also wait for N workers from other hosts (`erpops loadtest "
+                                                     "worker`).")] = 0,
+    master_bind: Annotated[str, typer.Option("--master-bind", metavar="HOST",
+                                             help="Address the Locust master listens on.")] = "127.0.0.1",
+    master_port: Annotated[int | None, typer.Option("--master-port", min=1, max=65535, metavar="P",
+                                                    help="The master's port (default 5557 with remote workers).")]
+    = None,
     api_url: Annotated[str | None, typer.Option("--api-url", help="A running ERP API (default: start one).")] = None,
     plan: Annotated[str | None, typer.Option("--plan", metavar="FILE", help="Plan with a `loadtest:` section.")]
     = None,
@@ -37,9 +45,12 @@ def run(
     from rich.console import Console
 
     from infra.settings import get_settings
+    from tasks.loadtest.models import RemoteWorkers
     from tasks.loadtest.profile import resolve_plan
 
-    plan_ = resolve_plan(profile, plan_file=plan, users=users, duration_s=duration, workers=workers)  # fail fast
+    remote = RemoteWorkers(remote_workers=remote_workers, master_bind=master_bind, master_port=master_port)
+    plan_ = resolve_plan(profile, plan_file=plan, users=users, duration_s=duration, workers=workers,  # fail fast
+                         remote=remote)
     if api_url:
         from infra.api_process import wait_healthy
 
@@ -52,6 +63,7 @@ def run(
     from flows.load_test import LoadTestParams, run_load_test
 
     params = LoadTestParams(profile=ProfileName(plan_.profile), users=users, duration_s=duration, workers=workers,
+                            remote_workers=remote_workers, master_bind=master_bind, master_port=master_port,
                             api_url=api_url, plan_file=plan, sku_count=skus,
                             out_dir=str((get_settings().state_dir / "loadtests").resolve()))
     with _progress(console, f"load test {plan_.profile}: {plan_.users} users, {plan_.duration_s:g} s of load"):
@@ -123,3 +135,8 @@ def print_summary(console: Console, outcome: LoadTestOutcome) -> None:
 
 def _n(value: float | None) -> str:
     return "–" if value is None else f"{value:g}"
+
+
+from erpops.commands.loadtest_worker import worker  # noqa: E402 (registered after `run`, listed second)
+
+app.command()(worker)

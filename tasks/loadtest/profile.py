@@ -10,7 +10,7 @@ from pathlib import Path
 
 from erp_models.loadtest.profiles import MAX_S, LoadTestSpec, ProfileName, default_spec
 from infra.errors import ConfigError
-from tasks.loadtest.models import LoadPlan, StepsPlan
+from tasks.loadtest.models import LoadPlan, RemoteWorkers, StepsPlan
 
 SAMPLE_EVERY_S = 5.0  # how often the API's memory and connections are sampled when the profile does not say
 
@@ -29,7 +29,7 @@ def load_spec(plan_file: str | None) -> tuple[LoadTestSpec, str]:
 
 
 def resolve_plan(profile: str, *, plan_file: str | None = None, users: int | None = None,
-                 duration_s: float | None = None, workers: int = 1) -> LoadPlan:
+                 duration_s: float | None = None, workers: int = 1, remote: RemoteWorkers | None = None) -> LoadPlan:
     """The profile with `--users` and `--duration` applied. For stress, `--users` is the top step's users and
     `--duration` the whole climb (each step lasts an equal share of it)."""
     try:
@@ -58,5 +58,6 @@ def resolve_plan(profile: str, *, plan_file: str | None = None, users: int | Non
         profile=name.value, users=users or chosen.users, spawn_rate=chosen.spawn_rate,
         duration_s=duration_s or chosen.duration_s, weights={k.value: w for k, w in chosen.weights.items()},
         thresholds=[t if isinstance(t, str) else t.model_dump(exclude_none=True) for t in chosen.thresholds],
-        steps=steps, workers=workers, sample_every_s=chosen.sample_every_s or SAMPLE_EVERY_S, source=source)
+        steps=steps, workers=workers, **(remote or RemoteWorkers()).model_dump(),
+        sample_every_s=chosen.sample_every_s or SAMPLE_EVERY_S, source=source)
 

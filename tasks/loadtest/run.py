@@ -19,7 +19,7 @@ from infra.api_process import ServedApi, serving_api, wait_healthy
 from infra.db import get_engine
 from infra.errors import ConfigError, StackError
 from infra.stack import database_url
-from tasks.loadtest.models import FixtureData, LoadPlan, LoadRunFiles, runner_config
+from tasks.loadtest.models import WORKERS_WAIT_S, FixtureData, LoadPlan, LoadRunFiles, runner_config
 from tasks.loadtest.monitor import ResourceSampler
 
 SETUP_MARGIN_S = 120  # Locust's start-up, its workers, writing the reports
@@ -52,11 +52,16 @@ def run_load(plan: LoadPlan, fixture: FixtureData, api_url: str | None, run_dir:
         config.write_text(json.dumps(runner_config(plan, fixture, api.url), indent=2), encoding="utf-8")
         os.chmod(config, 0o600)  # it holds the run's tokens (revoked when the run ends)
         with ResourceSampler(pid=api.pid, engine=get_engine(), every_s=plan.sample_every_s) as sampler:
-            _run_locust(config, folder, timeout_s=plan.duration_s + SETUP_MARGIN_S)
+            _run_locust(config, folder, timeout_s=plan.duration_s + SETUP_MARGIN_S + _wait_s(plan))
     (folder / "resources.json").write_text(sampler.report.model_dump_json(indent=2), encoding="utf-8")
     return LoadRunFiles(run_dir=str(folder), result_json=str(folder / "result.json"),
                         orders_jsonl=str(folder / "orders.jsonl"), report_html=str(folder / "report.html"),
                         api_url=api.url, api_started=api.pid is not None, resources=sampler.report)
+
+
+def _wait_s(plan: LoadPlan) -> float:
+    """A distributed run's master may wait this long for its workers before the load starts."""
+    return WORKERS_WAIT_S if plan.workers > 1 or plan.remote_workers else 0.0
 
 
 def _run_locust(config: Path, folder: Path, *, timeout_s: float) -> None:
@@ -71,5 +76,7 @@ def _run_locust(config: Path, folder: Path, *, timeout_s: float) -> None:
     last = (log.read_text(errors="replace").strip().splitlines() or ["no output"])[-1]
     if done.returncode == 2:
         raise ConfigError(f"the Locust runner refused its config: {last}")
+    if done.returncode == 4:  # its workers did not all join: the runner's line says how many and where
+        raise LoadRunError(last.removeprefix("loadtests.run: "))
     if done.returncode != 0 or not (folder / "result.json").is_file():
         raise LoadRunError(f"the Locust runner exited with code {done.returncode} ({last}); see {log}")

@@ -10,7 +10,7 @@ from erp_models.loadtest.invariants import InvariantReport, InvariantViolation
 from erp_models.project.criteria import is_known_key
 from infra.errors import ConfigError
 from loadtests.config import RunConfig
-from tasks.loadtest.models import FixtureData, LoadRunFiles, runner_config
+from tasks.loadtest.models import FixtureData, LoadRunFiles, RemoteWorkers, runner_config
 from tasks.loadtest.monitor import ResourceReport, ResourceSample
 from tasks.loadtest.profile import resolve_plan
 from tasks.loadtest.report import report_markdown
@@ -78,6 +78,18 @@ def test_the_runners_config_is_what_the_runner_accepts() -> None:
     config = RunConfig.model_validate(runner_config(plan, FIXTURE, "http://127.0.0.1:9"))
     assert (config.workers, config.steps.max_users if config.steps else None) == (2, 40)
     assert config.fixture.tag == "LT-abc123"
+
+
+def test_remote_workers_reach_the_runner_and_workers_get_the_mix_but_not_the_thresholds() -> None:
+    plan = resolve_plan("load", remote=RemoteWorkers(remote_workers=3, master_bind="0.0.0.0"))
+    config = RunConfig.model_validate(runner_config(plan, FIXTURE, "http://10.0.0.5:8000"))
+    assert (config.remote_workers, config.master_bind_host, config.bind_port) == (3, "0.0.0.0", 5557)
+    handed = RunConfig.model_validate(config.for_worker())
+    assert handed.fixture == config.fixture and handed.weights == config.weights
+    assert config.thresholds and not handed.thresholds
+    assert handed.host == "http://10.0.0.5:8000"
+    local = RunConfig.model_validate(runner_config(resolve_plan("smoke", workers=2), FIXTURE, "http://127.0.0.1:9"))
+    assert (local.remote_workers, local.master_bind_host, local.bind_port) == (0, "127.0.0.1", None)
 
 
 def test_evidence_keys_are_the_ones_gates_know() -> None:
