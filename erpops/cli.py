@@ -9,6 +9,7 @@ import typer
 from erpops.commands import (
     api,
     backup,
+    cutover,
     db,
     delivery,
     evidence,
@@ -38,6 +39,7 @@ app.add_typer(migrate.app, name="migrate")
 app.add_typer(suites.app, name="test")
 app.add_typer(loadtest.app, name="loadtest")
 app.add_typer(backup.app, name="backup")
+app.add_typer(cutover.app, name="cutover")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)

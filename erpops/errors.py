@@ -17,6 +17,7 @@ def user_message(exc: BaseException) -> tuple[int, str] | None:
     for module, name in (("erp_models.migration.mapping", "MappingError"), ("tasks.migration.extract", "SourceError"),
                          ("erp_models.migration.transform", "TransformError"),
                          ("erp_models.project.spec", "PlanError"),
+                         ("erp_models.cutover.runbook", "RunbookError"),
                          ("erp_models.loadtest.grammar", "ThresholdError"),
                          ("erp_models.loadtest.stats", "LoadResultError")):
         cls = getattr(sys.modules.get(module), name, None)
