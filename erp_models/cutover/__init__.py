@@ -1,0 +1,1 @@
+"""Go-live cutover: the domain side of the runbook's steps."""
