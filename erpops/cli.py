@@ -18,6 +18,7 @@ from erpops.commands import (
     migrate,
     plan,
     sample_data,
+    smoke,
     stack,
     suites,
     token,
@@ -45,6 +46,7 @@ app.command()(freeze.freeze)
 app.command()(freeze.unfreeze)
 app.command()(manual.manual)
 app.command("sample-data")(sample_data.sample_data)
+app.command()(smoke.smoke)
 stack.register(app)
 
 
