@@ -19,6 +19,7 @@ from erpops.commands import (
     migrate,
     plan,
     sample_data,
+    smoke,
     stack,
     suites,
     token,
@@ -47,6 +48,7 @@ app.command()(freeze.freeze)
 app.command()(freeze.unfreeze)
 app.command()(manual.manual)
 app.command("sample-data")(sample_data.sample_data)
+app.command()(smoke.smoke)
 stack.register(app)
 
 

@@ -12,13 +12,13 @@ import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.catalogue.services import SkuInput, create_sku, create_supplier, create_warehouse
+from erp_models.catalogue.services import create_supplier, create_warehouse
 from erp_models.enums import RoleName
-from erp_models.inventory.services import adjust_stock
 from erp_models.security.services import issue_token
+from erp_models.tagged_data import create_stocked_skus, retire_tagged
+from erp_models.tagged_data import username as tagged_username
 
 TAG_PREFIX = "LT-"
 ACTOR = "load-test"
@@ -86,7 +86,7 @@ def sku_codes(tag: str, count: int) -> list[str]:
 
 
 def username(tag: str, kind: UserKind) -> str:
-    return f"{tag.lower()}-{kind.value}"
+    return tagged_username(tag, kind.value)
 
 
 def prepare(session: Session, *, tag: str, sku_count: int = DEFAULT_SKUS, stock: int = DEFAULT_STOCK,
@@ -96,12 +96,8 @@ def prepare(session: Session, *, tag: str, sku_count: int = DEFAULT_SKUS, stock:
     create_warehouse(session, code=warehouse, name=f"load test {tag}", actor=ACTOR)
     create_supplier(session, code=supplier, name=f"load test {tag}", actor=ACTOR)
     skus = sku_codes(tag, sku_count)
-    for n, code in enumerate(skus, start=1):
-        create_sku(session, sku=SkuInput(code=code, product_code=f"{tag}-P{n:04d}", product_name=f"load test {code}",
-                                         category_code=f"{tag}-CAT", category_name=f"load test {tag}",
-                                         list_price=4990), actor=ACTOR)
-        adjust_stock(session, sku=code, warehouse=warehouse, delta=stock, reason=f"load test {tag}: opening stock",
-                     actor=ACTOR)
+    create_stocked_skus(session, tag=tag, warehouse=warehouse, skus=skus, stock=stock, actor=ACTOR,
+                        purpose="load test")
     tokens = {kind.value: issue_token(session, username=username(tag, kind), role=ROLE_OF_KIND[kind].value,
                                       actor=ACTOR).token for kind in UserKind}
     return LoadFixture(tag=tag, warehouse=warehouse, skus=skus, supplier=supplier, channel=channel,
@@ -114,16 +110,10 @@ def cleanup(session: Session, *, tag: str) -> Cleanup:
     Nothing is deleted: the stock ledger is append-only and the run's orders, shipments, purchase orders,
     ledger entries, outbox events and audit rows reference these rows, so they stay as history. Inactive
     SKUs take no new orders; every stayed row carries the tag in its code (or its order's external id)."""
-    like = {"p": f"{tag}-%", "u": f"{tag.lower()}-%"}
-    revoked = session.execute(text(
-        """UPDATE api_tokens t SET revoked_at = now() FROM users u
-           WHERE u.id = t.user_id AND u.username LIKE :u AND t.revoked_at IS NULL RETURNING t.id"""), like).all()
-    users = session.execute(text("UPDATE users SET active = false WHERE username LIKE :u AND active RETURNING id"),
-                            like).all()
-    counts = [len(session.execute(text(f"UPDATE {table} SET active = false WHERE code LIKE :p AND active RETURNING id"),
-                                  like).all()) for table in ("skus", "warehouses", "suppliers")]
+    done = retire_tagged(session, tag=tag)
     kept = ["sales orders, their lines, payments and shipments (customer and SKU codes carry the tag)",
             "purchase orders and goods receipts of the run's supplier", "the run's stock ledger entries and stock "
             "levels (append-only history)", "outbox events and audit rows of the run's changes"]
-    return Cleanup(tag=tag, tokens_revoked=len(revoked), users_deactivated=len(users), skus_deactivated=counts[0],
-                   warehouses_deactivated=counts[1], suppliers_deactivated=counts[2], kept=kept)
+    return Cleanup(tag=tag, tokens_revoked=done.tokens_revoked, users_deactivated=done.users_deactivated,
+                   skus_deactivated=done.skus_deactivated, warehouses_deactivated=done.warehouses_deactivated,
+                   suppliers_deactivated=done.suppliers_deactivated, kept=kept)
