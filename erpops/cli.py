@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import typer
 
@@ -54,6 +55,9 @@ stack.register(app)
 
 def main() -> None:
     """Entry point: user errors end as one line on stderr and a non-zero exit, never a traceback."""
+    # platformdirs warns when XDG_RUNTIME_DIR is missing (containers, CI): nothing a user can act on, and on
+    # stderr it would turn a one-line error into three.
+    warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
     try:
         app()
     except KeyboardInterrupt:
