@@ -110,7 +110,7 @@ def load_test(params: LoadTestParams) -> LoadTestOutcome | State:
         status = LoadTestStatus.FAILED if failed_on else LoadTestStatus.PASSED
         evidence = record_run_evidence(run_id, plan.profile, judgement, invariants_ok=invariants.ok,
                                        passed=not failed_on, report_html=files.report_html)
-        publish_report(plan, files, judgement, invariants, status.value, reason)
+        publish_report(plan, files, judgement, invariants, status is LoadTestStatus.PASSED, reason)
     finally:
         cleaned = cleanup_data(fixture.tag)
     outcome = LoadTestOutcome(

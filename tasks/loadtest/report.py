@@ -20,8 +20,8 @@ def _ms(value: float | None) -> str:
 
 
 def report_markdown(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, invariants: InvariantReport, *,
-                    status: str, reason: str | None, chart: Path | None) -> str:
-    head = "✅ passed" if status == "passed" else f"❌ failed: {reason}"
+                    passed: bool, reason: str | None, chart: Path | None) -> str:
+    head = "✅ passed" if passed else f"❌ failed: {reason}"
     lines = [f"# Load test `{plan.profile}`: {head}", "",
              f"- {plan.users} users (spawn rate {plan.spawn_rate:g}/s), {judgement.duration_s:g} s of load, "
              f"{plan.workers} Locust worker{'s' if plan.workers > 1 else ''}; profile from {plan.source}",
@@ -70,7 +70,7 @@ def report_markdown(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, i
 
 @task
 def publish_report(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, invariants: InvariantReport,
-                   status: str, reason: str | None) -> str:
+                   passed: bool, reason: str | None) -> str:
     """The markdown artifact (key `load-test-<profile>`) and a link to Locust's HTML report; returns the markdown."""
     chart = None
     if judgement.steps:
@@ -78,10 +78,10 @@ def publish_report(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, in
                               knee_users=judgement.knee.users if judgement.knee else None,
                               criterion=judgement.knee.criterion if judgement.knee else "the profile's thresholds",
                               out=Path(files.run_dir) / "stress.png")
-    markdown = report_markdown(plan, files, judgement, invariants, status=status, reason=reason, chart=chart)
+    markdown = report_markdown(plan, files, judgement, invariants, passed=passed, reason=reason, chart=chart)
     (Path(files.run_dir) / "summary.md").write_text(markdown, encoding="utf-8")
     create_markdown_artifact(markdown, key=f"load-test-{plan.profile}",
-                             description=f"load test {plan.profile}: {status}")
+                             description=f"load test {plan.profile}: {'passed' if passed else 'failed'}")
     if Path(files.report_html).is_file():
         create_link_artifact(Path(files.report_html).resolve().as_uri(), link_text="Locust HTML report",
                              key=f"load-test-{plan.profile}-report")

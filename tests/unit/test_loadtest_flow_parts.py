@@ -112,7 +112,7 @@ def test_the_report_shows_endpoints_thresholds_invariants_and_resources() -> Non
     broken = InvariantReport(ok=False, checked={"answers": 10}, violations=[
         InvariantViolation("reservations", "reserved differs", 1, ["LT-abc123-0001@LT-abc123-WH: reserved 1, open 3"])])
 
-    text = report_markdown(resolve_plan("smoke"), files, judgement(), broken, status="failed",
+    text = report_markdown(resolve_plan("smoke"), files, judgement(), broken, passed=False,
                            reason="invariants violated: reservations (1)", chart=None)
 
     assert "# Load test `smoke`: ❌ failed: invariants violated: reservations (1)" in text
