@@ -32,7 +32,7 @@ def run_demo(console: Console) -> dict[str, Any]:
 
     from flows.readiness import environment_readiness  # imports Prefect, now pointed at our server
 
-    with console.status("1/7 environment-readiness flow ..."):
+    with console.status("1/8 environment-readiness flow ..."):
         report = environment_readiness(api_url=stack.prefect_api_url, state_dir=settings.state_dir)
     runs["environment-readiness"] = report.flow_run_id
     for check in report.checks:
@@ -42,20 +42,21 @@ def run_demo(console: Console) -> dict[str, Any]:
 
     from flows.plan import GatesParams, PlanParams, milestone_gates, plan
 
-    with console.status("2/7 plan flow: loading examples/plan.yaml ..."):
+    with console.status("2/8 plan flow: loading examples/plan.yaml ..."):
         planned = plan(PlanParams(plan_file=str(_example_plan())))
     runs["plan"] = planned.flow_run_id
     console.print(f"[green]✓[/] plan {planned.project_code} loaded and reported (vendors ranked, budget, timeline)")
 
     migration = _migrate(console, settings.state_dir / "demo", runs)
-    with console.status("5/7 trial run: operation manuals, a training session, feedback ..."):
+    with console.status("5/8 trial run: operation manuals, a training session, feedback ..."):
         from erpops.demo_trial import run_trial
 
         trial = run_trial(settings.state_dir / "manual")
     console.print(f"[green]✓[/] trial run: manuals for {trial['manual_roles']} roles in {trial['manual_dir']}, "
                   f"attendance {trial['attendance_rate']:.0%}, {trial['open_feedback']} feedback items open")
     load = _smoke_load(console, settings.state_dir / "loadtests", runs)
-    with console.status("7/7 milestone-gates flow ..."):
+    rehearsal = _rehearse_cutover(console, settings.state_dir / "demo", runs)
+    with console.status("8/8 milestone-gates flow ..."):
         gates = milestone_gates(GatesParams(ask_for_approval=False))
     runs["milestone-gates"] = gates.flow_run_id
     for m in gates.milestones:
@@ -64,7 +65,7 @@ def run_demo(console: Console) -> dict[str, Any]:
                   soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
     return _result(report.ready, stack, runs, migration, started,
-                   {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load}
+                   {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load, "cutover": rehearsal}
 
 
 def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
@@ -72,10 +73,10 @@ def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str,
     from erpops.sample_data.generator import generate
     from flows.migration import MigrateParams, migrate
 
-    with console.status(f"3/7 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
+    with console.status(f"3/8 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
         sample = generate(workdir / "legacy-export", orders=DEMO_ORDERS)
     outcome: dict[str, Any] = {}
-    for step, dry_run in (("4/7 migration dry run", True), ("4/7 migration load", False)):
+    for step, dry_run in (("4/8 migration dry run", True), ("4/8 migration load", False)):
         with console.status(f"{step} ..."):
             result = migrate(MigrateParams(mapping=str(sample.mapping), dry_run=dry_run,
                                            out_dir=str(workdir / "migrations")))
@@ -106,7 +107,7 @@ def _smoke_load(console: Console, out_dir: Path, runs: dict[str, str]) -> dict[s
                       "`erpops loadtest run --profile smoke` runs another", soft_wrap=True)
         return {"run_id": passed_run, "status": "passed", "ran": False}
 
-    with console.status("6/7 load-test flow: a 12 s smoke load on the ERP API ..."):
+    with console.status("6/8 load-test flow: a 12 s smoke load on the ERP API ..."):
         state, outcome = run_load_test(LoadTestParams(profile=ProfileName.SMOKE, plan_file=str(_example_plan()),
                                                       out_dir=str(out_dir.resolve())))
     if outcome is None:
@@ -120,6 +121,45 @@ def _smoke_load(console: Console, out_dir: Path, runs: dict[str, str]) -> dict[s
                   f"{'hold' if outcome.invariants['ok'] else 'violated'}" + (f" ({outcome.reason})" if outcome.reason
                                                                              else ""), soft_wrap=True)
     return {"run_id": outcome.run_id, "status": outcome.status.value, "report_html": outcome.report_html, "ran": True}
+
+
+def _rehearse_cutover(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
+    """The go-live runbook (examples/cutover.yaml) rehearsed once on a copy of the ERP, its final delta on the demo's
+    export, and its rollback drill timed: M7 reads the evidence. The demo's smoke load stands in for the
+    post-check's own, and the approver signs the go/no-go off on the command line."""
+    import yaml
+
+    from erp_models.cutover.journal import CutoverMode
+    from erpops.commands.cutover import EXAMPLE_RUNBOOK
+    from flows.cutover import CutoverParams, run_cutover
+
+    document = yaml.safe_load(EXAMPLE_RUNBOOK.read_text(encoding="utf-8"))
+    approver = ""
+    for step in document["steps"]:
+        if step["kind"] == "final_delta":
+            step["mapping"] = str((workdir / "legacy-export" / "mapping.yaml").resolve())
+        elif step["kind"] == "post_checks":
+            step["checks"] = [c for c in step.get("checks", []) if c != "smoke_load"] or ["db_check"]
+        elif step["kind"] == "go_no_go":
+            approver = step["approver"]["name"]
+    runbook = workdir / "cutover.yaml"
+    runbook.write_text("# examples/cutover.yaml with the demo's mapping; written by `erpops demo`\n"
+                       + yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with console.status("7/8 cutover flow: rehearsing the go-live runbook on a copy of the ERP ..."):
+        state, outcome = run_cutover(CutoverParams(runbook=str(runbook.resolve()), mode=CutoverMode.REHEARSAL,
+                                                   approve_as=approver))
+    if outcome is None:
+        console.print(f"[red]✗[/] cutover rehearsal: {state.type.value} ({state.message})", soft_wrap=True)
+        return {"status": state.type.value.lower(), "reason": state.message}
+    journal = outcome.journal
+    runs["cutover"] = outcome.flow_run_id
+    ok = journal.status.value == "passed"
+    console.print(f"{'[green]✓[/]' if ok else '[red]✗[/]'} cutover rehearsal: {journal.status.value}, "
+                  f"{len(journal.steps)} steps in {journal.duration_s or 0:.0f} s, rollback drill "
+                  f"{journal.rollback_s or 0:.1f} s (rto {journal.rto_s / 60:g} min), go/no-go signed off by {approver}"
+                  + (f" ({journal.reason})" if journal.reason else ""), soft_wrap=True)
+    return {"run_id": journal.run_id, "status": journal.status.value, "rollback_s": journal.rollback_s,
+            "duration_s": journal.duration_s}
 
 
 def _example_plan() -> Path:

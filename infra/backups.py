@@ -116,7 +116,7 @@ def verify_backup(database_url: str, store: BackupStore, backup_id: str) -> Rest
     try:
         return _restore_new(url, scratch, manifest, store.dump_path(manifest.id))
     finally:
-        _drop_database(url, scratch)
+        drop_database(url, scratch)
 
 
 def restore_backup(database_url: str, store: BackupStore, backup_id: str, *, into: str | None) -> RestoredDatabase:
@@ -157,7 +157,7 @@ def _restore_new(url: URL, name: str, manifest: BackupManifest, dump_file: Path)
     try:
         restore(tools, url.set(database=name), dump_file, clean=False)
     except ErpopsError:
-        _drop_database(url, name)  # created above for this restore: leave no half-made database behind
+        drop_database(url, name)  # created above for this restore: leave no half-made database behind
         raise
     return _inspect(url.set(database=name), manifest, time.monotonic() - started)
 
@@ -177,7 +177,8 @@ def _inspect(url: URL, manifest: BackupManifest, duration_s: float) -> RestoredD
                             round(duration_s, 3))
 
 
-def _drop_database(url: URL, name: str) -> None:
+def drop_database(url: URL, name: str) -> None:
+    """Drop database `name` on the server of `url`, closing whatever is connected to it."""
     admin = _engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -16,10 +16,24 @@ from infra.settings import get_settings
 from infra.stack import database_url
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """A pooled engine for `url` (default: the configured ERP database), shared within the process."""
-    return make_engine(url or database_url())
+    """A pooled engine for `url` (default: the ERP database in scope), shared within the process."""
+    return _shared_engine(url or database_url())
+
+
+@lru_cache(maxsize=8)
+def _shared_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def dispose_engine(url: str) -> None:
+    """Close the shared engine's pooled connections to `url` (before its database is dropped or replaced)."""
+    _shared_engine(url).dispose()
+
+
+def forget_engines() -> None:
+    """Drop every shared engine, e.g. after the configured database changed."""
+    _shared_engine.cache_clear()
 
 
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, application_name: str = "erpops") -> Engine:

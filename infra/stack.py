@@ -8,6 +8,9 @@ and a Prefect server on loopback, all state under `ERPOPS_STATE_DIR`. `ERPOPS_DA
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from infra.embedded_pg import EmbeddedPostgres
@@ -26,8 +29,26 @@ class Stack:
     embedded_database: bool
 
 
+# A cutover rehearsal works on a copy of the ERP: inside `using_database(url)` every unit of work, task (Prefect
+# copies the context into its worker threads) and subflow of this context uses `url` instead of the configured one.
+_database_in_scope: ContextVar[str | None] = ContextVar("erpops_database_in_scope", default=None)
+
+
+@contextmanager
+def using_database(url: str) -> Iterator[str]:
+    """Make `url` the ERP database for the code run inside this block (in this context only)."""
+    token = _database_in_scope.set(url)
+    try:
+        yield url
+    finally:
+        _database_in_scope.reset(token)
+
+
 def database_url(settings: Settings | None = None) -> str:
-    """The ERP database's URL; starts the embedded server when no URL is configured."""
+    """The ERP database's URL: the one `using_database` put in scope, else the configured one; starts the
+    embedded server when no URL is configured."""
+    if (scoped := _database_in_scope.get()) is not None:
+        return scoped
     settings = settings or get_settings()
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()

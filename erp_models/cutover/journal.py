@@ -79,6 +79,8 @@ class CutoverJournal(BaseModel):
     failed_step: str | None = None
     reason: str = ""
     backup_id: str | None = None  # the pre-cutover backup a rollback restores
+    source_backup_id: str | None = None  # a rehearsal: the fresh backup of the live ERP its copy was restored from
+    delta_run_id: str | None = None  # the final delta's migration run
     fingerprint_before: str | None = None
     fingerprint_after: str | None = None
     rollback_s: float | None = None
@@ -112,7 +114,8 @@ class CutoverJournal(BaseModel):
             "steps": [{"name": s.name, "kind": s.kind, "status": s.status.value, "estimate_s": s.estimate_s,
                        "actual_s": s.actual_s, "pre_switch": s.pre_switch, "detail": s.detail} for s in self.steps],
             "failed_step": self.failed_step, "reason": self.reason, "fail_at": self.fail_at,
-            "backup_id": self.backup_id, "fingerprint_before": self.fingerprint_before,
+            "backup_id": self.backup_id, "source_backup_id": self.source_backup_id,
+            "delta_run_id": self.delta_run_id, "fingerprint_before": self.fingerprint_before,
             "fingerprint_after": self.fingerprint_after, "rollback_s": self.rollback_s,
             "rollback_drill": self.rollback_drill, "rto_s": self.rto_s,
             "go_no_go": self.go_no_go.model_dump(mode="json") if self.go_no_go else None,

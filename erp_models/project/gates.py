@@ -119,3 +119,17 @@ def milestone_standing(session: Session, *, project_id: int) -> list[MilestoneVe
     return [MilestoneVerdict(code=ms.code, name=ms.name, owner=ms.owner, due_on=ms.due_on, status=ms.status,
                              approval_required=ms.approval_required, criteria=stored_criteria(ms))
             for ms in session.scalars(_by_due_date(project_id))]
+
+
+def raise_risk(session: Session, *, project_id: int, code: str, title: str, owner: str, mitigation: str,
+               likelihood: int = 4, impact: int = 5) -> RiskStatus:
+    """Raise a risk that a run found outside the plan file (a failed go-live post-check): added to the register,
+    or raised again when the code is there already. The caller commits."""
+    risk = session.scalar(select(m.Risk).where(m.Risk.project_id == project_id, m.Risk.code == code))
+    if risk is None:
+        risk = m.Risk(project_id=project_id, code=code, title=title[:200], likelihood=likelihood, impact=impact,
+                      mitigation=mitigation, owner=owner[:64])
+        session.add(risk)
+    risk.status, risk.raised_at = RiskStatus.RAISED, datetime.now(UTC)
+    session.flush()
+    return risk.status

@@ -37,16 +37,16 @@ def own_database(new_database: Callable[[], URL]) -> Iterator[Engine]:
 @pytest.fixture
 def configured(own_database: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The tasks' units of work on the test's own database, with the example plan loaded."""
-    from infra.db import get_engine
+    from infra.db import forget_engines
 
     monkeypatch.setenv("ERPOPS_DATABASE_URL", own_database.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    forget_engines()
     with disable_run_logger():
         load_plan_file.fn(str(EXAMPLE), "test")
         yield own_database
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    forget_engines()
 
 
 def a_run(engine: Engine, mapping: str, *, loaded_rows: int = 0) -> RunPlan:

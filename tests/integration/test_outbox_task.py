@@ -19,14 +19,14 @@ from tests.integration.test_outbox import claim, write_events
 @pytest.fixture
 def configured(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """Point the tasks' units of work at the test database."""
-    from infra.db import get_engine
+    from infra.db import forget_engines
 
     monkeypatch.setenv("ERPOPS_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    forget_engines()
     yield migrated_engine
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    forget_engines()
 
 
 def test_a_flow_reads_each_event_once_in_order(configured: Engine) -> None:
