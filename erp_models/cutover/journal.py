@@ -6,6 +6,7 @@ The cutover flow writes it after every step, so a killed cutover resumes from it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -147,3 +148,15 @@ def drift(current: CutoverJournal, previous: list[CutoverJournal]) -> dict[str, 
         now = step.actual_s
         out[step.name] = round(now - sum(earlier) / len(earlier), 3) if earlier and now is not None else None
     return out
+
+
+def planned_schedule(steps: Sequence[StepRecord]) -> dict[str, tuple[float, float]]:
+    """Per step: its planned start and finish, in seconds from the cutover's start, from the estimates alone.
+
+    A step is planned to start when the last of its predecessors is planned to finish; `steps` come in execution
+    order, as a journal holds them, so the last planned finish is the critical path's length."""
+    planned: dict[str, tuple[float, float]] = {}
+    for step in steps:
+        start = max((planned[p][1] for p in step.predecessors if p in planned), default=0.0)
+        planned[step.name] = (start, start + step.estimate_s)
+    return planned
