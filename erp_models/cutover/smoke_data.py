@@ -57,6 +57,11 @@ def new_tag() -> str:
     return f"{TAG_PREFIX}{secrets.token_hex(3)}"
 
 
+def user_prefix(tag: str) -> str:
+    """What the names of the tag's users (and only theirs) start with: `smoke-1a2b3c-`, exempted while frozen."""
+    return username(tag, "")
+
+
 def prepare(session: Session, *, tag: str, stock: int = DEFAULT_STOCK, unit_price: int = 100) -> SmokeFixture:
     """Create the smoke warehouse and SKU with `stock` units (none when 0), and the sales and warehouse tokens."""
     warehouse, sku = f"{tag}-WH", f"{tag}-0001"

@@ -13,6 +13,9 @@ from erp_models.base import Base, IntPK
 class ApiFreeze(Base):
     """A period in which the API refuses business writes (503 `frozen`), kept as history once released.
 
+    `exempt_prefix`, when set, lets the users whose name starts with it write during this freeze (the cutover
+    smoke test's tagged users); a new freeze starts without one, and a released freeze keeps its value.
+
     Not ERP content: a freeze and its release leave the content fingerprint unchanged, so a cutover can
     compare the fingerprints from before and after it.
     """
@@ -33,3 +36,4 @@ class ApiFreeze(Base):
     retry_after_s: Mapped[int] = mapped_column(Integer)
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     released_by: Mapped[str | None] = mapped_column(String(100))
+    exempt_prefix: Mapped[str | None] = mapped_column(String(64))

@@ -1,5 +1,5 @@
 """Request dependencies: the caller's principal (bearer token) and transactions with bounded retries; writes
-are refused while a cutover freezes them."""
+are refused while a cutover freezes them, unless the freeze exempts the caller (the cutover's smoke users)."""
 
 from __future__ import annotations
 
@@ -39,14 +39,15 @@ class Database:
             finally:
                 session.rollback()
 
-    def write(self, work: Callable[[Session], T], *, guarded: bool = True) -> T:
-        """Run `work` and commit; a guarded write is refused with `Frozen` while business writes are frozen
-        (see erp_models.system.freeze: the check runs inside this transaction, so none slips past a freeze)."""
+    def write(self, work: Callable[[Session], T], *, guarded: bool = True, actor: str | None = None) -> T:
+        """Run `work` and commit; a guarded write is refused with `Frozen` while business writes are frozen,
+        unless the freeze exempts `actor` (see erp_models.system.freeze: the check runs inside this transaction,
+        so none slips past a freeze)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             with self._factory() as session:
                 try:
                     if guarded:
-                        guard_writes(session)
+                        guard_writes(session, actor)
                     result = work(session)
                     session.commit()
                     return result
@@ -82,12 +83,27 @@ class AuthCache:
                 self._entries[key] = (time.monotonic() + self.ttl, principal)
 
 
-def get_db(request: Request) -> Database:
+class RequestDatabase:
+    """The app's Database seen from one request: its writes name the caller the token authenticated (None
+    before authentication), so a freeze's exemption applies to exactly that caller and no route passes it."""
+
+    def __init__(self, db: Database, request: Request) -> None:
+        self._db, self._request = db, request
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        return self._db.read(work)
+
+    def write(self, work: Callable[[Session], T], *, guarded: bool = True) -> T:
+        principal: Principal | None = getattr(self._request.state, "principal", None)
+        return self._db.write(work, guarded=guarded, actor=principal.username if principal else None)
+
+
+def get_db(request: Request) -> RequestDatabase:
     db: Database = request.app.state.db
-    return db
+    return RequestDatabase(db, request)
 
 
-Db = Annotated[Database, Depends(get_db)]
+Db = Annotated[RequestDatabase, Depends(get_db)]
 
 
 def current_principal(
@@ -101,6 +117,7 @@ def current_principal(
     if principal is None:
         principal = db.read(lambda s: authenticate(s, credentials.credentials))
         cache.put(key, principal)
+    request.state.principal = principal  # whom this request's writes name (RequestDatabase.write)
     return principal
 
 

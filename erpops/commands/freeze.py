@@ -23,7 +23,7 @@ def _document(state: FreezeState | None, *, frozen: bool) -> dict[str, object]:
     return {"frozen": frozen, "frozen_at": state.frozen_at.isoformat(), "frozen_by": state.frozen_by,
             "reason": state.reason, "retry_after_s": state.retry_after_s,
             "released_at": state.released_at.isoformat() if state.released_at else None,
-            "released_by": state.released_by}
+            "released_by": state.released_by, "exempt_prefix": state.exempt_prefix}
 
 
 def _actor() -> str:
@@ -60,6 +60,8 @@ def freeze(
         typer.echo("business writes are open")
     else:
         typer.echo(state.message)
+        if state.exempt_prefix:
+            typer.echo(f"exempted: users whose name starts with {state.exempt_prefix!r} (a smoke test)")
 
 
 def unfreeze(as_json: JsonOpt = False) -> None:

@@ -36,7 +36,7 @@ def test_smoke_passes_every_step_and_leaves_the_database_clean(erp_env: dict[str
     run = json.loads(ran.stdout)
     assert run["report"]["ok"] is True and run["report"]["failed_step"] is None
     assert [(s["name"], s["ok"]) for s in run["report"]["steps"]] == [(name, True) for name in STEPS]
-    assert run["api_started"] is True
+    assert run["api_started"] is True and run["exempted"] is None  # not frozen: nobody exempted
     assert run["cleanup"]["stock_written_off"] == 8  # 10 stocked, 2 shipped
     assert not _smoke_sku_sellable(erp_env, run["report"]["tag"])
     checked = run_erpops("db", "check", "--json", env=erp_env)
@@ -53,3 +53,18 @@ def test_a_smoke_sku_without_stock_fails_at_placing_and_exits_1(erp_env: dict[st
     assert report["steps"][-1]["status_code"] == 409
     assert "smoke test failed at step place" in ran.stderr
     assert json.loads(run_erpops("db", "check", "--json", env=erp_env).stdout)["violations"] == []
+
+
+def test_smoke_passes_while_frozen_and_the_freeze_stays_on_with_no_exemption(erp_env: dict[str, str]) -> None:
+    frozen = run_erpops("freeze", "--reason", "go-live", "--json", env=erp_env)
+    assert frozen.returncode == 0, frozen.stderr
+
+    ran = run_erpops("smoke", "--json", env=erp_env, timeout=180)
+
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    run = json.loads(ran.stdout)
+    assert [(s["name"], s["ok"]) for s in run["report"]["steps"]] == [(name, True) for name in STEPS]
+    assert run["exempted"] == run["report"]["tag"].lower() + "-"
+    status = json.loads(run_erpops("freeze", "--status", "--json", env=erp_env).stdout)
+    assert (status["frozen"], status["reason"], status["exempt_prefix"]) == (True, "go-live", None)
+    assert not _smoke_sku_sellable(erp_env, run["report"]["tag"])

@@ -107,7 +107,7 @@ def test_freezing_twice_keeps_the_first_freeze_and_unfreezing_when_open_is_harml
     assert released["frozen"] is False and released["released_at"] is not None
     assert api.post("/api/v1/admin/unfreeze", headers=admin).json() == {
         "frozen": False, "frozen_at": None, "frozen_by": None, "reason": None, "retry_after_s": None,
-        "released_at": None, "released_by": None}
+        "released_at": None, "released_by": None, "exempt_prefix": None}
 
 
 def test_a_freeze_without_a_token_is_401_and_a_bad_retry_after_is_422(api: TestClient, admin: Headers) -> None:

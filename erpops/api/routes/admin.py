@@ -40,13 +40,16 @@ class FreezeOut(BaseModel):
     retry_after_s: int | None = None
     released_at: datetime | None = None
     released_by: str | None = None
+    exempt_prefix: str | None = Field(default=None, description="Users whose name starts with this may write "
+                                      "during the freeze (the cutover smoke test's tagged users); null: none.")
 
     @classmethod
     def of(cls, state: FreezeState | None, *, frozen: bool) -> FreezeOut:
         if state is None:
             return cls(frozen=frozen)
         return cls(frozen=frozen, frozen_at=state.frozen_at, frozen_by=state.frozen_by, reason=state.reason,
-                   retry_after_s=state.retry_after_s, released_at=state.released_at, released_by=state.released_by)
+                   retry_after_s=state.retry_after_s, released_at=state.released_at, released_by=state.released_by,
+                   exempt_prefix=state.exempt_prefix)
 
 
 @router.get("/freeze", response_model=FreezeOut)
