@@ -370,11 +370,12 @@ def _finish(journal: CutoverJournal, url: str) -> None:
 def _publish(journal: CutoverJournal, evidence: dict[str, float]) -> None:
     store = CutoverStore.from_settings(get_settings())
     png = cutover_gantt_png(journal, store.run_dir(journal.run_id) / "gantt.png")
-    markdown = cutover_markdown(journal, store.previous(journal), png)
+    previous = store.previous(journal)
+    markdown = cutover_markdown(journal, previous, png)
     evidence_lines = "\n".join(f"- `{k}` = {v:g}" for k, v in sorted(evidence.items()))
     create_markdown_artifact(markdown + f"\n\n## Evidence recorded (run {journal.run_id})\n\n{evidence_lines}\n",
                              key="cutover", description=f"{journal.name}: {journal.mode.value} {journal.status.value}")
-    create_table_artifact(cutover_step_rows(journal), key="cutover-steps",
+    create_table_artifact(cutover_step_rows(journal, previous), key="cutover-steps",
                           description=f"{journal.mode.value} {journal.run_id}: estimated and actual seconds per step")
 
 
