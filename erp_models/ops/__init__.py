@@ -1,1 +1,5 @@
-"""Operations on a running ERP: backups and what cutover and recovery build on them."""
+"""Operations on a running ERP: backups, incidents, and what cutover and recovery build on them."""
+
+from erp_models.ops import models
+
+__all__ = ["models"]
