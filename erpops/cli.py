@@ -18,6 +18,7 @@ from erpops.commands import (
     loadtest,
     manual,
     migrate,
+    ops,
     plan,
     sample_data,
     smoke,
@@ -42,6 +43,7 @@ app.add_typer(suites.app, name="test")
 app.add_typer(loadtest.app, name="loadtest")
 app.add_typer(backup.app, name="backup")
 app.add_typer(cutover.app, name="cutover")
+app.add_typer(ops.app, name="ops")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)

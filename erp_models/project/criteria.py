@@ -30,6 +30,10 @@ EVIDENCE_KEYS: dict[str, str] = {
         "per endpoint, from the load-test flow's newest run of that profile",
     r"loadtest\.(smoke|load|stress|soak)\.(fail_ratio|rps|requests|invariants_ok|passed|knee_rps|knee_users)":
         "per profile (all endpoints), from the load-test flow's newest run of that profile",
+    r"cutover\.(rehearsal|run)\.(passed|duration_s)": "the newest cutover rehearsal or live run (the cutover flow)",
+    r"cutover\.rehearsals\.passed": "how many cutover rehearsals have passed",
+    r"cutover\.rollback\.(duration_s|within_rto)": "the newest rollback or rehearsal rollback drill: its time (RTO)",
+    r"cutover\.go_no_go\.approved": "1 when the newest cutover's go/no-go was signed off as go",
     r"training\.(attendance_rate|sessions|attendees)": "training sessions and attendance",
     r"feedback\.(open_critical|open_major|open_total|resolved)": "trial-run feedback",
     r"budget\.(burn_ratio|spent|overrun_phases)": "budget spend against the plan",

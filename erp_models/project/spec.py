@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from erp_models.enums import RequirementPriority
 from erp_models.loadtest.profiles import LoadTestSpec
+from erp_models.ops.plan_section import OperationsSpec
 from erp_models.project.criteria import CriterionError, parse_criterion
 from erp_models.project.spec_checks import check_plan, unique
 from erp_models.project.suites import SuiteSpec
@@ -161,6 +162,8 @@ class Plan(Strict):
     risks: list[Risk] = Field(default_factory=list)
     loadtest: LoadTestSpec | None = Field(default=None, description="load-test profiles; built-ins when absent")
     test_suites: list[SuiteSpec] = Field(default_factory=list, description="pytest suites `erpops test run` knows")
+    operations: OperationsSpec = Field(default_factory=OperationsSpec,
+                                       description="what the operations flows measure against; defaults when absent")
 
     @field_validator("test_suites")
     @classmethod

@@ -105,6 +105,9 @@ def _known(key: str) -> str:
     if key.startswith("loadtest."):  # gates read only what the load-test flow measured and judged
         _fail(f"{key!r}: load-test evidence is recorded by the load-test flow, not by hand; "
               "run `erpops loadtest run --profile smoke|load|stress|soak`")
+    if key.startswith("cutover."):  # rehearsals and rollbacks are measured by the cutover flow
+        _fail(f"{key!r}: cutover evidence is recorded by the cutover flow, not by hand; "
+              "run `erpops cutover rehearse`")
     if not is_known_key(key):
         _fail(f"unknown evidence key {key!r}; keys look like: " + ", ".join(p.replace("\\", "") for p in EVIDENCE_KEYS))
     return key
