@@ -74,6 +74,7 @@ FailAtOpt = Annotated[str | None, typer.Option("--fail-at", metavar="STEP",
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue the newest unfinished cutover of this runbook.")]
 ApproveOpt = Annotated[str | None, typer.Option("--approve-as", metavar="NAME", help="Sign the go/no-go off as the "
                                                 "runbook's approver, without pausing for the Prefect UI form.")]
+NoopOpt = Annotated[bool, typer.Option("--noop", help="Only print the plan (as `erpops cutover plan`); run nothing.")]
 TimeoutOpt = Annotated[int, typer.Option("--approval-timeout", min=1, metavar="S",
                                          help="How long the go/no-go waits for a sign-off in the Prefect UI.")]
 
@@ -83,9 +84,12 @@ def rehearse(runbook_file: RunbookOpt = EXAMPLE_RUNBOOK, fail_at: FailAtOpt = No
              approve_as: ApproveOpt = None, approval_timeout: TimeoutOpt = 3600,
              keep_copy: Annotated[bool, typer.Option("--keep-copy", help="Keep the rehearsal's copy of the ERP "
                                                      "afterwards (its name is in the output), to inspect it.")]
-             = False, as_json: JsonOpt = False) -> None:
+             = False, noop: NoopOpt = False, as_json: JsonOpt = False) -> None:
     """Rehearse the cutover on a copy of the live ERP (restored from a fresh backup), timing every step, and end
     with a full rollback drill. Exit 0 passed, 1 rolled back or failed, 2 bad input."""
+    if noop:
+        plan(runbook_file, as_json)
+        return
     _cutover(runbook_file, "rehearsal", fail_at=fail_at, resume=resume, approve_as=approve_as,
              timeout=approval_timeout, as_json=as_json, keep_copy=keep_copy)
 
@@ -94,9 +98,12 @@ def rehearse(runbook_file: RunbookOpt = EXAMPLE_RUNBOOK, fail_at: FailAtOpt = No
 def run_(runbook_file: RunbookOpt = EXAMPLE_RUNBOOK, resume: ResumeOpt = False, approve_as: ApproveOpt = None,
          approval_timeout: TimeoutOpt = 3600,
          yes: Annotated[bool, typer.Option("--yes", help="Yes: freeze, migrate and switch the live ERP.")] = False,
-         as_json: JsonOpt = False) -> None:
+         noop: NoopOpt = False, as_json: JsonOpt = False) -> None:
     """Run the cutover on the live ERP; a failure before the switch restores the pre-cutover backup and unfreezes.
     Exit 0 passed, 1 rolled back or failed, 2 bad input."""
+    if noop:
+        plan(runbook_file, as_json)
+        return
     if not yes:
         raise typer.BadParameter("a cutover freezes and changes the live ERP: pass --yes (rehearse it first with "
                                  "`erpops cutover rehearse`)", param_hint="--yes")

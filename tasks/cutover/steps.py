@@ -252,7 +252,7 @@ def raise_go_live_risk(live_url: str, journal: CutoverJournal) -> str | None:
         except DomainError:
             return None  # no plan loaded: the failed flow run and its event are the record
         raise_risk(uow.session, project_id=project.id, code=code, owner=journal.step(journal.failed_step or "").owner
-                   if journal.failed_step else "cutover", title=f"Go-live post-check failed: {journal.reason}",
+                   if journal.failed_step else "cutover", title=f"Go-live {journal.mode.value}: {journal.reason}",
                    mitigation="Live orders stay; fix forward (see the cutover run's artifact), then rerun the checks")
         uow.commit()
     return code

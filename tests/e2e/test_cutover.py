@@ -87,7 +87,7 @@ def copies(erp: dict[str, Any]) -> Iterator[list[str]]:
 def test_a_rehearsal_runs_every_step_on_a_copy_and_ends_with_a_rollback_drill(erp: dict[str, Any],
                                                                              tmp_path: Path) -> None:
     env = erp["env"]
-    before, dbs_before = fingerprint(env), databases(env)
+    before = fingerprint(env)
 
     code, run, stderr = cutover(env, "rehearse", "--runbook", str(runbook(erp, tmp_path)), "--approve-as", APPROVER)
 
@@ -100,7 +100,7 @@ def test_a_rehearsal_runs_every_step_on_a_copy_and_ends_with_a_rollback_drill(er
     assert run["fingerprint_after"] == run["fingerprint_before"] == before  # the copy was the live ERP's content
     assert run["go_no_go"]["approver"] == APPROVER and run["go_no_go"]["approved"] is True
     assert run["database"] != make_url(env["ERPOPS_DATABASE_URL"]).database
-    assert fingerprint(env) == before and databases(env) == dbs_before  # the live ERP untouched, the copy gone
+    assert fingerprint(env) == before and run["database"] not in databases(env)  # the live ERP untouched, copy gone
 
     status = run_erpops("cutover", "status", run["run_id"], "--json", env=env)
     assert status.returncode == 0 and json.loads(status.stdout)["steps"] == run["steps"]
@@ -206,3 +206,71 @@ def test_bad_input_is_one_line(erp: dict[str, Any], tmp_path: Path) -> None:
         done = run_erpops("cutover", *args, env=env, timeout=300)
         assert done.returncode == 2, (args, done.stderr)
         assert message in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_the_go_no_go_pauses_for_the_named_approver_and_refuses_an_empty_or_other_name(
+        erp: dict[str, Any], tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    env = erp["env"]
+    path = runbook(erp, tmp_path)
+    proc = subprocess.Popen([ERPOPS, "cutover", "rehearse", "--runbook", str(path), "--approval-timeout", "180",
+                             "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, cwd=os.path.dirname(env["ERPOPS_STATE_DIR"]), text=True)
+    api = f"http://127.0.0.1:{env['ERPOPS_PREFECT_PORT']}/api"
+    try:
+        with temporary_settings({PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+            run_id = _paused_run(client, Path(env["ERPOPS_STATE_DIR"]) / "cutovers", str(path), proc)
+            empty = client.resume_flow_run(run_id, run_input={"go": True, "approver": "", "note": ""})
+            assert empty.status.value == "REJECT"  # the form's schema: an approver is required
+            assert client.read_flow_run(run_id).state_type == StateType.PAUSED
+
+            first_pause = client.read_flow_run(run_id).state_id
+            other = client.resume_flow_run(run_id, run_input={"go": True, "approver": "张三", "note": ""})
+            assert other.status.value == "ACCEPT"
+            _paused_again(client, run_id, first_pause)  # not the runbook's approver: asked again
+            signed = client.resume_flow_run(run_id, run_input={"go": True, "approver": APPROVER,
+                                                                "note": "test exit signed"})
+            assert signed.status.value == "ACCEPT"
+        out, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    run = json.loads(out)
+    assert run["status"] == "passed" and run["run_id"] == str(run_id)
+    assert run["go_no_go"] | {"decided_at": None} == {"approved": True, "approver": APPROVER, "role": "PM",
+                                                      "note": "test exit signed", "decided_at": None,
+                                                      "how": "Prefect UI form"}
+
+
+def _paused_run(client: Any, journals: Path, runbook_file: str, proc: subprocess.Popen[str]) -> Any:
+    import uuid
+
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        for path in journals.glob("*/journal.json"):
+            journal = json.loads(path.read_text(encoding="utf-8"))
+            if journal["runbook"] == runbook_file and journal["status"] == "running":
+                run_id = uuid.UUID(journal["run_id"])
+                if client.read_flow_run(run_id).state_type == StateType.PAUSED:
+                    return run_id
+        time.sleep(1)
+    raise AssertionError("the cutover never paused at the go/no-go")
+
+
+def _paused_again(client: Any, run_id: Any, first_pause: Any) -> None:
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + 60
+    while True:
+        run = client.read_flow_run(run_id)
+        if run.state_type == StateType.PAUSED and run.state_id != first_pause:
+            return
+        assert time.monotonic() < deadline, "the go/no-go did not ask again"
+        time.sleep(0.5)

@@ -41,3 +41,11 @@ def test_a_broken_runbook_exits_2_with_one_line_naming_the_place(cli_env: dict[s
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == f"erpops: {broken}: steps.3.predecessors: unknown step 'frezee'\n"
+
+
+def test_noop_prints_the_plan_and_runs_nothing(cli_env: dict[str, str]) -> None:
+    for command in ("rehearse", "run"):
+        done = run_erpops("cutover", command, "--noop", "--json", env=cli_env)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["critical_path"][0] == "readiness"
+        assert not (Path(cli_env["ERPOPS_STATE_DIR"]) / "cutovers").exists()
