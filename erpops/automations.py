@@ -71,10 +71,14 @@ def ensure_risk_deployment() -> tuple[UUID, str]:
             pool: str | None = "erpops"
         except ObjectNotFound:
             pool = None
+    from prefect.deployments.runner import EntrypointType
+
     from flows.ops_risk import ops_risk
 
+    # A module entrypoint: a worker anywhere erpops is installed finds the flow, whatever its working directory.
     deployment = cast(Any, ops_risk).to_deployment(name="ops-risk", tags=["phase:operate"],
-                                        description="Raise OPS-MONITOR when the newest monitor runs all failed.")
+                                                   entrypoint_type=EntrypointType.MODULE_PATH,
+                                                   description="Raise OPS-MONITOR when the newest monitor runs failed.")
     deployment_id = cast(UUID, deployment.apply(work_pool_name=pool))
     where = f"on work pool {pool}" if pool else "without a work pool (serve it, or deploy infra/prefect.yaml)"
     return deployment_id, f"registered now {where}"
