@@ -71,7 +71,7 @@ def ensure_risk_deployment() -> tuple[UUID, str]:
             pool: str | None = "erpops"
         except ObjectNotFound:
             pool = None
-    from prefect.deployments.runner import EntrypointType
+    from prefect.types.entrypoint import EntrypointType
 
     from flows.ops_risk import ops_risk
 
