@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         default=10, ge=1, description="How many newest backups of a database `erpops backup create` keeps."
     )
 
+    alert_webhook_url: str | None = Field(
+        default=None, description="Where `erpops ops automations apply` makes Prefect POST monitor and run alerts."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _must_be_postgresql(cls, value: SecretStr | None) -> SecretStr | None:

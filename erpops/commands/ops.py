@@ -62,3 +62,10 @@ def resolve_(incident_id: Annotated[int, typer.Argument(help="The incident's num
         done = resolve(uow.session, incident_id=incident_id, by=by)
         uow.commit()
     typer.echo(f"incident #{done.id} {done.status} by {done.resolved_by}")
+
+
+from erpops.commands.ops_automations import automations_app  # noqa: E402
+from erpops.commands.ops_monitor import monitor  # noqa: E402
+
+app.command(name="monitor")(monitor)
+app.add_typer(automations_app, name="automations")

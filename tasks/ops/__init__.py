@@ -1,0 +1,1 @@
+"""Prefect tasks of the operations flows (monitor, restore drill, schema upgrade, analysis, feedback review)."""

@@ -1,0 +1,117 @@
+"""A stale outbox event fails the monitor: the violation event reaches Prefect and the automations fire (a webhook
+POST to a loopback receiver; after three failed runs, a run of the ops-risk deployment)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.e2e.cli import run_erpops
+
+pytestmark = pytest.mark.slow
+
+
+class Receiver(ThreadingHTTPServer):
+    posts: list[dict[str, Any]]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        assert isinstance(self.server, Receiver)
+        self.server.posts.append(json.loads(body or b"{}"))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver(("127.0.0.1", 0), _Handler)
+    server.posts = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def _dsn(env: dict[str, str]) -> str:
+    return make_url(env["ERPOPS_DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _api(env: dict[str, str]) -> str:
+    return f"http://127.0.0.1:{env['ERPOPS_PREFECT_PORT']}/api"
+
+
+def _events(env: dict[str, str], name: str) -> list[dict[str, Any]]:
+    found = httpx.post(f"{_api(env)}/events/filter", json={"filter": {"event": {"name": [name]}}, "limit": 50})
+    found.raise_for_status()
+    return list(found.json()["events"])
+
+
+def _wait(what: str, probe: Any, timeout_s: float = 90) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if result := probe():
+            return result
+        time.sleep(1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _delete_automations(env: dict[str, str]) -> None:
+    for automation in httpx.post(f"{_api(env)}/automations/filter", json={}).json():
+        if automation["name"].startswith("erpops "):
+            httpx.delete(f"{_api(env)}/automations/{automation['id']}")
+
+
+def test_a_stale_outbox_event_fails_the_monitor_and_the_automations_fire(migrate_env: dict[str, str],
+                                                                       receiver: Receiver) -> None:
+    env = migrate_env
+    hook = f"http://127.0.0.1:{receiver.server_address[1]}/alerts"
+    applied = run_erpops("ops", "automations", "apply", "--webhook-url", hook, "--json", env=env)
+    assert applied.returncode == 0, applied.stderr
+    statuses = {a["name"]: a["status"] for a in json.loads(applied.stdout)["automations"]}
+    assert set(statuses.values()) <= {"created", "updated"} and len(statuses) == 3
+    again = run_erpops("ops", "automations", "apply", "--webhook-url", hook, "--json", env=env)
+    assert {a["status"] for a in json.loads(again.stdout)["automations"]} == {"updated"}  # by name, not twice
+    try:
+        with psycopg.connect(_dsn(env), autocommit=True) as conn:
+            conn.execute("INSERT INTO outbox_consumers (name) VALUES ('channel-stock-sync')")
+            conn.execute("""INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, payload, occurred_at)
+                            VALUES ('StockChanged', 'sku', 1, '{}', now() - interval '1 hour')""")
+
+        runs = [run_erpops("ops", "monitor", "--skip-api", "--json", env=env) for _ in range(3)]
+        assert [r.returncode for r in runs] == [1, 1, 1], runs[0].stderr
+        outcome = json.loads(runs[0].stdout)
+        assert outcome["status"] == "failed" and outcome["violations"] == ["outbox.lag_min"]
+        assert "outbox.lag_min" in outcome["reason"] and outcome["open_incidents"] == ["outbox.lag_min"]
+
+        violations = _wait("the violation events", lambda: [
+            e for e in _events(env, "erpops.monitor.violation") if e["payload"]["check"] == "outbox.lag_min"])
+        database = make_url(env["ERPOPS_DATABASE_URL"]).database
+        assert {e["resource"]["prefect.resource.id"] for e in violations} == {f"erpops.erp.{database}"}
+        assert violations[0]["payload"]["value"] >= 59
+
+        posts = _wait("the alert webhook's POST", lambda: [p for p in receiver.posts
+                                                             if p.get("check") == "outbox.lag_min"])
+        assert posts[0]["alert"] == "erpops.monitor.violation" and posts[0]["limit"] == "outbox.lag_min < 15"
+        fired = _wait("the risk automation's action", lambda: [
+            e for e in _events(env, "prefect.automation.action.executed")
+            if e["resource"].get("prefect.resource.name") == "erpops monitor failing"])
+        assert fired
+        risk_runs = httpx.post(f"{_api(env)}/flow_runs/filter",
+                               json={"flows": {"name": {"any_": ["ops-risk"]}}}).json()
+        assert risk_runs, "the automation created no run of the ops-risk deployment"
+    finally:
+        _delete_automations(env)
