@@ -32,7 +32,7 @@ def run_demo(console: Console) -> dict[str, Any]:
 
     from flows.readiness import environment_readiness  # imports Prefect, now pointed at our server
 
-    with console.status("1/8 environment-readiness flow ..."):
+    with console.status("1/10 environment-readiness flow ..."):
         report = environment_readiness(api_url=stack.prefect_api_url, state_dir=settings.state_dir)
     runs["environment-readiness"] = report.flow_run_id
     for check in report.checks:
@@ -42,13 +42,13 @@ def run_demo(console: Console) -> dict[str, Any]:
 
     from flows.plan import GatesParams, PlanParams, milestone_gates, plan
 
-    with console.status("2/8 plan flow: loading examples/plan.yaml ..."):
+    with console.status("2/10 plan flow: loading examples/plan.yaml ..."):
         planned = plan(PlanParams(plan_file=str(_example_plan())))
     runs["plan"] = planned.flow_run_id
     console.print(f"[green]✓[/] plan {planned.project_code} loaded and reported (vendors ranked, budget, timeline)")
 
     migration = _migrate(console, settings.state_dir / "demo", runs)
-    with console.status("5/8 trial run: operation manuals, a training session, feedback ..."):
+    with console.status("5/10 trial run: operation manuals, a training session, feedback ..."):
         from erpops.demo_trial import run_trial
 
         trial = run_trial(settings.state_dir / "manual")
@@ -56,7 +56,8 @@ def run_demo(console: Console) -> dict[str, Any]:
                   f"attendance {trial['attendance_rate']:.0%}, {trial['open_feedback']} feedback items open")
     load = _smoke_load(console, settings.state_dir / "loadtests", runs)
     rehearsal = _rehearse_cutover(console, settings.state_dir / "demo", runs)
-    with console.status("8/8 milestone-gates flow ..."):
+    monitored = _monitor(console, runs)
+    with console.status("10/10 milestone-gates flow ..."):
         gates = milestone_gates(GatesParams(ask_for_approval=False))
     runs["milestone-gates"] = gates.flow_run_id
     for m in gates.milestones:
@@ -65,7 +66,8 @@ def run_demo(console: Console) -> dict[str, Any]:
                   soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
     return _result(report.ready, stack, runs, migration, started,
-                   {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load, "cutover": rehearsal}
+                   {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load, "cutover": rehearsal,
+                                                                          "monitor": monitored}
 
 
 def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
@@ -73,10 +75,10 @@ def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str,
     from erpops.sample_data.generator import generate
     from flows.migration import MigrateParams, migrate
 
-    with console.status(f"3/8 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
+    with console.status(f"3/10 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
         sample = generate(workdir / "legacy-export", orders=DEMO_ORDERS)
     outcome: dict[str, Any] = {}
-    for step, dry_run in (("4/8 migration dry run", True), ("4/8 migration load", False)):
+    for step, dry_run in (("4/10 migration dry run", True), ("4/10 migration load", False)):
         with console.status(f"{step} ..."):
             result = migrate(MigrateParams(mapping=str(sample.mapping), dry_run=dry_run,
                                            out_dir=str(workdir / "migrations")))
@@ -107,7 +109,7 @@ def _smoke_load(console: Console, out_dir: Path, runs: dict[str, str]) -> dict[s
                       "`erpops loadtest run --profile smoke` runs another", soft_wrap=True)
         return {"run_id": passed_run, "status": "passed", "ran": False}
 
-    with console.status("6/8 load-test flow: a 12 s smoke load on the ERP API ..."):
+    with console.status("6/10 load-test flow: a 12 s smoke load on the ERP API ..."):
         state, outcome = run_load_test(LoadTestParams(profile=ProfileName.SMOKE, plan_file=str(_example_plan()),
                                                       out_dir=str(out_dir.resolve())))
     if outcome is None:
@@ -145,7 +147,7 @@ def _rehearse_cutover(console: Console, workdir: Path, runs: dict[str, str]) -> 
     runbook = workdir / "cutover.yaml"
     runbook.write_text("# examples/cutover.yaml with the demo's mapping; written by `erpops demo`\n"
                        + yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    with console.status("7/8 cutover flow: rehearsing the go-live runbook on a copy of the ERP ..."):
+    with console.status("7/10 cutover flow: rehearsing the go-live runbook on a copy of the ERP ..."):
         state, outcome = run_cutover(CutoverParams(runbook=str(runbook.resolve()), mode=CutoverMode.REHEARSAL,
                                                    approve_as=approver))
     if outcome is None:
@@ -160,6 +162,24 @@ def _rehearse_cutover(console: Console, workdir: Path, runs: dict[str, str]) -> 
                   + (f" ({journal.reason})" if journal.reason else ""), soft_wrap=True)
     return {"run_id": journal.run_id, "status": journal.status.value, "rollback_s": journal.rollback_s,
             "duration_s": journal.duration_s}
+
+
+def _monitor(console: Console, runs: dict[str, str]) -> dict[str, Any]:
+    """One pass of the `monitor` flow with the example plan's limits: what an IT-operations lead schedules."""
+    from flows.monitor import MonitorParams, run_monitor
+
+    with console.status("8/10 monitor flow: database, API, invariants, live data quality, outbox, KPIs ..."):
+        state, outcome = run_monitor(MonitorParams(plan_file=str(_example_plan())))
+    if outcome is None:
+        console.print(f"[red]✗[/] monitor: {state.type.value} ({state.message})", soft_wrap=True)
+        return {"status": state.type.value.lower(), "reason": state.message}
+    runs["monitor"] = outcome.run_id
+    ok = outcome.status.value == "passed"
+    console.print(f"{'[green]✓[/]' if ok else '[red]✗[/]'} monitor: {outcome.status.value}, {len(outcome.checks)} "
+                  f"checks, {len(outcome.open_incidents)} open incidents" + (f" ({outcome.reason})" if outcome.reason
+                                                                             else ""), soft_wrap=True)
+    return {"run_id": outcome.run_id, "status": outcome.status.value, "violations": outcome.violations,
+            "open_incidents": outcome.open_incidents}
 
 
 def _example_plan() -> Path:
