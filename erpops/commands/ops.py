@@ -62,3 +62,8 @@ def resolve_(incident_id: Annotated[int, typer.Argument(help="The incident's num
         done = resolve(uow.session, incident_id=incident_id, by=by)
         uow.commit()
     typer.echo(f"incident #{done.id} {done.status} by {done.resolved_by}")
+
+
+from erpops.commands.ops_analysis import analysis  # noqa: E402
+
+app.command(name="analysis")(analysis)
