@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from erp_models.base import Base, CreatedAt, Currency, IntPK, Money
@@ -13,10 +13,17 @@ from erp_models.enums import PurchaseOrderStatus, checked_enum
 
 class PurchaseOrder(Base):
     __tablename__ = "purchase_orders"
-    __table_args__ = (CheckConstraint("total >= 0", name="total_nonnegative"),)
+    __table_args__ = (
+        CheckConstraint("total >= 0", name="total_nonnegative"),
+        # The analysis keeps one draft of its own per supplier and warehouse, which its next run revises.
+        Index("ux_purchase_orders_analysis_draft", "supplier_id", "warehouse_id", unique=True,
+              postgresql_where=text("origin = 'analysis' AND status = 'draft'")),
+    )
 
     id: Mapped[IntPK]
     number: Mapped[str] = mapped_column(String(64), unique=True)
+    # What drafted it when not a person: "analysis" for the analysis flow's reorder proposals; NULL otherwise.
+    origin: Mapped[str | None] = mapped_column(String(32))
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="RESTRICT"), index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id", ondelete="RESTRICT"), index=True)
     status: Mapped[PurchaseOrderStatus] = mapped_column(

@@ -111,9 +111,10 @@ def _set_status(session: Session, po_id: int, status: PurchaseOrderStatus) -> No
 
 def create_purchase_order(
     session: Session, *, supplier: str, warehouse: str, lines: Sequence[PurchaseLineInput], actor: str,
-    expected_on: date | None = None, number: str | None = None, currency: str = "CNY",
+    expected_on: date | None = None, number: str | None = None, currency: str = "CNY", origin: str | None = None,
 ) -> PurchaseOrderView:
-    """Draft a purchase order; its number is generated unless given, and must be unique."""
+    """Draft a purchase order; its number is generated unless given, and must be unique. `origin` names what
+    drafted it when not a person (e.g. "analysis")."""
     _validate_lines(lines)
     if number is not None and not number.strip():
         raise InvalidInput("a purchase order number must not be empty")
@@ -123,10 +124,11 @@ def create_purchase_order(
     total = sum(line.qty * line.unit_cost for line in lines)
     po_id = session.execute(
         text(
-            """INSERT INTO purchase_orders (number, supplier_id, warehouse_id, currency, expected_on, total)
-               VALUES (:n, :s, :w, :cur, :exp, :total) ON CONFLICT (number) DO NOTHING RETURNING id"""
+            """INSERT INTO purchase_orders (number, supplier_id, warehouse_id, currency, expected_on, total, origin)
+               VALUES (:n, :s, :w, :cur, :exp, :total, :origin) ON CONFLICT (number) DO NOTHING RETURNING id"""
         ),
-        {"n": number, "s": supplier_id, "w": warehouse_id, "cur": currency, "exp": expected_on, "total": total},
+        {"n": number, "s": supplier_id, "w": warehouse_id, "cur": currency, "exp": expected_on, "total": total,
+         "origin": origin},
     ).scalar_one_or_none()
     if po_id is None:
         raise Conflict(f"purchase order number {number!r} is already taken", number=number)
@@ -139,6 +141,30 @@ def create_purchase_order(
                               {"number": number, "supplier": supplier, "warehouse": warehouse, "total": total,
                                "lines": [[line.sku, line.qty, line.unit_cost] for line in lines]})])
     audit(session, actor=actor, action="procurement.create", entity="purchase_orders", ids=[po_id], number=number)
+    return get_purchase_order(session, po_id=po_id)
+
+
+def revise_draft(
+    session: Session, *, po_id: int, lines: Sequence[PurchaseLineInput], actor: str, expected_on: date | None = None,
+) -> PurchaseOrderView:
+    """Replace the lines (and expected date) of a draft; an approved order is a promise and is never revised."""
+    _validate_lines(lines)
+    status, _ = _lock(session, po_id)
+    if status != PurchaseOrderStatus.DRAFT:
+        raise InvalidTransition(f"purchase order {po_id} is {status}; only a draft can be revised", status=status)
+    sku_ids = _sku_ids(session, {line.sku for line in lines})
+    total = sum(line.qty * line.unit_cost for line in lines)
+    session.execute(text("DELETE FROM purchase_order_lines WHERE purchase_order_id = :id"), {"id": po_id})
+    session.execute(
+        insert(PurchaseOrderLine),
+        [{"purchase_order_id": po_id, "line_no": n, "sku_id": sku_ids[line.sku], "qty_ordered": line.qty,
+          "unit_cost": line.unit_cost} for n, line in enumerate(lines, start=1)],
+    )
+    session.execute(text("UPDATE purchase_orders SET total = :total, expected_on = :exp WHERE id = :id"),
+                    {"total": total, "exp": expected_on, "id": po_id})
+    record_events(session, [("PurchaseOrderRevised", "purchase_order", po_id,
+                             {"total": total, "lines": [[line.sku, line.qty, line.unit_cost] for line in lines]})])
+    audit(session, actor=actor, action="procurement.revise", entity="purchase_orders", ids=[po_id], total=total)
     return get_purchase_order(session, po_id=po_id)
 
 

@@ -40,6 +40,7 @@ EVIDENCE_KEYS: dict[str, str] = {
     r"vendors\.(ranked|top_score)": "the vendor evaluation",
     r"requirements\.coverage": "share of required modules that the ERP provides",
     r"manual\.roles": "roles with a generated operation manual (erpops manual --evidence, the demo)",
+    r"analysis\.(skus_below_rop|slow_movers|proposals)": "the newest business analysis (the analysis flow)",
 }
 _KNOWN = re.compile("|".join(f"(?:{pattern})" for pattern in EVIDENCE_KEYS))
 

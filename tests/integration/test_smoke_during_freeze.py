@@ -38,11 +38,11 @@ def _bound_socket() -> socket.socket:
 @pytest.fixture
 def api_url(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The ERP API served by uvicorn in a thread on the test database, with the units of work pointed there."""
-    from infra.db import get_engine
+    from infra.db import forget_engines
 
     monkeypatch.setenv("ERPOPS_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
-    get_engine.cache_clear()
+    forget_engines()
     sock = _bound_socket()
     server = uvicorn.Server(uvicorn.Config(create_app(), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -58,7 +58,7 @@ def api_url(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterato
         thread.join(timeout=30)
         sock.close()
         get_settings.cache_clear()
-        get_engine.cache_clear()
+        forget_engines()
 
 
 def _in_own_transaction(engine: Engine, sql: str, **params: object) -> list[tuple[object, ...]]:
