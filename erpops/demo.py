@@ -57,6 +57,7 @@ def run_demo(console: Console) -> dict[str, Any]:
     load = _smoke_load(console, settings.state_dir / "loadtests", runs)
     rehearsal = _rehearse_cutover(console, settings.state_dir / "demo", runs)
     monitored = _monitor(console, runs)
+    analysed = _analyse(console, runs)
     with console.status("10/10 milestone-gates flow ..."):
         gates = milestone_gates(GatesParams(ask_for_approval=False))
     runs["milestone-gates"] = gates.flow_run_id
@@ -67,7 +68,8 @@ def run_demo(console: Console) -> dict[str, Any]:
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
     return _result(report.ready, stack, runs, migration, started,
                    {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load, "cutover": rehearsal,
-                                                                          "monitor": monitored}
+                                                                          "monitor": monitored,
+                                                                          "analysis": analysed}
 
 
 def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
@@ -180,6 +182,25 @@ def _monitor(console: Console, runs: dict[str, str]) -> dict[str, Any]:
                                                                              else ""), soft_wrap=True)
     return {"run_id": outcome.run_id, "status": outcome.status.value, "violations": outcome.violations,
             "open_incidents": outcome.open_incidents}
+
+
+def _analyse(console: Console, runs: dict[str, str]) -> dict[str, Any]:
+    """One `analysis` run over the demo's sales: ABC, cover, slow movers and reorder proposals as draft POs."""
+    from flows.analysis import AnalysisParams, run_analysis
+
+    with console.status("9/10 analysis flow: sales, ABC, stock cover, slow movers, reorder proposals ..."):
+        state, outcome = run_analysis(AnalysisParams(plan_file=str(_example_plan())))
+    if outcome is None:
+        console.print(f"[red]✗[/] analysis: {state.type.value} ({state.message})", soft_wrap=True)
+        return {"status": state.type.value.lower(), "reason": state.message}
+    runs["analysis"] = outcome.run_id
+    s = outcome.summary
+    console.print(f"[green]✓[/] analysis {s.first_day}..{s.last_day}: {s.orders} orders, ABC "
+                  f"{s.abc.get('A', 0)}/{s.abc.get('B', 0)}/{s.abc.get('C', 0)}, {s.slow_movers} slow movers, "
+                  f"{s.skus_below_rop} SKUs below their reorder point, {len(outcome.drafts or [])} draft POs; CSVs in "
+                  f"{outcome.run_dir}", soft_wrap=True)
+    return {"run_id": outcome.run_id, "status": "done", "orders": s.orders, "abc": s.abc,
+            "skus_below_rop": s.skus_below_rop, "drafts": len(outcome.drafts or []), "run_dir": outcome.run_dir}
 
 
 def _example_plan() -> Path:
