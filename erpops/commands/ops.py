@@ -62,3 +62,7 @@ def resolve_(incident_id: Annotated[int, typer.Argument(help="The incident's num
         done = resolve(uow.session, incident_id=incident_id, by=by)
         uow.commit()
     typer.echo(f"incident #{done.id} {done.status} by {done.resolved_by}")
+
+from erpops.commands.ops_recovery import drill  # noqa: E402
+
+app.command(name="drill")(drill)
