@@ -16,7 +16,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Engine
 
-
 ExtraVersions = Sequence[str | Path]
 
 
@@ -108,3 +107,32 @@ def revisions_between(engine: Engine, lower: str | None, upper: str | None, *,
     script = ScriptDirectory.from_config(alembic_config(engine, extra_versions))
     found = [s for s in script.iterate_revisions(upper, lower or "base") if isinstance(s, Script)]
     return list(reversed(found))
+
+
+class RevisionVerifyFailed(Exception):
+    """A revision's own `verify(connection)` hook raised: the schema it made is not what it promised."""
+
+    def __init__(self, revision: str, problem: str) -> None:
+        super().__init__(f"revision {revision}'s verify failed: {problem}")
+        self.revision = revision
+
+
+def verify_revisions(engine: Engine, revisions: Sequence[str], *, extra_versions: ExtraVersions = ()) -> list[str]:
+    """Run the Sqitch-style `verify(connection)` hook of each revision that declares one, in order, each in a
+    transaction that is rolled back (a verify only reads); the revisions verified. Raises RevisionVerifyFailed."""
+    script = ScriptDirectory.from_config(alembic_config(engine, extra_versions))
+    verified = []
+    for revision in revisions:
+        hook = getattr(script.get_revision(revision).module, "verify", None)
+        if not callable(hook):
+            continue
+        with engine.connect() as conn:
+            try:
+                with conn.begin() as tx:
+                    hook(conn)
+                    tx.rollback()
+            except Exception as exc:  # whatever the hook raises is its verdict
+                lines = str(exc).strip().splitlines()
+                raise RevisionVerifyFailed(revision, lines[0] if lines else type(exc).__name__) from exc
+        verified.append(revision)
+    return verified

@@ -55,3 +55,39 @@ def drill(
 
 def _s(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} s"
+
+
+def upgrade_through_flow(target: str, extra_versions: list[str], *, as_json: bool) -> None:
+    """`erpops db upgrade` on a database with business data: the schema-upgrade flow; exit 1 unless it passed."""
+    from rich.console import Console
+
+    from erpops.commands.runtime import stack_for_flows
+
+    console = Console(stderr=True, quiet=as_json)
+    stack = stack_for_flows(console, schema_current=False)  # the schema is what this upgrades
+    console.print("the database holds business data: upgrading through the schema-upgrade flow (backup, "
+                  "verify, rollback on failure; --no-flow for the bare upgrade)", soft_wrap=True)
+    from flows.schema_upgrade import SchemaUpgradeParams, run_schema_upgrade
+
+    state, outcome = run_schema_upgrade(SchemaUpgradeParams(target=target, extra_versions=extra_versions))
+    if outcome is None:
+        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
+        raise RuntimeError(f"the schema-upgrade flow run ended {state.type.value} without an outcome")
+    u = outcome.upgrade
+    if as_json:
+        typer.echo(json.dumps({**u.model_dump(mode="json"), "flow": True, "revision": u.final_revision,
+                               "duration_s": u.duration_s, "incident_id": outcome.incident_id,
+                               "flow_run_id": outcome.flow_run_id}, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(f"schema at {u.final_revision}" + ("" if u.final_revision == u.start_revision else
+                                                       f" (was {u.start_revision or 'empty'})")
+                   + (f"; backup {u.backup_id}" if u.backup_id else "")
+                   + (f"; verified {', '.join(u.verified)}" if u.verified else ""))
+        timings = ", ".join(f"{k} {v:.1f} s" for k, v in u.timings_s.items())
+        if timings:
+            typer.echo(f"timings: {timings}")
+        Console().print(f"Prefect UI: {stack.ui_url}/runs/flow-run/{outcome.flow_run_id}", soft_wrap=True)
+    if u.status.value != "passed":
+        incident = f" (incident #{outcome.incident_id})" if outcome.incident_id else ""
+        typer.echo(f"erpops: schema upgrade {u.status.value}{incident}: {u.reason}", err=True)
+        raise typer.Exit(1)
