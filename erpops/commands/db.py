@@ -79,12 +79,11 @@ def _needs_flow(engine: Engine, before: str | None, target: str, extra: list[str
     """An empty database, or one already at the target, keeps the bare (fast) path."""
     if before is None:
         return False
+    from alembic.util import CommandError
     from sqlalchemy.orm import Session
 
     from erp_models.ops.schema_upgrade import holds_business_data
     from infra.migrate import resolve_revision
-
-    from alembic.util import CommandError
 
     try:
         if resolve_revision(engine, target, extra_versions=extra) == before:
