@@ -48,12 +48,20 @@ def verify(connection) -> None:
 '''
 
 
-def test_seeded_rows_are_not_business_data_but_a_warehouse_is(session: Session) -> None:
-    assert holds_business_data(session) is False
-    before = schema_fingerprint(session)
-    session.execute(text("INSERT INTO warehouses (code, name) VALUES ('WH-IT', '成都仓')"))
-    assert holds_business_data(session) is True
-    assert schema_fingerprint(session) != before
+def test_seeded_rows_are_not_business_data_but_a_warehouse_is(new_database: Callable[[], URL]) -> None:
+    engine = create_engine(new_database())
+    try:
+        with Session(engine) as session:
+            assert holds_business_data(session) is False  # no schema at all
+        upgrade(engine)
+        with Session(engine) as session:
+            assert holds_business_data(session) is False  # only what the upgrade seeds
+            before = schema_fingerprint(session)
+            session.execute(text("INSERT INTO warehouses (code, name) VALUES ('WH-IT', '成都仓')"))
+            assert holds_business_data(session) is True
+            assert schema_fingerprint(session) != before
+    finally:
+        engine.dispose()
 
 
 def test_an_extra_revision_directory_puts_a_revision_on_top_of_head_with_its_verify_hook(
