@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from erp_models.fingerprint import database_fingerprint
@@ -175,6 +176,45 @@ def _inspect(url: URL, manifest: BackupManifest, duration_s: float) -> RestoredD
         engine.dispose()
     return RestoredDatabase(manifest.id, url.database or "", manifest.fingerprint, fingerprint, violations,
                             round(duration_s, 3))
+
+
+def replace_with_backup(database_url: str, store: BackupStore, backup_id: str) -> RestoredDatabase:
+    """Put a backup in place of the live database, whatever revision that is at now (a failed upgrade's).
+
+    `restore --clean` would leave behind what a newer revision added, so the backup is restored into a new
+    database first and, once that worked, the two swap names: the live database is only touched when the
+    replacement is ready. Sessions on the live database are ended; the replaced database is dropped.
+    """
+    manifest = store.get(backup_id)
+    url = make_url(database_url)
+    live = url.database or ""
+    suffix = secrets.token_hex(4)
+    fresh, old = f"{live[:40]}_restored_{suffix}", f"{live[:40]}_replaced_{suffix}"
+    restored = _restore_new(url, fresh, manifest, store.dump_path(manifest.id))
+    admin = _engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            _rename_away(conn, live, old)
+            conn.execute(text(f'ALTER DATABASE "{fresh}" RENAME TO "{live}"'))
+    finally:
+        admin.dispose()
+    drop_database(url, old)
+    return RestoredDatabase(manifest.id, live, restored.expected_fingerprint, restored.fingerprint,
+                            restored.violations, restored.duration_s)
+
+
+def _rename_away(conn: Connection, live: str, old: str, attempts: int = 20) -> None:
+    """Rename `live` to `old`; a client reconnecting between ending the sessions and the rename is ended again."""
+    for attempt in range(attempts):
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+                          "AND pid <> pg_backend_pid()"), {"n": live})
+        try:
+            conn.execute(text(f'ALTER DATABASE "{live}" RENAME TO "{old}"'))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise ErpopsError(f"database {live} stays in use: cannot swap the restored copy in") from None
+            time.sleep(0.25)
 
 
 def drop_database(url: URL, name: str) -> None:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     backup_keep: int = Field(
         default=10, ge=1, description="How many newest backups of a database `erpops backup create` keeps."
     )
+    drill_max_rpo_s: float | None = Field(
+        default=None, gt=0, description="A restore drill fails when the newest backup is older than this (seconds)."
+    )
 
     alert_webhook_url: str | None = Field(
         default=None, description="Where `erpops ops automations apply` makes Prefect POST monitor and run alerts."

@@ -41,6 +41,8 @@ EVIDENCE_KEYS: dict[str, str] = {
     r"requirements\.coverage": "share of required modules that the ERP provides",
     r"manual\.roles": "roles with a generated operation manual (erpops manual --evidence, the demo)",
     r"analysis\.(skus_below_rop|slow_movers|proposals)": "the newest business analysis (the analysis flow)",
+    r"ops\.restore_drill\.(ok|rto_s|rpo_s)": "the newest restore drill: passed, restore seconds, newest backup's age",
+    r"ops\.schema_upgrade\.(ok|duration_s)": "the newest schema upgrade through the flow: passed, seconds",
 }
 _KNOWN = re.compile("|".join(f"(?:{pattern})" for pattern in EVIDENCE_KEYS))
 

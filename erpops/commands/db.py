@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -42,15 +43,55 @@ def erp_work() -> Iterator[UnitOfWork]:
 
 
 @app.command()
-def upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
-    """Bring the ERP schema to the newest revision (or REVISION)."""
+def upgrade(
+    revision: Annotated[str | None, typer.Argument(help="Target revision (same as --to).")] = None,
+    to: Annotated[str | None, typer.Option("--to", metavar="REV", help="Target revision (default head).")] = None,
+    no_flow: Annotated[bool, typer.Option("--no-flow", help="The bare Alembic upgrade, even on a database with "
+                                          "business data (no backup, verification or rollback).")] = False,
+    extra_versions: Annotated[list[Path] | None, typer.Option("--extra-versions", hidden=True, help="More Alembic "
+                                                              "revision directories (tests).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bring the ERP schema to the newest revision (or REV). On a database with business data this is the
+    schema-upgrade flow: a backup first, verification after, and a rollback on failure (exit 1)."""
     from infra.migrate import current_revision, upgrade
 
+    if revision is not None and to is not None and revision != to:
+        raise typer.BadParameter(f"two targets: {revision} and --to {to}", param_hint="--to")
+    target = to or revision or "head"
+    extra = [str(p) for p in extra_versions or []]
     engine = connected_engine()
     before = current_revision(engine)
-    upgrade(engine, revision)
+    if not no_flow and _needs_flow(engine, before, target, extra):
+        from erpops.commands.ops_recovery import upgrade_through_flow
+
+        upgrade_through_flow(target, extra, as_json=as_json)
+        return
+    upgrade(engine, target, extra_versions=extra)
     after = current_revision(engine)
+    if as_json:
+        typer.echo(json.dumps({"status": "passed", "flow": False, "start_revision": before, "revision": after}))
+        return
     typer.echo(f"schema at {after}" + ("" if before == after else f" (was {before or 'empty'})"))
+
+
+def _needs_flow(engine: Engine, before: str | None, target: str, extra: list[str]) -> bool:
+    """An empty database, or one already at the target, keeps the bare (fast) path."""
+    if before is None:
+        return False
+    from alembic.util import CommandError
+    from sqlalchemy.orm import Session
+
+    from erp_models.ops.schema_upgrade import holds_business_data
+    from infra.migrate import resolve_revision
+
+    try:
+        if resolve_revision(engine, target, extra_versions=extra) == before:
+            return False
+    except CommandError:
+        return False  # an unknown target: the bare upgrade says so, as it always has
+    with Session(engine) as session:
+        return holds_business_data(session)
 
 
 @app.command()

@@ -72,3 +72,6 @@ app.add_typer(automations_app, name="automations")
 from erpops.commands.ops_analysis import analysis  # noqa: E402
 
 app.command(name="analysis")(analysis)
+from erpops.commands.ops_recovery import drill  # noqa: E402
+
+app.command(name="drill")(drill)

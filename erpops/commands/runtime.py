@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from infra.stack import Stack
 
 
-def stack_for_flows(console: Console) -> Stack:
+def stack_for_flows(console: Console, *, schema_current: bool = True) -> Stack:
     """Bring up (or reuse) PostgreSQL and the Prefect server, and route this process's flow runs there."""
     from erpops.commands.db import connected_engine
     from infra.settings import get_settings
@@ -23,5 +23,5 @@ def stack_for_flows(console: Console) -> Stack:
         use_stack_in_this_process(stack, settings)
         # A run's logs go to the Prefect UI; the terminal keeps the summary and one line per problem.
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
-        connected_engine(schema_current=True)
+        connected_engine(schema_current=schema_current)
     return stack
