@@ -87,7 +87,8 @@ def set_endpoint(
     channel_pk = channel_id(session, channel)
     row = session.scalars(select(ChannelStockEndpoint).where(ChannelStockEndpoint.channel_id == channel_pk)).first()
     if row is None:
-        row = ChannelStockEndpoint(channel_id=channel_pk, created_by=created_by, secret=secret or new_secret())
+        row = ChannelStockEndpoint(channel_id=channel_pk, created_by=created_by, secret=secret or new_secret(),
+                                   url=check_url(url), listed_only=listed_only, active=True)
         session.add(row)
         start_at_end(session, consumer=stock_consumer(channel))
     row.url, row.listed_only, row.active = check_url(url), listed_only, True
