@@ -75,6 +75,12 @@ def _sync_channel(
                 """SELECT substr(key, 5) FROM exchange_deliveries WHERE consumer = :c AND stock_pending
                    AND next_attempt_at <= :now ORDER BY key"""), {"c": consumer, "now": clock()}).all()
             figures = stock_figures(session, endpoint=endpoint, skus=list(due))
+            unlisted = sorted(set(due) - {f.sku for f in figures})  # delisted since it was marked: owed no more
+            if unlisted:
+                session.execute(text("""UPDATE exchange_deliveries SET stock_pending = false, state = 'delivered'
+                                        WHERE consumer = :c AND key = ANY(:k)"""),
+                                {"c": consumer, "k": [f"sku:{s}" for s in unlisted]})
+                session.commit()
         for figure in figures:
             state = push_figure(engine, endpoint, consumer, figure, sender=sender, policy=policy, now=clock())
             outcome.delivered += state == DeliveryState.DELIVERED
