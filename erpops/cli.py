@@ -25,6 +25,7 @@ from erpops.commands import (
     stack,
     suites,
     token,
+    webhooks,
 )
 
 app = typer.Typer(
@@ -44,6 +45,8 @@ app.add_typer(loadtest.app, name="loadtest")
 app.add_typer(backup.app, name="backup")
 app.add_typer(cutover.app, name="cutover")
 app.add_typer(ops.app, name="ops")
+app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(webhooks.exchange_app, name="exchange")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
 app.command()(api.api)

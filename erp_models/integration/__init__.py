@@ -1,5 +1,19 @@
-"""Integration area: the transactional outbox and its consumers."""
+"""Integration area: the transactional outbox, its consumers, and the data exchange that reads it."""
 
+from erp_models.integration.exchange_models import (
+    ChannelStockEndpoint,
+    ExchangeDeadLetter,
+    ExchangeDelivery,
+    WebhookSubscription,
+)
 from erp_models.integration.models import OutboxConsumer, OutboxEpoch, OutboxEvent
 
-__all__ = ["OutboxConsumer", "OutboxEpoch", "OutboxEvent"]
+__all__ = [
+    "ChannelStockEndpoint",
+    "ExchangeDeadLetter",
+    "ExchangeDelivery",
+    "OutboxConsumer",
+    "OutboxEpoch",
+    "OutboxEvent",
+    "WebhookSubscription",
+]

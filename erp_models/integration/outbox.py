@@ -107,3 +107,29 @@ def process_events(
         handle(session, event)
     acknowledge(session, consumer=consumer, events=events)
     return events
+
+
+_LAST_DELIVERABLE = text(
+    """SELECT e.epoch, e.tx_id, e.id FROM outbox_events e JOIN outbox_epochs p ON p.epoch = e.epoch
+       WHERE p.system_identifier <> (SELECT system_identifier FROM pg_control_system())
+          OR e.tx_id < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+       ORDER BY e.epoch DESC, e.tx_id DESC, e.id DESC LIMIT 1"""
+)
+
+
+def start_at_end(session: Session, *, consumer: str) -> None:
+    """Create (or move) the consumer's position after every event already deliverable: it will read only what
+    comes next. An event still in flight sorts after that position, so it is not skipped."""
+    last = session.execute(_LAST_DELIVERABLE).one_or_none()
+    epoch, tx, event_id = (int(last[0]), int(last[1]), int(last[2])) if last else (0, 0, 0)
+    session.execute(
+        text("""INSERT INTO outbox_consumers (name, last_epoch, last_tx_id, last_event_id)
+                VALUES (:n, :e, :t, :i) ON CONFLICT (name) DO UPDATE
+                SET last_epoch = :e, last_tx_id = :t, last_event_id = :i, updated_at = now()"""),
+        {"n": consumer, "e": epoch, "t": tx, "i": event_id},
+    )
+
+
+def forget_consumer(session: Session, *, consumer: str) -> None:
+    """Drop a consumer that no longer reads (its position would otherwise show as ever-growing lag)."""
+    session.execute(text("DELETE FROM outbox_consumers WHERE name = :n"), {"n": consumer})

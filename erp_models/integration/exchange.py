@@ -1,0 +1,48 @@
+"""Data exchange, one pass: webhooks then channel stock sync, with a verdict a flow run or a worker can show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from erp_models.integration.http_sender import Sender
+from erp_models.integration.signing import RetryPolicy
+from erp_models.integration.stock_delivery import sync_stock
+from erp_models.integration.webhook_delivery import ConsumerPass, deliver_webhooks
+
+
+@dataclass
+class ExchangePass:
+    webhooks: list[ConsumerPass] = field(default_factory=list)
+    stock: list[ConsumerPass] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(p, name)) for p in self.webhooks + self.stock)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing was parked in this pass (failed attempts that will be retried do not fail it)."""
+        return self.total("parked") == 0
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.total(n)} {n}" for n in ("read", "delivered", "failed", "parked"))
+        return f"{len(self.webhooks)} subscriptions, {len(self.stock)} channels: {counts}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "summary": self.summary(),
+                "totals": {n: self.total(n) for n in ("read", "delivered", "failed", "parked", "skipped")},
+                "webhooks": [asdict(p) for p in self.webhooks], "stock": [asdict(p) for p in self.stock]}
+
+
+def run_exchange_pass(
+    engine: Engine, *, sender: Sender, policy: RetryPolicy, webhooks: bool = True, stock: bool = True
+) -> ExchangePass:
+    """Deliver what the outbox holds for each subscription and channel, within the policy's bounds."""
+    outcome = ExchangePass()
+    if webhooks:
+        outcome.webhooks = deliver_webhooks(engine, sender=sender, policy=policy)
+    if stock:
+        outcome.stock = sync_stock(engine, sender=sender, policy=policy)
+    return outcome
