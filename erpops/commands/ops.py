@@ -69,3 +69,6 @@ from erpops.commands.ops_monitor import monitor  # noqa: E402
 
 app.command(name="monitor")(monitor)
 app.add_typer(automations_app, name="automations")
+from erpops.commands.ops_feedback import feedback_review  # noqa: E402
+
+app.command(name="feedback-review")(feedback_review)
