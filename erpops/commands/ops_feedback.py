@@ -20,9 +20,10 @@ def feedback_review(plan: Annotated[Path | None, typer.Option("--plan", help="A 
     opens the feedback.sla incident. Exit 0 no breach, 1 items past their SLA, 2 bad input."""
     from rich.console import Console
 
-    from tasks.ops.feedback import resolve_feedback_spec
+    from erp_models.project.spec import load_plan
 
-    resolve_feedback_spec(str(plan) if plan else None)  # a broken plan is one line, before anything starts
+    if plan is not None:  # a broken plan is one line, before anything starts (prefect is not imported yet)
+        load_plan(plan)
     console = Console(stderr=True, quiet=as_json)
     from erpops.commands.runtime import stack_for_flows
 
