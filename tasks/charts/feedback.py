@@ -25,11 +25,15 @@ def feedback_trend_png(weeks: Sequence[tuple[date, int, int]], open_now: int, ou
     axes.set_xticks(list(rows), [f"{w:%m-%d}" for w, _, _ in weeks])
     for label in axes.get_xticklabels():
         label.set_fontproperties(font(8))
+    from matplotlib.ticker import MaxNLocator
+
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # items are counted, never halved
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", color="#e0e0e0", linewidth=0.8)
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.set_xlabel("week starting (Monday)", fontproperties=font(9))
+    year = f", {weeks[0][0]:%Y}" if weeks else ""
+    axes.set_xlabel(f"week starting (Monday){year}", fontproperties=font(9))
     axes.legend(loc="upper left", frameon=False, prop=font(8))
     figure.suptitle(f"Feedback per week, the last {len(weeks)} weeks", x=0.01, ha="left", fontproperties=font(11))
     return save_png(figure, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -99,3 +100,17 @@ def test_a_role_must_be_an_erp_role() -> None:
     assert checked_role(None) is None
     with pytest.raises(InvalidInput, match="unknown role 'cashier'"):
         checked_role("cashier")
+
+
+def test_the_trend_chart_is_a_png_of_the_weeks_it_was_given(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tasks.charts.feedback import feedback_trend_png
+
+    weeks = [(w.week, w.opened, w.resolved) for w in weekly_trend(
+        [item(1, FeedbackSeverity.MAJOR, 1), item(2, FeedbackSeverity.MINOR, 30, FeedbackStatus.RESOLVED, 2)],
+        weeks=4, now=NOW)]
+    out = feedback_trend_png(weeks, open_now=1, out=tmp_path / "trend.png")
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size == (900, 400)
+    assert feedback_trend_png(weeks, open_now=1, out=tmp_path / "again.png").read_bytes() == out.read_bytes()
