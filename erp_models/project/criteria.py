@@ -36,6 +36,7 @@ EVIDENCE_KEYS: dict[str, str] = {
     r"cutover\.go_no_go\.approved": "1 when the newest cutover's go/no-go was signed off as go",
     r"training\.(attendance_rate|sessions|attendees)": "training sessions and attendance",
     r"feedback\.(open_critical|open_major|open_total|resolved)": "trial-run feedback",
+    r"feedback\.sla_breaches": "open feedback items past their severity's SLA (the feedback-review flow)",
     r"budget\.(burn_ratio|spent|overrun_phases)": "budget spend against the plan",
     r"vendors\.(ranked|top_score)": "the vendor evaluation",
     r"requirements\.coverage": "share of required modules that the ERP provides",

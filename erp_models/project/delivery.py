@@ -13,6 +13,7 @@ from erp_models.enums import FeedbackSeverity, FeedbackStatus
 from erp_models.errors import InvalidInput, InvalidTransition, NotFound
 from erp_models.project import models as m
 from erp_models.project.evidence import record_evidence
+from erp_models.project.feedback_links import checked_change, checked_milestone, checked_role
 
 FEEDBACK_MODULES = ("catalogue", "procurement", "inventory", "sales", "channels", "security", "migration",
                     "reporting", "api", "manual", "other")
@@ -74,26 +75,64 @@ def training_evidence(session: Session) -> dict[str, float]:
 
 
 def submit_feedback(session: Session, *, project_id: int | None, module: str, severity: FeedbackSeverity,
-                    title: str, body: str, submitted_by: str) -> m.Feedback:
+                    title: str, body: str, submitted_by: str, milestone: str | None = None,
+                    role: str | None = None) -> m.Feedback:
+    """Record a feedback item about a module, optionally about a milestone of the loaded plan and from an ERP role."""
     if module not in FEEDBACK_MODULES:
         raise InvalidInput(f"unknown module {module!r}; one of: {', '.join(FEEDBACK_MODULES)}", module=module)
     feedback = m.Feedback(project_id=project_id, module=module, severity=severity, title=title, body=body,
-                          submitted_by=submitted_by)
+                          submitted_by=submitted_by, role=checked_role(role),
+                          milestone=checked_milestone(session, project_id=project_id, code=milestone))
     session.add(feedback)
     session.flush()
     record_evidence(session, source=f"feedback {feedback.id} from {submitted_by}", values=feedback_evidence(session))
     return feedback
 
 
-def set_feedback_status(session: Session, *, feedback_id: int, status: FeedbackStatus, by: str) -> m.Feedback:
+def _locked(session: Session, feedback_id: int) -> m.Feedback:
     feedback = session.get(m.Feedback, feedback_id, with_for_update=True)
     if feedback is None:
         raise NotFound(f"no feedback {feedback_id}")
+    return feedback
+
+
+def triage_feedback(session: Session, *, feedback_id: int, severity: FeedbackSeverity, owner: str, by: str,
+                    milestone: str | None = None) -> m.Feedback:
+    """Triage (or re-triage) an unresolved item: its severity, who owns it, and optionally its milestone."""
+    if not owner.strip():
+        raise InvalidInput("triage needs an owner: who will resolve the item")
+    feedback = _locked(session, feedback_id)
+    if feedback.status not in OPEN:
+        raise InvalidTransition(f"feedback {feedback_id} is {feedback.status.value}; reopen it before triaging it")
+    if milestone is not None:
+        feedback.milestone = checked_milestone(session, project_id=feedback.project_id, code=milestone)
+    feedback.status, feedback.severity, feedback.owner = FeedbackStatus.TRIAGED, severity, owner.strip()[:64]
+    session.flush()
+    record_evidence(session, source=f"feedback {feedback_id} triaged {severity.value} to {feedback.owner} by {by}",
+                    values=feedback_evidence(session))
+    return feedback
+
+
+def set_feedback_status(session: Session, *, feedback_id: int, status: FeedbackStatus, by: str,
+                        change: str | None = None) -> m.Feedback:
+    """Move an item along. Resolving it names the change that resolved it (a release tag, git sha or flow run id);
+    closing it may; reopening it forgets both the resolution and its change."""
+    feedback = _locked(session, feedback_id)
     if status not in NEXT[feedback.status]:
         raise InvalidTransition(f"feedback {feedback_id} is {feedback.status.value}; it cannot become {status.value}")
+    if status is FeedbackStatus.RESOLVED or (status is FeedbackStatus.CLOSED and change):
+        feedback.resolved_by_change = checked_change(change)
+    elif change:
+        raise InvalidInput(f"a change resolves feedback; it cannot come with status {status.value}")
+    if status in OPEN:
+        feedback.resolved_at = feedback.resolved_by_change = None
+    elif feedback.resolved_at is None:
+        feedback.resolved_at = session.scalar(select(func.now()))
     feedback.status = status
     session.flush()
-    record_evidence(session, source=f"feedback {feedback_id} {status.value} by {by}", values=feedback_evidence(session))
+    record_evidence(session, source=f"feedback {feedback_id} {status.value} by {by}" +
+                    (f" ({feedback.resolved_by_change})" if status not in OPEN and feedback.resolved_by_change
+                     else ""), values=feedback_evidence(session))
     return feedback
 
 

@@ -77,6 +77,9 @@ class TrainingAttendance(Base):
 
 class Feedback(Base):
     __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("resolved_at IS NULL OR status IN ('resolved', 'closed')", name="resolved_at_when_resolved"),
+    )
 
     id: Mapped[IntPK]
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
@@ -92,6 +95,13 @@ class Feedback(Base):
     body: Mapped[str] = mapped_column(Text)
     submitted_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[CreatedAt]
+    # The feedback loop (operations): what it is about, who owns it, and the change that resolved it.
+    milestone: Mapped[str | None] = mapped_column(String(32))  # a milestone code of the loaded plan
+    role: Mapped[str | None] = mapped_column(String(32))  # the submitter's ERP role, e.g. "warehouse"
+    owner: Mapped[str | None] = mapped_column(String(64))  # set by triage
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A release tag (v1.2.3), a git sha or a flow run's id; required for resolutions made after it was added.
+    resolved_by_change: Mapped[str | None] = mapped_column(String(64))
 
 
 class Evidence(Base):

@@ -13,7 +13,8 @@ import typer
 T = TypeVar("T")
 training_app = typer.Typer(help="Training sessions and attendance (evidence: training.attendance_rate).",
                            no_args_is_help=True)
-feedback_app = typer.Typer(help="Trial-run feedback by module and severity (evidence: feedback.open_critical).",
+feedback_app = typer.Typer(help="Feedback by module, severity, milestone and role: triage, resolve by a change "
+                            "(evidence: feedback.open_critical; SLA review: erpops ops feedback-review).",
                            no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 ByOpt = Annotated[str, typer.Option("--by", help="Your name.")]
@@ -77,17 +78,41 @@ def submit(
     title: Annotated[str, typer.Option("--title", help="One line: what happened.")],
     by: ByOpt,
     body: Annotated[str, typer.Option("--body", help="Details: steps, expected, actual.")] = "",
+    milestone: Annotated[str | None, typer.Option("--milestone", help="A milestone code of the loaded plan, "
+                                                  "e.g. M8.")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Your ERP role, e.g. warehouse, purchaser, "
+                                             "sales.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Report a problem or suggestion from the trial run."""
+    """Report a problem or suggestion from the trial run (or from live use, during hypercare)."""
     from erp_models.enums import FeedbackSeverity
     from erp_models.project.delivery import submit_feedback
 
     level = choice(FeedbackSeverity, severity, "--severity")
     feedback_id = _write(lambda s, project_id: submit_feedback(
         s, project_id=project_id, module=module, severity=level, title=title, body=body or title,
-        submitted_by=by).id)
+        submitted_by=by, milestone=milestone, role=role).id)
     _say({"id": feedback_id, "status": "open"}, f"feedback {feedback_id} recorded", as_json)
+
+
+@feedback_app.command("triage")
+def triage(
+    feedback_id: Annotated[int, typer.Argument(help="The feedback's id.")],
+    severity: Annotated[str, typer.Option("--severity", help="critical, major, minor or suggestion.")],
+    owner: Annotated[str, typer.Option("--owner", help="Who will resolve it.")],
+    by: ByOpt,
+    milestone: Annotated[str | None, typer.Option("--milestone", help="A milestone code of the loaded plan.")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Triage an open item: set its severity (its SLA follows) and its owner, optionally its milestone."""
+    from erp_models.enums import FeedbackSeverity
+    from erp_models.project.delivery import triage_feedback
+
+    level = choice(FeedbackSeverity, severity, "--severity")
+    done = _write(lambda s, _: _row(triage_feedback(s, feedback_id=feedback_id, severity=level, owner=owner, by=by,
+                                                    milestone=milestone)))
+    _say(done, f"feedback {feedback_id}: triaged {level.value}, owner {done['owner']}", as_json)
 
 
 @feedback_app.command("set-status")
@@ -95,14 +120,18 @@ def set_status(
     feedback_id: Annotated[int, typer.Argument(help="The feedback's id.")],
     status: Annotated[str, typer.Argument(help="triaged, resolved, closed or open.")],
     by: ByOpt,
+    change: Annotated[str | None, typer.Option("--change", help="What resolved it (required with resolved): a "
+                                               "release tag v1.2.3, a git sha or a flow run id.")] = None,
 ) -> None:
-    """Move a feedback item along: triaged, resolved, closed (or reopened)."""
+    """Move a feedback item along: triaged, resolved (naming the change), closed (or reopened)."""
     from erp_models.enums import FeedbackStatus
     from erp_models.project.delivery import set_feedback_status
 
     new = choice(FeedbackStatus, status, "STATUS")
-    _write(lambda s, _: set_feedback_status(s, feedback_id=feedback_id, status=new, by=by).id)
-    typer.echo(f"feedback {feedback_id}: {new.value}")
+    done = _write(lambda s, _: _row(set_feedback_status(s, feedback_id=feedback_id, status=new, by=by,
+                                                        change=change)))
+    typer.echo(f"feedback {feedback_id}: {new.value}" + (f" by {done['resolved_by_change']}"
+                                                         if done["resolved_by_change"] else ""))
 
 
 @feedback_app.command("list")
@@ -117,13 +146,19 @@ def list_feedback(
 
     wanted = choice(FeedbackStatus, status, "--status") if status else None
     with erp_work() as uow:
-        rows = [{"id": f.id, "module": f.module, "severity": f.severity.value, "status": f.status.value,
-                 "title": f.title, "by": f.submitted_by} for f in query(uow.session, status=wanted)]
+        rows = [_row(f) for f in query(uow.session, status=wanted)]
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     for row in rows:
-        typer.echo(f"{row['id']:>5}  {row['severity']:<10} {row['status']:<9} {row['module']:<12} {row['title']}")
+        typer.echo(f"{row['id']:>5}  {row['severity']:<10} {row['status']:<9} {row['module']:<12} "
+                   f"{row['owner'] or '-':<10} {row['title']}")
+
+
+def _row(f: Any) -> dict[str, Any]:
+    return {"id": f.id, "module": f.module, "severity": f.severity.value, "status": f.status.value, "title": f.title,
+            "by": f.submitted_by, "role": f.role, "milestone": f.milestone, "owner": f.owner,
+            "created_at": f.created_at, "resolved_at": f.resolved_at, "resolved_by_change": f.resolved_by_change}
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -155,4 +190,4 @@ def _write(work: Callable[[Any, int | None], T]) -> T:
 
 
 def _say(document: dict[str, Any], line: str, as_json: bool) -> None:
-    typer.echo(json.dumps(document, ensure_ascii=False) if as_json else line)
+    typer.echo(json.dumps(document, ensure_ascii=False, default=str) if as_json else line)

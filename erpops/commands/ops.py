@@ -75,3 +75,6 @@ app.command(name="analysis")(analysis)
 from erpops.commands.ops_recovery import drill  # noqa: E402
 
 app.command(name="drill")(drill)
+from erpops.commands.ops_feedback import feedback_review  # noqa: E402
+
+app.command(name="feedback-review")(feedback_review)

@@ -81,7 +81,8 @@ def test_milestones_follow_the_evidence_that_qa_and_trainers_record(migrate_env:
     listed = json.loads(run_erpops("evidence", "list", "--prefix", "feedback.", "--json", env=migrate_env).stdout)
     assert listed["judged"]["feedback.open_critical"] == 1.0
     feedback_id = json.loads(submitted.stdout)["id"]
-    resolved = run_erpops("feedback", "set-status", str(feedback_id), "resolved", "--by", "pm", env=migrate_env)
+    resolved = run_erpops("feedback", "set-status", str(feedback_id), "resolved", "--by", "pm", "--change", "v1.0.1",
+                          env=migrate_env)
     assert resolved.returncode == 0, resolved.stderr
     listed = json.loads(run_erpops("evidence", "list", "--prefix", "feedback.", "--json", env=migrate_env).stdout)
     assert listed["judged"]["feedback.open_critical"] == 0.0

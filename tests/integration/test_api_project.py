@@ -167,3 +167,33 @@ def test_the_evidence_lists_each_value_with_its_run_as_the_cli_does(planned: Ser
     listed = [(e["run_id"], e["state"], e["withdrawn_by"]) for e in response.json()["evidence"]]
     assert listed == [(str(undone), "withdrawn", "李强"), (str(kept), "judged", None)]
     assert planned.client.get("/api/v1/evidence").status_code == 401
+
+
+def test_feedback_over_the_api_carries_the_callers_role_and_a_milestone(planned: Server) -> None:
+    submitted = planned.client.post("/api/v1/feedback", json=feedback() | {"milestone": "M8"},
+                                    headers=planned.headers("warehouse"))
+    assert submitted.status_code == 201, submitted.text
+    assert (submitted.json()["role"], submitted.json()["milestone"]) == ("warehouse", "M8")
+    unknown = planned.client.post("/api/v1/feedback", json=feedback() | {"milestone": "M99"},
+                                  headers=planned.headers("warehouse"))
+    assert (unknown.status_code, unknown.json()["error"]) == (422, "invalid_input")
+
+
+def test_a_project_manager_triages_with_an_owner_and_resolves_naming_the_change(planned: Server) -> None:
+    feedback_id = planned.client.post("/api/v1/feedback", json=feedback("minor"),
+                                      headers=planned.headers("sales")).json()["id"]
+    pm = planned.headers("pm")
+    refused = planned.client.post(f"/api/v1/feedback/{feedback_id}/triage", json={"severity": "major", "owner": "李娜"},
+                                  headers=planned.headers("warehouse"))
+    assert refused.status_code == 403
+    triaged = planned.client.post(f"/api/v1/feedback/{feedback_id}/triage", json={"severity": "major", "owner": "李娜"},
+                                  headers=pm)
+    assert triaged.status_code == 200, triaged.text
+    assert {k: triaged.json()[k] for k in ("status", "severity", "owner")} == {
+        "status": "triaged", "severity": "major", "owner": "李娜"}
+    without = planned.client.post(f"/api/v1/feedback/{feedback_id}/status", json={"status": "resolved"}, headers=pm)
+    assert (without.status_code, without.json()["error"]) == (422, "invalid_input")
+    resolved = planned.client.post(f"/api/v1/feedback/{feedback_id}/status",
+                                   json={"status": "resolved", "change": "v1.2.3"}, headers=pm)
+    assert (resolved.status_code, resolved.json()["resolved_by_change"]) == (200, "v1.2.3")
+    assert resolved.json()["resolved_at"] is not None

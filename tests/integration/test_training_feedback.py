@@ -78,19 +78,20 @@ def test_open_critical_counts_only_open_and_triaged_critical_feedback(session: S
     untouched, triaged, resolved = (a_feedback(session, FeedbackSeverity.CRITICAL) for _ in range(3))
     a_feedback(session, FeedbackSeverity.MAJOR)
     set_feedback_status(session, feedback_id=triaged.id, status=FeedbackStatus.TRIAGED, by="pm")
-    set_feedback_status(session, feedback_id=resolved.id, status=FeedbackStatus.RESOLVED, by="pm")
+    set_feedback_status(session, feedback_id=resolved.id, status=FeedbackStatus.RESOLVED, by="pm", change="v1.0.1")
     assert judged_evidence(session, prefix="feedback.") == {
         "feedback.open_critical": 2.0, "feedback.open_major": 1.0, "feedback.open_total": 3.0,
         "feedback.resolved": 1.0}
 
-    set_feedback_status(session, feedback_id=untouched.id, status=FeedbackStatus.RESOLVED, by="pm")
+    set_feedback_status(session, feedback_id=untouched.id, status=FeedbackStatus.RESOLVED, by="pm",
+                        change="v1.0.2")
 
     assert judged_evidence(session, prefix="feedback.")["feedback.open_critical"] == 1.0
 
 
 def test_resolved_feedback_cannot_go_back_to_triaged_but_can_be_reopened(session: Session, project_id: int) -> None:
     feedback = a_feedback(session, FeedbackSeverity.CRITICAL)
-    set_feedback_status(session, feedback_id=feedback.id, status=FeedbackStatus.RESOLVED, by="pm")
+    set_feedback_status(session, feedback_id=feedback.id, status=FeedbackStatus.RESOLVED, by="pm", change="9c1e2f7")
     with pytest.raises(InvalidTransition):
         set_feedback_status(session, feedback_id=feedback.id, status=FeedbackStatus.TRIAGED, by="pm")
     assert judged_evidence(session, prefix="feedback.")["feedback.open_critical"] == 0.0

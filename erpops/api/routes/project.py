@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from erp_models.enums import FeedbackSeverity, FeedbackStatus
+from erp_models.enums import FeedbackSeverity, FeedbackStatus, RoleName
 from erp_models.project import delivery
 from erp_models.project import models as m
 from erp_models.project.evidence import evidence_records, judged_evidence
@@ -34,6 +34,9 @@ class FeedbackIn(Strict):
     severity: FeedbackSeverity
     title: Annotated[str, Field(min_length=1, max_length=200)]
     body: Annotated[str, Field(min_length=1, max_length=10_000)]
+    milestone: Annotated[str | None, Field(description="A milestone code of the loaded plan", max_length=32)] = None
+    role: Annotated[str | None, Field(description="The submitter's ERP role, e.g. warehouse (default: the caller's "
+                                      "role)", max_length=32)] = None
 
 
 class FeedbackOut(BaseModel):
@@ -45,10 +48,23 @@ class FeedbackOut(BaseModel):
     body: str
     submitted_by: str
     created_at: datetime
+    milestone: str | None
+    role: str | None
+    owner: str | None
+    resolved_at: datetime | None
+    resolved_by_change: str | None
 
 
 class FeedbackStatusIn(Strict):
     status: FeedbackStatus
+    change: Annotated[str | None, Field(description="Required with `resolved`: the change that resolved the item, a "
+                                        "release tag (v1.2.3), a git sha or a flow run id", max_length=64)] = None
+
+
+class FeedbackTriageIn(Strict):
+    severity: FeedbackSeverity
+    owner: Name64
+    milestone: Annotated[str | None, Field(description="A milestone code of the loaded plan", max_length=32)] = None
 
 
 class TrainingIn(Strict):
@@ -66,7 +82,9 @@ class AttendanceIn(Strict):
 
 def _feedback(row: m.Feedback) -> FeedbackOut:
     return FeedbackOut(id=row.id, module=row.module, severity=row.severity, status=row.status, title=row.title,
-                       body=row.body, submitted_by=row.submitted_by, created_at=row.created_at)
+                       body=row.body, submitted_by=row.submitted_by, created_at=row.created_at,
+                       milestone=row.milestone, role=row.role, owner=row.owner, resolved_at=row.resolved_at,
+                       resolved_by_change=row.resolved_by_change)
 
 
 def _latest_project_id(session: Session) -> int | None:
@@ -78,7 +96,12 @@ def submit_feedback(body: FeedbackIn, db: Db, who: Submitter) -> FeedbackOut:
     """Report a problem or a suggestion from the trial run."""
     return db.write(lambda s: _feedback(delivery.submit_feedback(
         s, project_id=_latest_project_id(s), module=body.module, severity=body.severity, title=body.title,
-        body=body.body, submitted_by=who.username)))
+        body=body.body, submitted_by=who.username, milestone=body.milestone, role=body.role or _builtin(who.role))))
+
+
+def _builtin(role: str) -> str | None:
+    """The caller's role when it is a built-in one (roles added as data are not feedback roles)."""
+    return role if role in {r.value for r in RoleName} else None
 
 
 @router.get("/feedback", response_model=list[FeedbackOut])
@@ -92,9 +115,18 @@ def list_feedback(db: Db, _: Reader, status: FeedbackStatus | None = None, limit
 @router.post("/feedback/{feedback_id}/status", response_model=FeedbackOut)
 def set_feedback_status(feedback_id: Annotated[int, Path(ge=1, le=2**62)], body: FeedbackStatusIn, db: Db,
                         who: Triager) -> FeedbackOut:
-    """Triage, resolve, close or reopen a feedback item."""
+    """Resolve (naming the change), close or reopen a feedback item; `triaged` without an owner (see /triage)."""
     return db.write(lambda s: _feedback(delivery.set_feedback_status(s, feedback_id=feedback_id, status=body.status,
-                                                                     by=who.username)))
+                                                                     by=who.username, change=body.change)))
+
+
+@router.post("/feedback/{feedback_id}/triage", response_model=FeedbackOut)
+def triage_feedback(feedback_id: Annotated[int, Path(ge=1, le=2**62)], body: FeedbackTriageIn, db: Db,
+                    who: Triager) -> FeedbackOut:
+    """Triage an unresolved item: its severity (its SLA follows), its owner, optionally its milestone."""
+    return db.write(lambda s: _feedback(delivery.triage_feedback(
+        s, feedback_id=feedback_id, severity=body.severity, owner=body.owner, milestone=body.milestone,
+        by=who.username)))
 
 
 @router.post("/training-sessions", status_code=201)
