@@ -100,7 +100,10 @@ class GoNoGo(RunInput):
     """The form the Prefect UI shows at the go/no-go."""
 
     go: bool = Field(description="Go (untick for no-go)")
-    approver: str = Field(min_length=1, description="Your name: the runbook's approver signs off")
+    # minLength in the form's JSON schema makes the UI refuse an empty name; the server does not check a resumed
+    # run's input against it, so the flow refuses an empty or other name itself and asks again (see `_ask`).
+    approver: str = Field(description="Your name: the runbook's approver signs off",
+                          json_schema_extra={"minLength": 1})
     note: str = Field(default="", description="Why, or on what condition")
 
 
@@ -301,10 +304,12 @@ def _ask(step: GoNoGoStep, journal: CutoverJournal, note: str, timeout_s: int) -
                                     key=f"go-no-go-{re.sub(r'[^a-z0-9]+', '-', step.name.lower())}-{attempt}")
         except FlowPauseTimeout:
             raise StepFailed(f"no-go: nobody decided within {timeout_s} s") from None
-        if answer.approver.strip() == expected:
+        name = answer.approver.strip()
+        if name == expected:
             return answer
-        problem = f"**{answer.approver.strip()!r} may not decide** (attempt {attempt} of {APPROVAL_ATTEMPTS}). "
-        print(f"go/no-go: {answer.approver!r} is not the runbook's approver {expected!r}; asking again")
+        why = "an empty approver is refused" if not name else f"{name!r} is not the runbook's approver"
+        problem = f"**Refused: {why}** (attempt {attempt} of {APPROVAL_ATTEMPTS}). "
+        print(f"go/no-go: {why} ({expected!r} is); asking again")
     raise StepFailed(f"no-go: no decision by {expected} after {APPROVAL_ATTEMPTS} attempts")
 
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from infra.errors import ErpopsError
+
 if TYPE_CHECKING:
     from erp_models.cutover.journal import CutoverJournal
     from erp_models.cutover.runbook import Runbook
@@ -105,8 +107,8 @@ def run_(runbook_file: RunbookOpt = EXAMPLE_RUNBOOK, resume: ResumeOpt = False, 
         plan(runbook_file, as_json)
         return
     if not yes:
-        raise typer.BadParameter("a cutover freezes and changes the live ERP: pass --yes (rehearse it first with "
-                                 "`erpops cutover rehearse`)", param_hint="--yes")
+        raise ErpopsError("a cutover freezes and changes the live ERP: pass --yes (rehearse it first with "
+                          "`erpops cutover rehearse`)")
     _cutover(runbook_file, "run", fail_at=None, resume=resume, approve_as=approve_as, timeout=approval_timeout,
              as_json=as_json)
 
@@ -118,7 +120,6 @@ def status(run_id: Annotated[str | None, typer.Argument(help="A cutover run id o
     from rich.console import Console
 
     from infra.cutover_store import CutoverStore
-    from infra.errors import ErpopsError
     from infra.settings import get_settings
 
     store = CutoverStore.from_settings(get_settings())
@@ -141,12 +142,10 @@ def _cutover(runbook_file: Path, mode: str, *, fail_at: str | None, resume: bool
     runbook, _ = load_runbook(runbook_file)  # a broken runbook is one line, before anything starts
     names = [s.name for s in runbook.execution_order()]
     if fail_at is not None and fail_at not in names:
-        raise typer.BadParameter(f"{fail_at!r} is not a step of {runbook_file} (steps: {', '.join(names)})",
-                                 param_hint="--fail-at")
+        raise ErpopsError(f"--fail-at {fail_at!r} is not a step of {runbook_file} (steps: {', '.join(names)})")
     approvers = {s.approver.name for s in runbook.steps if isinstance(s, GoNoGoStep)}
     if approve_as is not None and approvers and approvers != {approve_as.strip()}:
-        raise typer.BadParameter(f"{approve_as!r} is not the runbook's approver ({', '.join(sorted(approvers))})",
-                                 param_hint="--approve-as")
+        raise ErpopsError(f"--approve-as {approve_as!r} is not the runbook's approver ({', '.join(sorted(approvers))})")
     console = Console(stderr=True, quiet=as_json)
     from erpops.commands.runtime import stack_for_flows
 
