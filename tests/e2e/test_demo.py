@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_demo_leaves_its_flow_run_and_artifacts_on_the_prefect_server(stack_env: dict[str, str]) -> None:
-    result = run_erpops("demo", "--json", env=stack_env)
+    result = run_erpops("demo", "--json", env=stack_env, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
     api = summary["prefect_api"]
@@ -34,7 +34,7 @@ def test_the_demo_leaves_its_flow_run_and_artifacts_on_the_prefect_server(stack_
 
 
 def test_the_demo_leaves_the_pm_view_under_stable_artifact_keys(stack_env: dict[str, str]) -> None:
-    result = run_erpops("demo", "--json", env=stack_env)
+    result = run_erpops("demo", "--json", env=stack_env, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout)
     gates_run = summary["flow_runs"]["milestone-gates"]
@@ -62,8 +62,8 @@ def test_the_demo_leaves_the_pm_view_under_stable_artifact_keys(stack_env: dict[
 
 
 def test_running_the_demo_twice_reuses_the_running_stack(stack_env: dict[str, str]) -> None:
-    first = run_erpops("demo", "--json", env=stack_env)
-    second = run_erpops("demo", "--json", env=stack_env)
+    first = run_erpops("demo", "--json", env=stack_env, timeout=900)
+    second = run_erpops("demo", "--json", env=stack_env, timeout=900)
     assert first.returncode == second.returncode == 0, second.stderr[-2000:]
     one, two = json.loads(first.stdout), json.loads(second.stdout)
     assert one["prefect_api"] == two["prefect_api"]

@@ -36,7 +36,7 @@ def fingerprint(env: dict[str, str]) -> dict[str, Any]:
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    result = run_erpops(*args, env=env, timeout=600)
+    result = run_erpops(*args, env=env, timeout=1200)
     assert result.returncode == 0, f"erpops {' '.join(args)} exited {result.returncode}: {result.stderr[-3000:]}"
     assert "Traceback" not in result.stderr
     return result

@@ -76,7 +76,8 @@ def test_a_database_with_business_data_upgrades_through_the_flow(migrate_env: di
     assert upgraded.returncode == 0, upgraded.stderr
     doc = json.loads(upgraded.stdout)
     assert (doc["flow"], doc["status"], doc["start_revision"], doc["revision"]) == (True, "passed", "0012", HEAD)
-    assert doc["applied"] == ["0013"] and doc["backup_id"].endswith("-before-upgrade")
+    assert doc["applied"][0] == "0013" and doc["applied"][-1] == HEAD  # every revision after 0012, in order
+    assert doc["backup_id"].endswith("-before-upgrade")
     assert doc["verified"] == ["db-check", "smoke"]
     assert set(doc["timings_s"]) >= {"backup", "upgrade", "db_check", "smoke"}
 
