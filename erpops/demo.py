@@ -138,7 +138,7 @@ def _rehearse_cutover(console: Console, workdir: Path, runs: dict[str, str]) -> 
     go-live's 0.5 %: the rehearsal practises the procedure, while M7 keeps failing on the go-live limit."""
     import yaml
 
-    from erp_models.cutover.journal import CutoverMode
+    from erp_models.cutover.journal import CutoverMode, CutoverStatus
     from erpops.commands.cutover import EXAMPLE_RUNBOOK
     from flows.cutover import CutoverParams, run_cutover
 
@@ -162,11 +162,10 @@ def _rehearse_cutover(console: Console, workdir: Path, runs: dict[str, str]) -> 
         state, outcome = run_cutover(CutoverParams(runbook=str(runbook.resolve()), mode=CutoverMode.REHEARSAL,
                                                    approve_as=approver))
     if outcome is None:
-        console.print(f"[red]✗[/] cutover rehearsal: {state.type.value} ({state.message})", soft_wrap=True)
-        return {"status": state.type.value.lower(), "reason": state.message}
+        return _no_outcome(console, "cutover rehearsal", state)
     journal = outcome.journal
     runs["cutover"] = outcome.flow_run_id
-    ok = journal.status.value == "passed"
+    ok = journal.status is CutoverStatus.PASSED
     console.print(f"{'[green]✓[/]' if ok else '[red]✗[/]'} cutover rehearsal: {journal.status.value}, "
                   f"{len(journal.steps)} steps in {journal.duration_s or 0:.0f} s, rollback drill "
                   f"{journal.rollback_s or 0:.1f} s (rto {journal.rto_s / 60:g} min), go/no-go signed off by {approver}"
@@ -178,14 +177,14 @@ def _rehearse_cutover(console: Console, workdir: Path, runs: dict[str, str]) -> 
 def _monitor(console: Console, runs: dict[str, str]) -> dict[str, Any]:
     """One pass of the `monitor` flow with the example plan's limits: what an IT-operations lead schedules."""
     from flows.monitor import MonitorParams, run_monitor
+    from tasks.ops.monitor_report import MonitorStatus
 
     with console.status("8/10 monitor flow: database, API, invariants, live data quality, outbox, KPIs ..."):
         state, outcome = run_monitor(MonitorParams(plan_file=str(_example_plan())))
     if outcome is None:
-        console.print(f"[red]✗[/] monitor: {state.type.value} ({state.message})", soft_wrap=True)
-        return {"status": state.type.value.lower(), "reason": state.message}
+        return _no_outcome(console, "monitor", state)
     runs["monitor"] = outcome.run_id
-    ok = outcome.status.value == "passed"
+    ok = outcome.status is MonitorStatus.PASSED
     console.print(f"{'[green]✓[/]' if ok else '[red]✗[/]'} monitor: {outcome.status.value}, {len(outcome.checks)} "
                   f"checks, {len(outcome.open_incidents)} open incidents" + (f" ({outcome.reason})" if outcome.reason
                                                                              else ""), soft_wrap=True)
@@ -200,8 +199,7 @@ def _analyse(console: Console, runs: dict[str, str]) -> dict[str, Any]:
     with console.status("9/10 analysis flow: sales, ABC, stock cover, slow movers, reorder proposals ..."):
         state, outcome = run_analysis(AnalysisParams(plan_file=str(_example_plan())))
     if outcome is None:
-        console.print(f"[red]✗[/] analysis: {state.type.value} ({state.message})", soft_wrap=True)
-        return {"status": state.type.value.lower(), "reason": state.message}
+        return _no_outcome(console, "analysis", state)
     runs["analysis"] = outcome.run_id
     s = outcome.summary
     console.print(f"[green]✓[/] analysis {s.first_day}..{s.last_day}: {s.orders} orders, ABC "
@@ -210,6 +208,12 @@ def _analyse(console: Console, runs: dict[str, str]) -> dict[str, Any]:
                   f"{outcome.run_dir}", soft_wrap=True)
     return {"run_id": outcome.run_id, "status": "done", "orders": s.orders, "abc": s.abc,
             "skus_below_rop": s.skus_below_rop, "drafts": len(outcome.drafts or []), "run_dir": outcome.run_dir}
+
+
+def _no_outcome(console: Console, what: str, state: Any) -> dict[str, Any]:
+    """A flow run that ended without an outcome (it crashed): its state and message, in the output and the summary."""
+    console.print(f"[red]✗[/] {what}: {state.type.value} ({state.message})", soft_wrap=True)
+    return {"status": state.type.value.lower(), "reason": state.message}
 
 
 def _example_plan() -> Path:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import URL, make_url
 
+from erp_models.cutover.journal import CutoverMode, CutoverStatus, StepStatus
 from tests.e2e.cli import ERPOPS, run_erpops
 
 pytestmark = pytest.mark.slow
@@ -92,7 +93,7 @@ def test_a_rehearsal_runs_every_step_on_a_copy_and_ends_with_a_rollback_drill(er
     code, run, stderr = cutover(env, "rehearse", "--runbook", str(runbook(erp, tmp_path)), "--approve-as", APPROVER)
 
     assert code == 0, stderr
-    assert run["mode"] == "rehearsal" and run["status"] == "passed"
+    assert run["mode"] == CutoverMode.REHEARSAL and run["status"] == CutoverStatus.PASSED
     assert [(s["name"], s["status"]) for s in run["steps"]] == [(s, "passed") for s in [*PRE_SWITCH, "switch",
                                                                                         "post_checks"]]
     assert all(s["actual_s"] is not None and s["actual_s"] >= 0 for s in run["steps"])
@@ -126,7 +127,7 @@ def test_a_rehearsal_failing_before_the_switch_rolls_back_to_the_pre_cutover_fin
     assert run["status"] == "rolled_back" and run["failed_step"] == step
     assert f"cutover rehearsal rolled_back: step {step} failed: failure drill: --fail-at {step}" in stderr
     statuses = {s["name"]: s["status"] for s in run["steps"]}
-    assert statuses[step] == "failed"
+    assert statuses[step] == StepStatus.FAILED
     after = PRE_SWITCH[PRE_SWITCH.index(step) + 1:] + ["switch", "post_checks"]
     assert {statuses[s] for s in after} == {"skipped"}
     assert run["fingerprint_after"] == run["fingerprint_before"] and run["rollback_s"] is not None
@@ -152,7 +153,7 @@ def test_a_failure_after_the_switch_keeps_the_data_and_raises_a_risk(erp: dict[s
     copies.append(run["database"])
 
     assert code == 1, stderr
-    assert run["status"] == "failed" and run["failed_step"] in {"notify_channels", "post_checks"}
+    assert run["status"] == CutoverStatus.FAILED and run["failed_step"] in {"notify_channels", "post_checks"}
     assert run["switched_at"] is not None and run["rollback_s"] is None  # nothing restored over live orders
     assert "exited 7" in run["reason"]
     copy_env = env | {"ERPOPS_DATABASE_URL": make_url(env["ERPOPS_DATABASE_URL"]).set(
