@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.status import Status
 
     from flows.test_suites import SuitesOutcome
+    from tasks.suites.run import SuiteOutcome
 
 app = typer.Typer(help="The test phase: run pytest suites as a flow; their pass rates become evidence.",
                   no_args_is_help=True)
@@ -71,9 +72,19 @@ def run(
 
         print_outcome(outcome)
     if outcome.status != SuiteStatus.PASSED:
-        failed = [f"{s.name}: {s.reason}" for s in outcome.suites if s.status != SuiteStatus.PASSED]
+        failed = [f"{s.name}: {s.reason}{first_failures(s)}" for s in outcome.suites
+                  if s.status != SuiteStatus.PASSED]
         typer.echo(f"erpops: test-suites run {outcome.run_id} failed: {'; '.join(failed)}", err=True)
         raise typer.Exit(1)
+
+
+def first_failures(suite: SuiteOutcome, shown: int = 3) -> str:
+    """The first failed tests' ids, so that the one-line error says which tests to look at."""
+    ids = [f.test_id for f in suite.failures]
+    if not ids:
+        return ""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return f" ({', '.join(ids[:shown])}{more})"
 
 
 def document(outcome: SuitesOutcome) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The cutover's work as Prefect tasks: each opens its own units of work on the database it is given (the live ERP,
 or a rehearsal's copy) and returns a small summary. A step that does not hold raises `StepFailed` with the reason.
 
-The flow (flows/cutover.py) orders them, journals them and decides about the rollback; the readiness checks, the
+The flow (flows/cutover/flow.py) orders them, journals them and decides about the rollback; the readiness checks, the
 final delta and the smoke load are subflows it calls itself.
 """
 

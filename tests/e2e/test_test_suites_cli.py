@@ -54,7 +54,8 @@ def test_a_failing_suite_fails_the_run_after_recording_its_evidence_and_failures
                                    "message": "AssertionError: reserved stock is not on hand"}]
     state_dir = Path(migrate_env["ERPOPS_STATE_DIR"])
     assert sample["junit_xml"] == str((state_dir / "test-runs" / doc["run_id"] / "sample.xml").resolve())
-    assert f"test-suites run {doc['run_id']} failed: sample: 1 of 2 tests failed" in result.stderr
+    assert (f"test-suites run {doc['run_id']} failed: sample: 1 of 2 tests failed "
+            "(check_sample.py::test_fails)") in result.stderr
 
     listed = json.loads(run_erpops("evidence", "list", "--prefix", "tests.sample.", "--json", env=migrate_env).stdout)
     assert listed["judged"] == {"tests.sample.pass_rate": 0.5, "tests.sample.passed": 1.0, "tests.sample.failed": 1.0,

@@ -11,7 +11,6 @@ reason; the cutover's evidence goes to the live ERP for milestone M7.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,6 @@ from prefect import flow, runtime, tags
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.schemas.objects import State
 from prefect.events import emit_event
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
-from prefect.input import RunInput
-from prefect.settings import PREFECT_API_URL
 from prefect.states import Completed, Failed
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import make_url
@@ -32,54 +27,27 @@ from erp_models.cutover.journal import (
     CutoverJournal,
     CutoverMode,
     CutoverStatus,
-    GoNoGoRecord,
     StepStatus,
     new_journal,
 )
 from erp_models.cutover.runbook import Runbook, load_runbook
-from erp_models.cutover.steps import (
-    BackupStep,
-    CommandStep,
-    FinalDeltaStep,
-    FreezeStep,
-    GoNoGoStep,
-    PostCheck,
-    PostChecksStep,
-    ReconcileStep,
-    Step,
-    StepKind,
-)
-from flows.load_test import LoadTestParams, run_load_test
-from flows.migration import MigrateParams, migrate
-from flows.readiness import environment_readiness
+from flows.cutover.executors import run_step
 from infra.cutover_store import CutoverStore
 from infra.errors import ErpopsError
 from infra.settings import get_settings
 from infra.stack import database_url, using_database
 from tasks.cutover.report import cutover_gantt_png, cutover_markdown, cutover_step_rows
 from tasks.cutover.steps import (
-    StepDone,
     StepFailed,
-    check_milestones,
     copy_for_rehearsal,
     drop_rehearsal_copy,
-    freeze_writes,
     now,
-    post_check_invariants,
     raise_go_live_risk,
-    reconcile_delta,
     record_cutover_evidence,
     roll_back,
-    run_command,
     save_journal,
-    smoke,
-    switch_over,
-    take_backup,
     take_fingerprint,
-    unfinished_delta,
 )
-
-APPROVAL_ATTEMPTS = 3
 
 
 class CutoverParams(BaseModel):
@@ -94,17 +62,6 @@ class CutoverParams(BaseModel):
                                    "approver) without pausing; empty: pause for the sign-off in the Prefect UI")
     approval_timeout_s: int = Field(default=3600, ge=1, description="How long the go/no-go waits for a sign-off")
     keep_copy: bool = Field(default=False, description="Rehearsals: keep the copy afterwards, for inspection")
-
-
-class GoNoGo(RunInput):
-    """The form the Prefect UI shows at the go/no-go."""
-
-    go: bool = Field(description="Go (untick for no-go)")
-    # minLength in the form's JSON schema makes the UI refuse an empty name; the server does not check a resumed
-    # run's input against it, so the flow refuses an empty or other name itself and asks again (see `_ask`).
-    approver: str = Field(description="Your name: the runbook's approver signs off",
-                          json_schema_extra={"minLength": 1})
-    note: str = Field(default="", description="Why, or on what condition")
 
 
 class CutoverOutcome(BaseModel):
@@ -205,7 +162,7 @@ def _run_steps(journal: CutoverJournal, runbook: Runbook, runbook_file: Path, ur
         record.status, record.started_at, record.finished_at, record.detail = StepStatus.RUNNING, now(), None, ""
         save_journal(journal)
         try:
-            record.detail = _run_step(step, journal, runbook_file, url, params, resumed=resumed)
+            record.detail = run_step(step, journal, runbook_file, url, params, resumed=resumed)
             if params.fail_at == step.name:
                 raise StepFailed(f"failure drill: --fail-at {step.name}")
             record.status = StepStatus.PASSED
@@ -221,129 +178,6 @@ def _run_steps(journal: CutoverJournal, runbook: Runbook, runbook_file: Path, ur
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:300]
-
-
-def _run_step(step: Step, journal: CutoverJournal, runbook_file: Path, url: str, params: CutoverParams, *,
-              resumed: bool) -> str:
-    actor = f"cutover {journal.run_id[:8]}"
-    run_dir = CutoverStore.from_settings(get_settings()).run_dir(journal.run_id)
-    run_name = f"{step.kind}[{step.name}]"
-    done: StepDone
-    match step:
-        case _ if step.kind is StepKind.READINESS:
-            report = environment_readiness(api_url=PREFECT_API_URL.value() or "", state_dir=get_settings().state_dir)
-            failing = [f"{c.check}: {c.detail}" for c in report.checks if not c.ok]
-            if failing:
-                raise StepFailed("not ready: " + "; ".join(failing))
-            return f"{len(report.checks)} readiness checks passed"
-        case GoNoGoStep():
-            return _go_no_go(step, journal, url, params)
-        case FreezeStep():
-            done = freeze_writes.with_options(task_run_name=run_name)(url, step, actor)
-        case BackupStep():
-            done = take_backup.with_options(task_run_name=run_name)(url, step)
-            journal.backup_id, journal.fingerprint_before = done.backup_id, done.fingerprint
-        case FinalDeltaStep():
-            return _final_delta(step, journal, runbook_file, url, resumed=resumed)
-        case ReconcileStep():
-            if journal.delta_run_id is None:
-                raise StepFailed("no final delta ran before the reconciliation gate")
-            done = reconcile_delta.with_options(task_run_name=run_name)(url, step, journal.delta_run_id)
-        case _ if step.kind is StepKind.SMOKE:
-            done = smoke.with_options(task_run_name=run_name)(url, str(run_dir))
-        case _ if step.kind is StepKind.SWITCH:
-            done = switch_over.with_options(task_run_name=run_name)(url, actor)
-            journal.switched_at = now()
-        case PostChecksStep():
-            return _post_checks(step, journal, url)
-        case CommandStep():
-            cwd = str(runbook_file.resolve().parent)
-            done = run_command.with_options(task_run_name=run_name)(url, step, cwd, str(run_dir / f"{step.name}.log"))
-        case _:
-            raise StepFailed(f"no executor for kind {step.kind}")
-    return done.detail
-
-
-def _go_no_go(step: GoNoGoStep, journal: CutoverJournal, url: str, params: CutoverParams) -> str:
-    """The named milestones must have passed (a rehearsal notes it instead), then the approver signs off."""
-    open_ = check_milestones.with_options(task_run_name=f"go_no_go[{step.name}]")(url, step)
-    note = ""
-    if open_ and journal.mode is CutoverMode.RUN:
-        raise StepFailed("no-go: " + "; ".join(open_))
-    if open_:
-        note = "rehearsal goes on, but a run would stop here (no-go): " + "; ".join(open_) + ". "
-    if journal.go_no_go is not None and journal.go_no_go.approved:  # decided before a resume
-        return note + f"go by {journal.go_no_go.approver} (decided before the resume)"
-    expected = step.approver.name
-    if params.approve_as is not None:
-        if params.approve_as.strip() != expected:
-            raise StepFailed(f"--approve-as {params.approve_as!r}: the runbook names {expected!r} as the approver")
-        journal.go_no_go = GoNoGoRecord(approved=True, approver=expected, role=step.approver.role,
-                                        note="signed off on the command line", decided_at=now(),
-                                        how="--approve-as on the command line")
-        return note + f"go by {expected} ({step.approver.role}) on the command line"
-    answer = _ask(step, journal, note, params.approval_timeout_s)
-    journal.go_no_go = GoNoGoRecord(approved=answer.go, approver=answer.approver.strip(), role=step.approver.role,
-                                    note=answer.note, decided_at=now(), how="Prefect UI form")
-    if not answer.go:
-        raise StepFailed(f"no-go by {answer.approver}" + (f": {answer.note}" if answer.note else ""))
-    return note + f"go by {answer.approver} ({step.approver.role})" + (f": {answer.note}" if answer.note else "")
-
-
-def _ask(step: GoNoGoStep, journal: CutoverJournal, note: str, timeout_s: int) -> GoNoGo:
-    expected = step.approver.name
-    problem = ""
-    for attempt in range(1, APPROVAL_ATTEMPTS + 1):
-        form = GoNoGo.with_initial_data(
-            description=f"## Go/no-go: {journal.name}\n\n{problem}Only **{expected}** ({step.approver.role}) may "
-                        f"decide. Milestones {', '.join(step.milestones)}. {note}", go=True, approver="")
-        print(f"go/no-go: waiting for {expected} ({step.approver.role}) to decide in the Prefect UI "
-              f"(resume this flow run; {timeout_s} s)")
-        try:
-            answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=2,
-                                    key=f"go-no-go-{re.sub(r'[^a-z0-9]+', '-', step.name.lower())}-{attempt}")
-        except FlowPauseTimeout:
-            raise StepFailed(f"no-go: nobody decided within {timeout_s} s") from None
-        name = answer.approver.strip()
-        if name == expected:
-            return answer
-        why = "an empty approver is refused" if not name else f"{name!r} is not the runbook's approver"
-        problem = f"**Refused: {why}** (attempt {attempt} of {APPROVAL_ATTEMPTS}). "
-        print(f"go/no-go: {why} ({expected!r} is); asking again")
-    raise StepFailed(f"no-go: no decision by {expected} after {APPROVAL_ATTEMPTS} attempts")
-
-
-def _final_delta(step: FinalDeltaStep, journal: CutoverJournal, runbook_file: Path, url: str, *,
-                 resumed: bool) -> str:
-    mapping = step.mapping_path(runbook_file)
-    if not mapping.is_file():
-        raise StepFailed(f"mapping {mapping} not found")
-    out_dir = str(CutoverStore.from_settings(get_settings()).run_dir(journal.run_id) / "migration")
-    resume = resumed and unfinished_delta(url, str(mapping))
-    outcome = migrate(MigrateParams(mapping=str(mapping), delta=not resume, resume=resume, out_dir=out_dir))
-    journal.delta_run_id = str(outcome.run_id)
-    loaded = sum(e.loaded for e in outcome.entities)
-    skipped = sum(e.skipped for e in outcome.entities)
-    if outcome.status != "passed":
-        raise StepFailed(f"the final delta (migration run {outcome.run_id}) ended {outcome.status}")
-    return f"migration run {outcome.run_id}: {loaded} rows loaded, {skipped} unchanged rows skipped"
-
-
-def _post_checks(step: PostChecksStep, journal: CutoverJournal, url: str) -> str:
-    done = []
-    for check in step.checks:
-        if check is PostCheck.DB_CHECK:
-            done.append(post_check_invariants(url).detail)
-        elif check is PostCheck.FINGERPRINT:
-            journal.fingerprint_after = take_fingerprint(url)
-            done.append(f"fingerprint {journal.fingerprint_after} recorded as the go-live baseline")
-        elif check is PostCheck.SMOKE_LOAD:
-            state, outcome = run_load_test(LoadTestParams(out_dir=str(get_settings().state_dir / "loadtests")))
-            if outcome is None or not state.is_completed():
-                raise StepFailed("smoke load failed" + (f": {outcome.reason}" if outcome and outcome.reason else
-                                                        f" ({state.message})"))
-            done.append(f"smoke load passed (load-test run {outcome.run_id})")
-    return "; ".join(done)
 
 
 def _finish(journal: CutoverJournal, url: str) -> None:
