@@ -57,31 +57,28 @@ def save_webhook(url: str) -> UUID:
 
 
 def ensure_risk_deployment() -> tuple[UUID, str]:
-    """The `ops-risk` deployment's id, registering it (on the `erpops` work pool when that exists) when absent."""
+    """Register (or update) the `ops-risk` deployment, on the `erpops` work pool when that exists; its id and where.
+
+    Applied on every call: a pool created after the first apply is picked up by the next one."""
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
+    from prefect.types.entrypoint import EntrypointType
+
+    from flows.ops_risk import ops_risk
 
     with get_client(sync_client=True) as client:
-        try:
-            return client.read_deployment_by_name(RISK_DEPLOYMENT).id, "registered already"
-        except ObjectNotFound:
-            pass
         try:
             client.read_work_pool("erpops")
             pool: str | None = "erpops"
         except ObjectNotFound:
             pool = None
-    from prefect.types.entrypoint import EntrypointType
-
-    from flows.ops_risk import ops_risk
-
     # A module entrypoint: a worker anywhere erpops is installed finds the flow, whatever its working directory.
     deployment = cast(Any, ops_risk).to_deployment(name="ops-risk", tags=["phase:operate"],
                                                    entrypoint_type=EntrypointType.MODULE_PATH,
                                                    description="Raise OPS-MONITOR when the newest monitor runs failed.")
     deployment_id = cast(UUID, deployment.apply(work_pool_name=pool))
     where = f"on work pool {pool}" if pool else "without a work pool (serve it, or deploy infra/prefect.yaml)"
-    return deployment_id, f"registered now {where}"
+    return deployment_id, f"registered {where}"
 
 
 def _upsert(automation: Any) -> AutomationResult:

@@ -1,13 +1,16 @@
 """A stale outbox event fails the monitor: the violation event reaches Prefect and the automations fire (a webhook
-POST to a loopback receiver; after three failed runs, a run of the ops-risk deployment)."""
+POST to a loopback receiver; after three failed runs, a run of the ops-risk deployment, which a process worker runs and
+which raises the risk)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,9 +18,12 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.e2e.cli import run_erpops
+from tests.e2e.cli import ERPOPS, run_erpops
 
 pytestmark = pytest.mark.slow
+
+EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "plan.yaml"
+POOL = "erpops"
 
 
 class Receiver(ThreadingHTTPServer):
@@ -44,6 +50,12 @@ def receiver() -> Iterator[Receiver]:
     thread.start()
     yield server
     server.shutdown()
+
+
+def _prefect(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """The `prefect` command of erpops' environment, against the stack's server."""
+    return subprocess.run([str(Path(ERPOPS).with_name("prefect")), *args], capture_output=True, text=True,
+                          env=env | {"PREFECT_API_URL": _api(env)}, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def _dsn(env: dict[str, str]) -> str:
@@ -79,6 +91,9 @@ def test_a_stale_outbox_event_fails_the_monitor_and_the_automations_fire(migrate
                                                                        receiver: Receiver) -> None:
     env = migrate_env
     hook = f"http://127.0.0.1:{receiver.server_address[1]}/alerts"
+    assert run_erpops("plan", "load", str(EXAMPLE_PLAN), env=env).returncode == 0  # the risk register
+    pool = _prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
+    assert pool.returncode == 0, pool.stderr  # the ops-risk deployment goes on it, so a worker can run it
     applied = run_erpops("ops", "automations", "apply", "--webhook-url", hook, "--json", env=env)
     assert applied.returncode == 0, applied.stderr
     statuses = {a["name"]: a["status"] for a in json.loads(applied.stdout)["automations"]}
@@ -113,5 +128,14 @@ def test_a_stale_outbox_event_fails_the_monitor_and_the_automations_fire(migrate
         risk_runs = httpx.post(f"{_api(env)}/flow_runs/filter",
                                json={"flows": {"name": {"any_": ["ops-risk"]}}}).json()
         assert risk_runs, "the automation created no run of the ops-risk deployment"
+
+        # A process worker polling the pool runs it once; the flow finds 3 failures in a row and raises the risk.
+        worker = _prefect(env, "worker", "start", "--pool", POOL, "--run-once", timeout=300)
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        ran = httpx.get(f"{_api(env)}/flow_runs/{risk_runs[0]['id']}").json()
+        assert ran["state_type"] == "COMPLETED", ran["state"]
+        with psycopg.connect(_dsn(env)) as conn:
+            risk = conn.execute("SELECT status FROM risks WHERE code = 'OPS-MONITOR'").fetchone()
+        assert risk == ("raised",)
     finally:
         _delete_automations(env)
