@@ -147,7 +147,7 @@ def _cutover(runbook_file: Path, mode: str, *, fail_at: str | None, resume: bool
     if approve_as is not None and approvers and approvers != {approve_as.strip()}:
         raise ErpopsError(f"--approve-as {approve_as!r} is not the runbook's approver ({', '.join(sorted(approvers))})")
     console = Console(stderr=True, quiet=as_json)
-    from erpops.commands.runtime import stack_for_flows
+    from erpops.commands.runtime import outcome_of, stack_for_flows
 
     stack = stack_for_flows(console)
     from erp_models.cutover.journal import CutoverMode
@@ -160,9 +160,7 @@ def _cutover(runbook_file: Path, mode: str, *, fail_at: str | None, resume: bool
         console.print(f"the go/no-go waits for {', '.join(sorted(approvers))} to decide in the Prefect UI "
                       f"({stack.ui_url}/runs), or rerun with --approve-as NAME", soft_wrap=True)
     state, outcome = run_cutover(params)
-    if outcome is None:
-        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
-        raise RuntimeError(f"the cutover flow run ended {state.type.value} without an outcome")
+    outcome = outcome_of("cutover", state, outcome)
     journal = outcome.journal
     if as_json:
         typer.echo(json.dumps(journal.document(), indent=2, ensure_ascii=False))

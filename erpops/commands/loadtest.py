@@ -56,7 +56,7 @@ def run(
 
         wait_healthy(api_url.rstrip("/"), timeout_s=10)  # a wrong --api-url is one line, before any data is made
     console = Console(stderr=True, quiet=as_json)
-    from erpops.commands.runtime import stack_for_flows
+    from erpops.commands.runtime import outcome_of, stack_for_flows
 
     stack = stack_for_flows(console)
     from erp_models.loadtest.profiles import ProfileName
@@ -68,9 +68,7 @@ def run(
                             out_dir=str((get_settings().state_dir / "loadtests").resolve()))
     with _progress(console, f"load test {plan_.profile}: {plan_.users} users, {plan_.duration_s:g} s of load"):
         state, outcome = run_load_test(params)
-    if outcome is None:
-        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
-        raise RuntimeError(f"the load-test flow run ended {state.type.value} without an outcome")
+    outcome = outcome_of("load-test", state, outcome)
     if as_json:
         typer.echo(json.dumps(document(outcome), indent=2, ensure_ascii=False))
     else:

@@ -1,5 +1,5 @@
-"""`erpops ops`: the operations flows once each (monitor, drill, analysis, feedback review), the Prefect automations,
-and the incidents they open. Each flow's command lives in its own module and is registered below."""
+"""`erpops ops`: the operations flows once each (monitor, drill, analysis, feedback review, exchange), the Prefect
+automations, and the incidents they open. Each flow's command lives in its own module and is registered below."""
 
 from __future__ import annotations
 
@@ -78,3 +78,6 @@ app.command(name="drill")(drill)
 from erpops.commands.ops_feedback import feedback_review  # noqa: E402
 
 app.command(name="feedback-review")(feedback_review)
+from erpops.commands.ops_exchange import exchange  # noqa: E402
+
+app.command(name="exchange")(exchange)

@@ -33,7 +33,7 @@ def analysis(
     day = _date(as_of)
     analysis_spec_of(str(plan_file) if plan_file else None)  # a bad plan is one line, before the stack starts
     console = Console(stderr=True, quiet=as_json)
-    from erpops.commands.runtime import stack_for_flows
+    from erpops.commands.runtime import outcome_of, stack_for_flows
 
     stack = stack_for_flows(console)
     from flows.analysis import AnalysisParams, run_analysis
@@ -41,9 +41,7 @@ def analysis(
     params = AnalysisParams(plan_file=str(plan_file.resolve()) if plan_file else None, as_of=day, days=days,
                             drafts=not no_drafts)
     state, outcome = run_analysis(params)
-    if outcome is None:
-        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
-        raise RuntimeError(f"the analysis flow run ended {state.type.value} without an outcome")
+    outcome = outcome_of("analysis", state, outcome)
     if as_json:
         typer.echo(json.dumps(outcome.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return

@@ -25,15 +25,13 @@ def feedback_review(plan: Annotated[Path | None, typer.Option("--plan", help="A 
     if plan is not None:  # a broken plan is one line, before anything starts (prefect is not imported yet)
         load_plan(plan)
     console = Console(stderr=True, quiet=as_json)
-    from erpops.commands.runtime import stack_for_flows
+    from erpops.commands.runtime import outcome_of, stack_for_flows
 
     stack = stack_for_flows(console)
     from flows.feedback_review import FeedbackReviewParams, run_feedback_review
 
     state, review = run_feedback_review(FeedbackReviewParams(plan_file=str(plan.resolve()) if plan else None))
-    if review is None:
-        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
-        raise RuntimeError(f"the feedback-review flow run ended {state.type.value} without a review")
+    review = outcome_of("feedback-review", state, review)
     if as_json:
         typer.echo(json.dumps(review.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:

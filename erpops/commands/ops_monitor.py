@@ -26,16 +26,14 @@ def monitor(plan: Annotated[Path | None, typer.Option("--plan", help="A plan fil
 
     resolve_monitor_spec(str(plan) if plan else None)  # a broken plan is one line, before anything starts
     console = Console(stderr=True, quiet=as_json)
-    from erpops.commands.runtime import stack_for_flows
+    from erpops.commands.runtime import outcome_of, stack_for_flows
 
     stack = stack_for_flows(console)
     from flows.monitor import MonitorParams, run_monitor
 
     state, outcome = run_monitor(MonitorParams(plan_file=str(plan.resolve()) if plan else None, api_url=api_url,
                                                skip_api=skip_api))
-    if outcome is None:
-        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
-        raise RuntimeError(f"the monitor flow run ended {state.type.value} without an outcome")
+    outcome = outcome_of("monitor", state, outcome)
     if as_json:
         typer.echo(json.dumps(outcome.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:

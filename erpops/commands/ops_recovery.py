@@ -24,7 +24,7 @@ def drill(
     RPO, drop it. A failed drill opens incident ops.restore_drill. Exit 0 passed, 1 failed, 2 bad input."""
     from rich.console import Console
 
-    from erpops.commands.runtime import stack_for_flows
+    from erpops.commands.runtime import outcome_of, stack_for_flows
 
     if backup is not None and take_backup:
         raise typer.BadParameter("--backup and --take-backup exclude each other", param_hint="--backup")
@@ -34,9 +34,7 @@ def drill(
 
     state, outcome = run_restore_drill(RestoreDrillParams(backup_id=backup, take_backup=take_backup,
                                                           max_rpo_s=max_rpo))
-    if outcome is None:
-        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
-        raise RuntimeError(f"the restore-drill flow run ended {state.type.value} without an outcome")
+    outcome = outcome_of("restore-drill", state, outcome)
     f, verdict = outcome.figures, outcome.verdict
     if as_json:
         typer.echo(json.dumps({"ok": verdict.ok, "reasons": verdict.reasons, "evidence": verdict.evidence,
@@ -61,7 +59,7 @@ def upgrade_through_flow(target: str, extra_versions: list[str], *, as_json: boo
     """`erpops db upgrade` on a database with business data: the schema-upgrade flow; exit 1 unless it passed."""
     from rich.console import Console
 
-    from erpops.commands.runtime import stack_for_flows
+    from erpops.commands.runtime import outcome_of, stack_for_flows
 
     console = Console(stderr=True, quiet=as_json)
     stack = stack_for_flows(console, schema_current=False)  # the schema is what this upgrades
@@ -70,9 +68,7 @@ def upgrade_through_flow(target: str, extra_versions: list[str], *, as_json: boo
     from flows.schema_upgrade import SchemaUpgradeParams, run_schema_upgrade
 
     state, outcome = run_schema_upgrade(SchemaUpgradeParams(target=target, extra_versions=extra_versions))
-    if outcome is None:
-        state.result()  # raises the run's error: a user's mistake becomes one line, a bug keeps its traceback
-        raise RuntimeError(f"the schema-upgrade flow run ended {state.type.value} without an outcome")
+    outcome = outcome_of("schema-upgrade", state, outcome)
     u = outcome.upgrade
     if as_json:
         typer.echo(json.dumps({**u.model_dump(mode="json"), "flow": True, "revision": u.final_revision,

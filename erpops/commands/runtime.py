@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from prefect.client.schemas.objects import State
     from rich.console import Console
 
     from infra.stack import Stack
+
+T = TypeVar("T")
 
 
 def stack_for_flows(console: Console, *, schema_current: bool = True) -> Stack:
@@ -25,3 +28,12 @@ def stack_for_flows(console: Console, *, schema_current: bool = True) -> Stack:
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
         connected_engine(schema_current=schema_current)
     return stack
+
+
+def outcome_of(flow_name: str, state: State, outcome: T | None) -> T:
+    """A flow run's outcome; a run that ended without one (it crashed) raises its own error: a user's mistake
+    becomes one line, a bug keeps its traceback."""
+    if outcome is None:
+        state.result()
+        raise RuntimeError(f"the {flow_name} flow run ended {state.type.value} without an outcome")
+    return outcome
