@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session
 
 OPEN_STATUSES = ("placed", "paid", "partially_shipped")  # orders that still hold reserved stock
 
+# Bloat is judged on tables of at least this many tuples: a small table's dead rows (a rolled-back dry run of a
+# migration leaves a whole table's worth) cost nothing, and autovacuum clears them within its next minute.
+BLOAT_MIN_ROWS = 10_000
+
 
 @dataclass(frozen=True)
 class DatabaseFigures:
@@ -53,7 +57,8 @@ def database_figures(session: Session) -> DatabaseFigures:
                   (SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock')""")).one()
     bloat = session.execute(text(
         """SELECT relname, n_dead_tup::float / (n_live_tup + n_dead_tup) FROM pg_stat_user_tables
-           WHERE n_live_tup + n_dead_tup >= 1000 ORDER BY 2 DESC, relname LIMIT 1""")).one_or_none()
+           WHERE n_live_tup + n_dead_tup >= :rows ORDER BY 2 DESC, relname LIMIT 1"""),
+        {"rows": BLOAT_MIN_ROWS}).one_or_none()
     return DatabaseFigures(database=str(row[0]), size_bytes=int(row[1]), connections=int(row[2]),
                            max_connections=int(row[3]), longest_transaction_s=round(float(row[4]), 3),
                            lock_waiters=int(row[5]), bloat_ratio=round(float(bloat[1]), 4) if bloat else 0.0,

@@ -19,7 +19,7 @@ CHECKS: dict[str, str] = {
     "db.connections_ratio": "connections in use / max_connections",
     "db.longest_transaction_s": "age of the oldest open transaction, seconds",
     "db.lock_waiters": "sessions waiting on a lock",
-    "db.bloat_ratio": "dead / (live + dead) tuples of the most bloated table with at least 1000 rows",
+    "db.bloat_ratio": "dead / (live + dead) tuples of the most bloated table with at least 10 000 rows",
     "db.size_growth_ratio": "database size growth since the previous monitor run (0.1 = +10%)",
     "api.health_p95_ms": "p95 of GET /health over the burst, ms",
     "api.read_p95_ms": "p95 of the read endpoint over the burst, ms",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from erp_models.ops import monitor_probes as probes
@@ -30,6 +32,23 @@ def test_the_database_probe_measures_connections_and_growth_against_the_previous
     grown = database_probe(session, previous_size=previous_size(session, database=database))
     assert grown.figures["db.size_growth_ratio"] == pytest.approx(1.0, abs=0.05)  # about twice the last sample
     assert [s.figures["db.size_bytes"] for s in recent_samples(session, database=database, limit=5)] == [size / 2]
+
+
+def test_bloat_is_the_dead_share_of_the_worst_table_big_enough_to_matter(new_database: Callable[[], URL]) -> None:
+    engine = create_engine(new_database(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for table, rows, deleted in (("big", probes.BLOAT_MIN_ROWS + 2000, 0.5), ("small", 2000, 0.9)):
+                conn.execute(text(f"CREATE TABLE {table} (id int) WITH (autovacuum_enabled = false)"))
+                conn.execute(text(f"INSERT INTO {table} SELECT generate_series(1, {rows})"))
+                conn.execute(text(f"DELETE FROM {table} WHERE id <= {int(rows * deleted)}"))
+            conn.execute(text("SELECT pg_stat_force_next_flush()"))
+        with Session(engine) as session:
+            figures = probes.database_figures(session)
+    finally:
+        engine.dispose()
+    assert figures.bloat_table == "big"  # the small table is deader, but too small to matter
+    assert figures.bloat_ratio == pytest.approx(0.5, abs=0.01)
 
 
 def test_an_injected_invariant_violation_is_counted(session: Session) -> None:

@@ -22,7 +22,7 @@ def current_tx(session: Session) -> int:
     return int(session.execute(text("SELECT pg_current_xact_id()::text::bigint")).scalar_one())
 
 
-def wait_until_visible_to_consumers(engine: Engine, tx_id: int, timeout_s: float = 10.0) -> None:
+def wait_until_visible_to_consumers(engine: Engine, tx_id: int, timeout_s: float = 60.0) -> None:
     """Block until every transaction that began before `tx_id` committed has ended (other sessions on the
     server, e.g. a concurrent test run, may still hold one open)."""
     deadline = time.monotonic() + timeout_s
