@@ -17,6 +17,22 @@ from sqlalchemy.orm import Session
 from erp_models.catalogue.services import SkuInput, create_sku
 from erp_models.inventory.services import adjust_stock
 
+LOAD_TEST_PREFIX = "LT-"
+SMOKE_PREFIX = "SMOKE-"
+TAG_PREFIXES = (LOAD_TEST_PREFIX, SMOKE_PREFIX)
+
+
+def untagged_sku(alias: str) -> str:
+    """SQL condition: the SKU row `alias` is business data, not a load test's or a smoke test's. The analysis and
+    the monitor's KPIs leave tagged data out (a load test's orders are not demand)."""
+    return "(" + " AND ".join(f"{alias}.code NOT LIKE '{prefix}%'" for prefix in TAG_PREFIXES) + ")"
+
+
+def untagged_order(alias: str) -> str:
+    """SQL condition: the sales order row `alias` has no line on a tagged SKU."""
+    return (f"NOT EXISTS (SELECT 1 FROM sales_order_lines tl JOIN skus tk ON tk.id = tl.sku_id "
+            f"WHERE tl.sales_order_id = {alias}.id AND NOT {untagged_sku('tk')})")
+
 
 @dataclass(frozen=True)
 class Retired:

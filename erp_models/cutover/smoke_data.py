@@ -18,9 +18,9 @@ from erp_models.enums import RoleName
 from erp_models.inventory.services import adjust_stock, stock_position
 from erp_models.sales.ordering import cancel_order
 from erp_models.security.services import issue_token
-from erp_models.tagged_data import Retired, create_stocked_skus, retire_tagged, username
+from erp_models.tagged_data import SMOKE_PREFIX, Retired, create_stocked_skus, retire_tagged, username
 
-TAG_PREFIX = "SMOKE-"
+TAG_PREFIX = SMOKE_PREFIX
 ACTOR = "smoke-test"
 PURPOSE = "cutover smoke test"
 DEFAULT_STOCK = 10

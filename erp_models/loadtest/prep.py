@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from erp_models.catalogue.services import create_supplier, create_warehouse
 from erp_models.enums import RoleName
 from erp_models.security.services import issue_token
-from erp_models.tagged_data import create_stocked_skus, retire_tagged
+from erp_models.tagged_data import LOAD_TEST_PREFIX, create_stocked_skus, retire_tagged
 from erp_models.tagged_data import username as tagged_username
 
-TAG_PREFIX = "LT-"
+TAG_PREFIX = LOAD_TEST_PREFIX
 ACTOR = "load-test"
 DEFAULT_SKUS = 20
 DEFAULT_STOCK = 1_000_000  # per SKU: no profile on this machine comes near it, so a 409 means a bug

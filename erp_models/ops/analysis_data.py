@@ -1,4 +1,5 @@
 """What the business analysis reads from the ERP: the window, sales by channel and day, sales and stock per SKU.
+Load tests' and smoke tests' tagged data (erp_models.tagged_data) is left out: it is not demand.
 
 Days are calendar days in the analysis' time zone. Stock is today's stock level: the ledger of a migrated ERP
 starts with its opening stock, not at the dates of the history it analyses.
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.ops.analysis import SkuSales, SkuStock
+from erp_models.tagged_data import untagged_order, untagged_sku
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,10 @@ class ChannelDay:
 
 
 def order_dates(session: Session, *, timezone: str) -> tuple[date, date] | None:
-    """The first and the latest order date in the ERP, or None when it has no orders."""
-    row = session.execute(text("""SELECT min((ordered_at AT TIME ZONE :tz)::date), max((ordered_at AT TIME ZONE
-                                  :tz)::date) FROM sales_orders"""), {"tz": timezone}).one()
+    """The first and the latest order date in the ERP (tagged test orders left out), or None without orders."""
+    row = session.execute(text(f"""SELECT min((o.ordered_at AT TIME ZONE :tz)::date),
+                                          max((o.ordered_at AT TIME ZONE :tz)::date)
+                                   FROM sales_orders o WHERE {untagged_order('o')}"""), {"tz": timezone}).one()
     return None if row[0] is None else (row[0], row[1])
 
 
@@ -66,12 +69,12 @@ def choose_window(session: Session, *, as_of: date | None, days: int, timezone: 
 
 def sales_by_channel_day(session: Session, window: Window) -> list[ChannelDay]:
     start, end = window.bounds()
-    rows = session.execute(text("""
+    rows = session.execute(text(f"""
         WITH orders AS (
             SELECT o.id, c.code AS channel, (o.ordered_at AT TIME ZONE :tz)::date AS day, o.currency
             FROM sales_orders o JOIN channels c ON c.id = o.channel_id
             WHERE o.status <> 'cancelled' AND o.ordered_at >= CAST(:start AS timestamptz)
-                  AND o.ordered_at < CAST(:end AS timestamptz)),
+                  AND o.ordered_at < CAST(:end AS timestamptz) AND {untagged_order('o')}),
         lines AS (SELECT l.sales_order_id, sum(l.qty) AS units, sum(l.qty * l.unit_price) AS revenue
                   FROM sales_order_lines l JOIN orders o ON o.id = l.sales_order_id GROUP BY l.sales_order_id),
         paid AS (SELECT p.sales_order_id,
@@ -88,12 +91,13 @@ def sales_by_channel_day(session: Session, window: Window) -> list[ChannelDay]:
 
 def sales_per_sku(session: Session, window: Window) -> list[SkuSales]:
     start, end = window.bounds()
-    rows = session.execute(text("""
+    rows = session.execute(text(f"""
         SELECT k.code, p.name, (o.ordered_at AT TIME ZONE :tz)::date AS day, o.status = 'cancelled' AS cancelled,
                sum(l.qty), sum(l.qty * l.unit_price), count(DISTINCT o.id), sum(l.qty_returned)
         FROM sales_order_lines l JOIN sales_orders o ON o.id = l.sales_order_id
         JOIN skus k ON k.id = l.sku_id JOIN products p ON p.id = k.product_id
         WHERE o.ordered_at >= CAST(:start AS timestamptz) AND o.ordered_at < CAST(:end AS timestamptz)
+              AND {untagged_sku('k')}
         GROUP BY k.code, p.name, day, cancelled"""), {"tz": window.timezone, "start": start, "end": end})
     names: dict[str, str] = {}
     daily: dict[str, list[int]] = defaultdict(lambda: [0] * window.days)
@@ -115,8 +119,8 @@ def sales_per_sku(session: Session, window: Window) -> list[SkuSales]:
 
 def stock_per_sku(session: Session) -> list[SkuStock]:
     """On hand and available of every active SKU that holds stock, summed over warehouses."""
-    rows = session.execute(text("""
+    rows = session.execute(text(f"""
         SELECT k.code, p.name, sum(s.on_hand), sum(s.on_hand - s.reserved)
         FROM stock_levels s JOIN skus k ON k.id = s.sku_id JOIN products p ON p.id = k.product_id
-        WHERE k.active GROUP BY k.code, p.name HAVING sum(s.on_hand) > 0 ORDER BY k.code"""))
+        WHERE k.active AND {untagged_sku('k')} GROUP BY k.code, p.name HAVING sum(s.on_hand) > 0 ORDER BY k.code"""))
     return [SkuStock(str(sku), str(name), int(on_hand), int(available)) for sku, name, on_hand, available in rows]

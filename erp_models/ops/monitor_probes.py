@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from erp_models.tagged_data import untagged_order, untagged_sku
+
 OPEN_STATUSES = ("placed", "paid", "partially_shipped")  # orders that still hold reserved stock
 
 # Bloat is judged on tables of at least this many tuples: a small table's dead rows (a rolled-back dry run of a
@@ -110,18 +112,23 @@ def active_sku_prices(session: Session) -> list[dict[str, Any]]:
 
 
 def kpis(session: Session, *, window_days: int, ship_within_hours: int, top: int) -> Kpis:
+    """Orders per hour, fill rate, stock-outs and the top sellers' cover, without load tests' and smoke tests'
+    tagged data."""
     params = {"d": window_days, "h": ship_within_hours, "top": top}
     by_channel = {str(code): round(float(n) / (window_days * 24), 3) for code, n in session.execute(text(
-        """SELECT c.code, count(o.id) FROM channels c JOIN sales_orders o ON o.channel_id = c.id
-           WHERE o.ordered_at >= now() - make_interval(days => :d) GROUP BY c.code ORDER BY c.code"""), params)}
+        f"""SELECT c.code, count(o.id) FROM channels c JOIN sales_orders o ON o.channel_id = c.id
+            WHERE o.ordered_at >= now() - make_interval(days => :d) AND {untagged_order('o')}
+            GROUP BY c.code ORDER BY c.code"""), params)}
     ordered, shipped = session.execute(text(
-        """SELECT sum(l.qty), sum(l.qty_shipped) FROM sales_order_lines l JOIN sales_orders o ON o.id = l.sales_order_id
-           WHERE o.status <> 'cancelled' AND o.ordered_at >= now() - make_interval(days => :d)
-             AND o.ordered_at < now() - make_interval(hours => :h)"""), params).one()
-    sold = """SELECT l.sku_id, sum(l.qty) AS sold FROM sales_order_lines l
-              JOIN sales_orders o ON o.id = l.sales_order_id
-              WHERE o.status <> 'cancelled' AND o.ordered_at >= now() - make_interval(days => :d)
-              GROUP BY l.sku_id"""
+        f"""SELECT sum(l.qty), sum(l.qty_shipped)
+            FROM sales_order_lines l JOIN sales_orders o ON o.id = l.sales_order_id
+            WHERE o.status <> 'cancelled' AND o.ordered_at >= now() - make_interval(days => :d)
+              AND o.ordered_at < now() - make_interval(hours => :h) AND {untagged_order('o')}"""), params).one()
+    sold = f"""SELECT l.sku_id, sum(l.qty) AS sold FROM sales_order_lines l
+               JOIN sales_orders o ON o.id = l.sales_order_id JOIN skus k ON k.id = l.sku_id
+               WHERE o.status <> 'cancelled' AND o.ordered_at >= now() - make_interval(days => :d)
+                 AND {untagged_sku('k')}
+               GROUP BY l.sku_id"""
     available = """SELECT sku_id, sum(on_hand - reserved) AS available FROM stock_levels GROUP BY sku_id"""
     stock_outs = session.execute(text(
         f"""SELECT count(*) FROM ({sold}) s JOIN skus k ON k.id = s.sku_id AND k.active

@@ -121,3 +121,23 @@ def test_a_draft_nothing_is_proposed_for_any_more_is_cancelled(session: Session,
     session.execute(text("UPDATE reorder_rules SET max_qty = 1000 WHERE sku_id = :b"), {"b": shop.capped.id})
     _, second = run(session)
     assert mine(second, shop) == [(number, "cancelled", [])]
+
+
+def test_a_load_tests_tagged_orders_are_not_demand(session: Session, shop: Shop) -> None:
+    tagged = a_sku(session)
+    tagged.code = ref("LT-0a1b2c")  # a load test's SKU (erp_models.loadtest.prep tags them LT-<hex>)
+    stock_of(session, tagged, shop.warehouse, on_hand=5)
+    sold_daily(session, tagged, 500)
+    late = SalesOrder(channel_id=channel(session).id, external_id=ref("TM"), total=1000,
+                      ordered_at=datetime(2099, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
+    session.add(late)
+    session.flush()
+    session.add(SalesOrderLine(sales_order_id=late.id, line_no=1, sku_id=tagged.id, qty=1, unit_price=1000))
+    session.flush()
+
+    measured, _ = run(session)
+    skus = {f.sku for f in measured.figures}
+    assert {shop.low.code, shop.high.code} <= skus and tagged.code not in skus
+    assert tagged.code not in {p.sku for p in measured.proposals}
+    assert sum(d.units for d in measured.channel_days) == 3 * 10 * 10  # the shop's three SKUs only
+    assert analyse(session, spec=SPEC).window.last < date(2099, 1, 1)  # the latest untagged order's day

@@ -104,6 +104,17 @@ def test_kpis_count_orders_per_channel_and_the_cover_of_the_best_seller(session:
     assert (best.sold, best.available, best.days_of_cover) == (7, 70, 70.0)  # 1 a day sold, 70 on hand
 
 
+def test_kpis_leave_a_load_tests_tagged_orders_out(session: Session) -> None:
+    before = kpi_probe(session, MonitorSpec(kpi_window_days=7))
+    tagged = a_sku(session)
+    tagged.code = ref("LT-0a1b2c")  # a load test's SKU
+    stock_of(session, tagged, a_warehouse(session), on_hand=0)
+    an_order(session, tagged, qty=1_000_000)
+    after = kpi_probe(session, MonitorSpec(kpi_window_days=7))
+    assert after.by_channel == before.by_channel and after.figures["kpi.stock_outs"] == before.figures["kpi.stock_outs"]
+    assert tagged.code not in {s.sku for s in after.top_skus}
+
+
 def test_a_violation_opens_an_incident_that_persists_then_resolves_when_the_check_passes(session: Session) -> None:
     limits = MonitorSpec().limits()
     failing = judge_figures({"db.lock_waiters": 9.0}, {"db.lock_waiters": limits["db.lock_waiters"]})
