@@ -113,9 +113,7 @@ def test_a_rehearsal_runs_every_step_on_a_copy_and_ends_with_a_rollback_drill(er
     assert values["cutover.rollback.duration_s"]["value"] == run["rollback_s"]
 
 
-# One step per rollback path: nothing to undo yet, a freeze to lift, a backup that never finished, a restore after
-# the final delta, a restore after the smoke tests' orders (each case is a whole rehearsal, so not all eight steps).
-@pytest.mark.parametrize("step", ["go_no_go", "freeze", "backup", "final_delta", "smoke"])
+@pytest.mark.parametrize("step", PRE_SWITCH)  # every step before the switch: each rolls back from a different state
 def test_a_rehearsal_failing_before_the_switch_rolls_back_to_the_pre_cutover_fingerprint(
         erp: dict[str, Any], tmp_path: Path, copies: list[str], step: str) -> None:
     env = erp["env"]
