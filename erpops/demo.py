@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,8 @@ def run_demo(console: Console) -> dict[str, Any]:
     if not report.ready:
         return _result(report.ready, stack, runs, None, started, {})
 
-    from flows.plan import GatesParams, PlanParams, milestone_gates, plan
+    from erpops.commands.runtime import outcome_of
+    from flows.plan import GatesParams, PlanParams, failing_criterion, plan, run_gates
 
     with console.status("2/10 plan flow: loading examples/plan.yaml ..."):
         planned = plan(PlanParams(plan_file=str(_example_plan())))
@@ -55,15 +57,27 @@ def run_demo(console: Console) -> dict[str, Any]:
         trial = run_trial(settings.state_dir / "manual")
     console.print(f"[green]✓[/] trial run: manuals for {trial['manual_roles']} roles in {trial['manual_dir']}, "
                   f"attendance {trial['attendance_rate']:.0%}, {trial['open_feedback']} feedback items open")
-    load = _smoke_load(console, settings.state_dir / "loadtests", runs)
-    rehearsal = _rehearse_cutover(console, settings.state_dir / "demo", runs)
-    monitored = _monitor(console, runs)
+    from infra.api_process import serving_api
+    from infra.stack import database_url
+
+    # One ERP API on loopback serves the smoke load and the monitor's probe (the rehearsal's smoke test runs its own
+    # against the rehearsal's copy): started once, it saves the demo a server start.
+    with ExitStack() as serving:
+        with console.status("starting the ERP API on loopback ..."):
+            api = serving.enter_context(serving_api(database_url(), settings.state_dir / "demo" / "api.log"))
+        console.print(f"[green]✓[/] ERP API at {api.url} for the smoke load and the monitor")
+        load = _smoke_load(console, settings.state_dir / "loadtests", runs, api.url)
+        rehearsal = _rehearse_cutover(console, settings.state_dir / "demo", runs)
+        monitored = _monitor(console, runs, api.url)
     analysed = _analyse(console, runs)
     with console.status("10/10 milestone-gates flow ..."):
-        gates = milestone_gates(GatesParams(ask_for_approval=False))
+        gates_state, judged = run_gates(GatesParams(ask_for_approval=False))
+    gates = outcome_of("milestone-gates", gates_state, judged)
     runs["milestone-gates"] = gates.flow_run_id
     for m in gates.milestones:
-        console.print(f"  {m.code} {m.name}: [bold]{m.status.value}[/]")
+        why = failing_criterion(m) if m.status.value == "failed" else ""
+        console.print(f"  {m.code} {m.name}: [bold]{m.status.value}[/]" + (f" ({why})" if why else ""),
+                      soft_wrap=True)
     console.print(f"\nPrefect UI: [bold]{stack.ui_url}[/]  milestones: {stack.ui_url}/artifacts/key/milestones",
                   soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
@@ -76,14 +90,14 @@ def run_demo(console: Console) -> dict[str, Any]:
 def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
     """Sample data, a dry run, then the real load: the migration engineer's routine."""
     from erpops.sample_data.generator import generate
-    from flows.migration import MigrateParams, migrate
+    from flows.migration import MigrateParams, run_migration
 
     with console.status(f"3/10 sample data: {DEMO_ORDERS} orders of a legacy export ..."):
         sample = generate(workdir / "legacy-export", orders=DEMO_ORDERS)
     outcome: dict[str, Any] = {}
     for step, dry_run in (("4/10 migration dry run", True), ("4/10 migration load", False)):
         with console.status(f"{step} ..."):
-            result = migrate(MigrateParams(mapping=str(sample.mapping), dry_run=dry_run,
+            result = run_migration(MigrateParams(mapping=str(sample.mapping), dry_run=dry_run,
                                            out_dir=str(workdir / "migrations")))
         runs["migration (dry run)" if dry_run else "migration"] = result.flow_run_id
         loaded = sum(e.loaded for e in result.entities)
@@ -95,7 +109,7 @@ def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str,
     return outcome
 
 
-def _smoke_load(console: Console, out_dir: Path, runs: dict[str, str]) -> dict[str, Any]:
+def _smoke_load(console: Console, out_dir: Path, runs: dict[str, str], api_url: str) -> dict[str, Any]:
     """QA's smoke load (the example plan's profile, 12 s) against the API on the migrated data: M6 reads it.
 
     Once a smoke run has passed, a later demo leaves it at that: every run adds its own tagged data to the ERP,
@@ -114,7 +128,7 @@ def _smoke_load(console: Console, out_dir: Path, runs: dict[str, str]) -> dict[s
 
     with console.status("6/10 load-test flow: a 12 s smoke load on the ERP API ..."):
         state, outcome = run_load_test(LoadTestParams(profile=ProfileName.SMOKE, plan_file=str(_example_plan()),
-                                                      out_dir=str(out_dir.resolve())))
+                                                      out_dir=str(out_dir.resolve()), api_url=api_url))
     if outcome is None:
         console.print(f"[red]✗[/] load test smoke: {state.type.value} ({state.message})")
         return {"status": state.type.value.lower(), "reason": state.message}
@@ -174,13 +188,13 @@ def _rehearse_cutover(console: Console, workdir: Path, runs: dict[str, str]) -> 
             "duration_s": journal.duration_s}
 
 
-def _monitor(console: Console, runs: dict[str, str]) -> dict[str, Any]:
+def _monitor(console: Console, runs: dict[str, str], api_url: str) -> dict[str, Any]:
     """One pass of the `monitor` flow with the example plan's limits: what an IT-operations lead schedules."""
     from flows.monitor import MonitorParams, run_monitor
     from tasks.ops.monitor_report import MonitorStatus
 
     with console.status("8/10 monitor flow: database, API, invariants, live data quality, outbox, KPIs ..."):
-        state, outcome = run_monitor(MonitorParams(plan_file=str(_example_plan())))
+        state, outcome = run_monitor(MonitorParams(plan_file=str(_example_plan()), api_url=api_url))
     if outcome is None:
         return _no_outcome(console, "monitor", state)
     runs["monitor"] = outcome.run_id

@@ -6,7 +6,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, runtime
+import yaml
+from prefect import flow, runtime, tags
 from prefect.artifacts import (
     create_link_artifact,
     create_markdown_artifact,
@@ -52,13 +53,47 @@ class MigrationOutcome(BaseModel):
     flow_run_id: str = ""
 
 
+def run_mode(params: MigrateParams) -> str:
+    """What the run does, as its name and its `mode:` tag say it."""
+    if params.undo is not None:
+        return "undo"
+    return "dry-run" if params.dry_run else "resume" if params.resume else "delta" if params.delta else "load"
+
+
+def mapping_label(mapping: str) -> str:
+    """The mapping's own name (its `name:`), else the file's stem: what the run's name and tag show."""
+    try:
+        document = yaml.safe_load(Path(mapping).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document = None
+    name = document.get("name") if isinstance(document, dict) else None
+    return str(name) if name else Path(mapping).stem or "mapping"
+
+
+def _run_name() -> str:
+    raw = runtime.flow_run.parameters.get("params")
+    params = raw if isinstance(raw, MigrateParams) else MigrateParams.model_validate(raw or {"mapping": ""})
+    if params.undo is not None:
+        return f"migration/undo/{params.undo}"
+    return f"migration/{mapping_label(params.mapping)}/{run_mode(params)}"
+
+
+def run_migration(params: MigrateParams) -> MigrationOutcome:
+    """Run the flow tagged `phase:migrate`, `mapping:<name>` and `mode:<mode>`, as the runs list filters them."""
+    labels = ["phase:migrate", f"mode:{run_mode(params)}"]
+    if params.undo is None:
+        labels.append(f"mapping:{mapping_label(params.mapping)}")
+    with tags(*labels):
+        return migrate(params)
+
+
 def _status(results: list[EntityResult], complete: bool) -> str:
     if any(r.blocked_by for r in results):
         return "blocked"
     return "passed" if complete and all((r.reconciliation or {}).get("ok") for r in results) else "failed"
 
 
-@flow(name="migration", log_prints=True)
+@flow(name="migration", flow_run_name=_run_name, log_prints=True)
 def migrate(params: MigrateParams) -> MigrationOutcome:
     """Stage every entity (nothing loads if a gate blocks), then load in dependency order and reconcile."""
     flow_run = str(runtime.flow_run.id)

@@ -6,16 +6,18 @@ import re
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, runtime
+from prefect import flow, runtime, tags
 from prefect.artifacts import (
     create_link_artifact,
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
 )
+from prefect.client.schemas.objects import State
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.states import Failed
 from pydantic import BaseModel, Field
 
 from erp_models.enums import MilestoneStatus
@@ -63,7 +65,35 @@ class PlanOutcome(BaseModel):
     flow_run_id: str = ""
 
 
-@flow(name="plan", log_prints=True)
+def _param(name: str) -> object:
+    raw = runtime.flow_run.parameters.get("params")
+    return getattr(raw, name, None) if not isinstance(raw, dict) else raw.get(name)
+
+
+def _plan_run_name() -> str:
+    return f"plan/{Path(str(_param('plan_file') or 'plan')).stem}"
+
+
+def _gates_run_name() -> str:
+    return f"milestone-gates/{_param('as_of') or date.today().isoformat()}"
+
+
+def failing_criterion(milestone: MilestoneVerdict) -> str:
+    """The first criterion that does not hold and the value it saw, e.g. `x <= 0.005 is 0.0477` ('' if none)."""
+    failing = next((c for c in milestone.criteria if not c.passed), None)
+    if failing is None:
+        return ""
+    return f"{failing.expression} is " + ("without evidence" if failing.value is None else f"{failing.value:g}")
+
+
+def failed_reason(milestones: list[MilestoneVerdict]) -> str | None:
+    """Which milestones failed and, for each, the first criterion that did not hold (None when none failed)."""
+    reasons = [f"{m.code} {m.name}" + (f": {why}" if (why := failing_criterion(m)) else "")
+               for m in milestones if m.status == MilestoneStatus.FAILED]
+    return f"{len(reasons)} milestone(s) failed: " + "; ".join(reasons) if reasons else None
+
+
+@flow(name="plan", flow_run_name=_plan_run_name, log_prints=True)
 def plan(params: PlanParams) -> PlanOutcome:
     """Validate and load the plan, rank the vendors, and report budget and timeline."""
     flow_run = str(runtime.flow_run.id)
@@ -73,9 +103,10 @@ def plan(params: PlanParams) -> PlanOutcome:
     return PlanOutcome(project_code=loaded.project_code, loaded=loaded, charts=charts, flow_run_id=flow_run)
 
 
-@flow(name="milestone-gates", log_prints=True)
-def milestone_gates(params: GatesParams) -> PlanOutcome:
-    """Judge every milestone on the latest evidence, ask for sign-offs, raise risks, and report."""
+@flow(name="milestone-gates", flow_run_name=_gates_run_name, log_prints=True)
+def milestone_gates(params: GatesParams) -> PlanOutcome | State:
+    """Judge every milestone on the latest evidence, ask for sign-offs, raise risks, and report; the run ends
+    Failed, with the failing milestones and criteria as its message, when a milestone failed."""
     flow_run = str(runtime.flow_run.id)
     today = params.as_of or date.today()
     verdicts = evaluate_gates(params.project, today, source=f"milestone-gates flow run {flow_run}")
@@ -88,7 +119,19 @@ def milestone_gates(params: GatesParams) -> PlanOutcome:
     milestones = [m.model_copy(update={"status": MilestoneStatus(statuses.get(m.code, m.status))}) for m in verdicts]
     for m in milestones:
         print(f"{m.code} {m.name}: {m.status}" + (f" (raised {', '.join(m.raised_risks)})" if m.raised_risks else ""))
-    return PlanOutcome(project_code=snapshot.project_code, milestones=milestones, charts=charts, flow_run_id=flow_run)
+    outcome = PlanOutcome(project_code=snapshot.project_code, milestones=milestones, charts=charts,
+                          flow_run_id=flow_run)
+    reason = failed_reason(milestones)
+    return outcome if reason is None else Failed(message=reason, data=outcome)
+
+
+def run_gates(params: GatesParams) -> tuple[State, PlanOutcome | None]:
+    """Run the gates flow tagged `phase:plan`; its final state, and its outcome when it has one (a run whose
+    milestones failed ends Failed and still has one)."""
+    with tags("phase:plan"):
+        state: State = milestone_gates(params, return_state=True)
+    data = state.result(raise_on_failure=False) if state.is_completed() or state.is_failed() else None
+    return state, data if isinstance(data, PlanOutcome) else None
 
 
 @flow(name="plan-status", log_prints=True)

@@ -115,8 +115,7 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
 
         warm_up()
     stack = stack_for_flows(console)
-    from flows.migration import MigrateParams
-    from flows.migration import migrate as migrate_flow
+    from flows.migration import MigrateParams, run_migration
     from tasks.migration.progress import add_listener, clear_listeners
 
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
@@ -134,7 +133,7 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
 
         add_listener(on_progress)
         try:
-            outcome = migrate_flow(params)
+            outcome = run_migration(params)
         except Exception as exc:
             from erpops.commands.migrate_view import with_run_hint
 

@@ -41,7 +41,8 @@ def load(plan_file: Annotated[Path, typer.Argument(help="The plan YAML file.")],
 
 @app.command()
 def status(project: ProjectOpt = None, as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
-    """Judge every milestone against the latest evidence and show the verdicts (no sign-offs asked)."""
+    """Judge every milestone against the latest evidence and show the verdicts (no sign-offs asked). Exit 0 also when
+    a milestone failed: the flow run ends Failed with the reason, and `plan gates` exits 1 on it."""
     _gates(project, as_of, ask=False, timeout=1, as_json=as_json)
 
 
@@ -51,7 +52,8 @@ def gates(
     timeout: Annotated[int, typer.Option("--approval-timeout", min=1, help="Seconds to wait per sign-off.")] = 3600,
     as_json: JsonOpt = False,
 ) -> None:
-    """Judge the milestones and pause for a sign-off, in the Prefect UI, on each one that needs it."""
+    """Judge the milestones and pause for a sign-off, in the Prefect UI, on each one that needs it. Exit 1 when a
+    milestone failed (the run ends Failed with the reason)."""
     _gates(project, as_of, ask=True, timeout=timeout, as_json=as_json)
 
 
@@ -100,20 +102,23 @@ def risk(
 def _gates(project: str | None, as_of: str | None, *, ask: bool, timeout: int, as_json: bool) -> None:
     day = _day(as_of)
     console, stack = _start(as_json)
-    from flows.plan import GatesParams, milestone_gates
+    from erpops.commands.runtime import outcome_of
+    from flows.plan import GatesParams, run_gates
 
     if ask:
         console.print(f"A milestone that needs a sign-off pauses this run: resume it in the Prefect UI "
                       f"({stack.ui_url}/runs) or run `erpops plan approve CODE --by NAME`.", soft_wrap=True)
 
-    outcome = milestone_gates(GatesParams(project=project, as_of=day, ask_for_approval=ask,
-                                          approval_timeout_s=timeout))
+    state, found = run_gates(GatesParams(project=project, as_of=day, ask_for_approval=ask,
+                                         approval_timeout_s=timeout))
+    outcome = outcome_of("milestone-gates", state, found)
     ui = f"{stack.ui_url}/runs/flow-run/{outcome.flow_run_id}"
     if as_json:
         document: dict[str, Any] = {"project": outcome.project_code, "as_of": str(day or date.today()),
                                     "milestones": [m.model_dump(mode="json") for m in outcome.milestones],
                                     "charts": outcome.charts, "flow_run_id": outcome.flow_run_id, "prefect_ui": ui}
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        _exit_when_failed(state, gate=ask)
         return
     from rich.table import Table
 
@@ -127,6 +132,15 @@ def _gates(project: str | None, as_of: str | None, *, ask: bool, timeout: int, a
         table.add_row(f"{m.code} {m.name}", str(m.due_on), m.status.value + raised, criteria)
     console.print(table)
     console.print(f"Prefect UI: {ui}", soft_wrap=True)
+    _exit_when_failed(state, gate=ask)
+
+
+def _exit_when_failed(state: Any, *, gate: bool) -> None:
+    """When a milestone failed the flow run ended Failed with the reason: `plan gates` (a gate) says it and exits 1;
+    `plan status` (a report) exits 0 after showing it."""
+    if state.is_failed() and gate:
+        typer.echo(f"erpops: milestone gates: {state.message}", err=True)
+        raise typer.Exit(1)
 
 
 def _start(quiet: bool) -> tuple[Any, Any]:

@@ -34,7 +34,7 @@ from erp_models.cutover.steps import (
     StepKind,
 )
 from flows.load_test import LoadTestParams, run_load_test
-from flows.migration import MigrateParams, migrate
+from flows.migration import MigrateParams, run_migration
 from flows.readiness import environment_readiness
 from infra.cutover_store import CutoverStore
 from infra.settings import get_settings
@@ -168,13 +168,15 @@ def _final_delta(step: FinalDeltaStep, journal: CutoverJournal, runbook_file: Pa
         raise StepFailed(f"mapping {mapping} not found")
     out_dir = str(CutoverStore.from_settings(get_settings()).run_dir(journal.run_id) / "migration")
     resume = resumed and unfinished_delta(url, str(mapping))
-    outcome = migrate(MigrateParams(mapping=str(mapping), delta=not resume, resume=resume, out_dir=out_dir))
+    outcome = run_migration(MigrateParams(mapping=str(mapping), delta=not resume, resume=resume, out_dir=out_dir))
     journal.delta_run_id = str(outcome.run_id)
-    loaded = sum(e.loaded for e in outcome.entities)
-    skipped = sum(e.skipped for e in outcome.entities)
     if outcome.status != "passed":
         raise StepFailed(f"the final delta (migration run {outcome.run_id}) ended {outcome.status}")
-    return f"migration run {outcome.run_id}: {loaded} rows loaded, {skipped} unchanged rows skipped"
+    counts = {name: sum(getattr(e, name) for e in outcome.entities)
+              for name in ("inserted", "updated", "unchanged", "skipped", "quarantined")}
+    return (f"migration run {outcome.run_id}: {counts['inserted']} rows inserted, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['skipped']} skipped as older than the watermark, "
+            f"{counts['quarantined']} quarantined")
 
 
 def _post_checks(step: PostChecksStep, journal: CutoverJournal, url: str) -> str:

@@ -140,7 +140,7 @@ def _blocked(result: EntityResult, plan: pipeline.Plan) -> list[str]:
     return reasons
 
 
-@task
+@task(task_run_name="stage_entity[{entity}]")
 def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = None,
                  step: int = 0) -> EntityResult:
     """Phase 1: extract, transform, gate, quarantine and COPY into staging, batch by batch."""
@@ -173,7 +173,7 @@ def write_docs(plan: RunPlan) -> str | None:
     return None if index is None else str(index)
 
 
-@task
+@task(task_run_name="load_entity[{staged.entity}]")
 def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | None = None,
                 step: int = 0) -> EntityResult:
     """Phase 2: drop duplicate keys, quarantine orphans, upsert through the legacy-key map, reconcile."""

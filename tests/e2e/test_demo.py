@@ -45,6 +45,10 @@ def the_demo_leaves_its_flow_run_and_artifacts(summary: dict[str, Any]) -> None:
 
 def the_demo_leaves_the_pm_view_under_stable_artifact_keys(summary: dict[str, Any]) -> None:
     gates_run = summary["flow_runs"]["milestone-gates"]
+    gates = httpx.get(f"{summary['prefect_api']}/flow_runs/{gates_run}", timeout=10).json()
+    assert gates["name"].startswith("milestone-gates/") and "phase:plan" in gates["tags"]
+    assert gates["state_type"] == "FAILED"  # M7 fails on the demo's dirty sample: the run says so, and why
+    assert "M7" in gates["state"]["message"] and "quarantine_rate" in gates["state"]["message"]
     latest = httpx.post(f"{summary['prefect_api']}/artifacts/latest/filter", json={}, timeout=10).json()
     by_key = {a["key"]: a for a in latest}
     for key, kind in {"milestones": "markdown", "milestone-progress": "progress", "risks": "table",

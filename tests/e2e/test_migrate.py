@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import URL
@@ -265,3 +266,18 @@ def test_two_legacy_records_of_one_erp_record_load_the_first_and_quarantine_the_
     assert customers["read"] == customers["loaded"] + customers["quarantined"] + customers["rejected"]
     with psycopg.connect(migrate_env["ERPOPS_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")) as conn:
         assert conn.execute("SELECT phone FROM customers WHERE code = 'C1'").fetchall() == [("13800138000",)]
+
+
+def test_runs_and_their_tasks_are_named_and_tagged_for_the_runs_list(migrate_env: dict[str, str],
+                                                                    tmp_path: Path) -> None:
+    dry = migrate(migrate_env, "--mapping", str(mini(tmp_path)), "--dry-run")
+    load = migrate(migrate_env, "--mapping", str(tmp_path / "mini" / "mapping.yaml"))
+    api = f"http://127.0.0.1:{migrate_env['ERPOPS_PREFECT_PORT']}/api"
+    for doc, mode in ((dry, "dry-run"), (load, "load")):
+        run = httpx.get(f"{api}/flow_runs/{doc['flow_run_id']}", timeout=10).json()
+        assert run["name"] == f"migration/mini-shop/{mode}"
+        assert set(run["tags"]) == {"phase:migrate", "mapping:mini-shop", f"mode:{mode}"}
+    tasks = httpx.post(f"{api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [load["flow_run_id"]]}}},
+                       timeout=10).json()
+    names = {t["name"] for t in tasks}
+    assert {f"stage_entity[{e}]" for e in load["entities"]} | {f"load_entity[{e}]" for e in load["entities"]} <= names

@@ -1,6 +1,6 @@
-"""A stale outbox event fails the monitor: the violation event reaches Prefect and the automations fire (a webhook
-POST to a loopback receiver; after three failed runs, a run of the ops-risk deployment, which a process worker runs and
-which raises the risk)."""
+"""An injected invariant violation and a stale outbox event fail the monitor: the violation events reach Prefect
+and the automations fire (a webhook POST per violation to a loopback receiver; after three failed runs, a run of the
+ops-risk deployment, which a process worker runs and which raises the risk)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,12 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from tests.e2e.cli import ERPOPS, run_erpops
+from tests.integration.builders import a_sku, a_warehouse, stock_of
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +61,18 @@ def _prefect(env: dict[str, str], *args: str, timeout: float = 120) -> subproces
                           env=env | {"PREFECT_API_URL": _api(env)}, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
+def inject_an_invariant_violation(env: dict[str, str]) -> None:
+    """A stock level whose on-hand the ledger does not explain (10 posted, 12 on hand): a `db check` violation."""
+    engine = create_engine(env["ERPOPS_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            level = stock_of(session, a_sku(session), a_warehouse(session), on_hand=10)
+            level.on_hand = 12
+            session.commit()
+    finally:
+        engine.dispose()
+
+
 def _dsn(env: dict[str, str]) -> str:
     return make_url(env["ERPOPS_DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -87,8 +102,8 @@ def _delete_automations(env: dict[str, str]) -> None:
             httpx.delete(f"{_api(env)}/automations/{automation['id']}")
 
 
-def test_a_stale_outbox_event_fails_the_monitor_and_the_automations_fire(migrate_env: dict[str, str],
-                                                                       receiver: Receiver) -> None:
+def test_an_invariant_violation_and_a_stale_outbox_event_fail_the_monitor_and_the_automations_fire(
+        migrate_env: dict[str, str], receiver: Receiver) -> None:
     env = migrate_env
     hook = f"http://127.0.0.1:{receiver.server_address[1]}/alerts"
     assert run_erpops("plan", "load", str(EXAMPLE_PLAN), env=env).returncode == 0  # the risk register
@@ -101,6 +116,7 @@ def test_a_stale_outbox_event_fails_the_monitor_and_the_automations_fire(migrate
     again = run_erpops("ops", "automations", "apply", "--webhook-url", hook, "--json", env=env)
     assert {a["status"] for a in json.loads(again.stdout)["automations"]} == {"updated"}  # by name, not twice
     try:
+        inject_an_invariant_violation(env)
         with psycopg.connect(_dsn(env), autocommit=True) as conn:
             conn.execute("INSERT INTO outbox_consumers (name) VALUES ('channel-stock-sync')")
             conn.execute("""INSERT INTO outbox_events (event_type, aggregate_type, aggregate_id, payload, occurred_at)
@@ -109,8 +125,12 @@ def test_a_stale_outbox_event_fails_the_monitor_and_the_automations_fire(migrate
         runs = [run_erpops("ops", "monitor", "--skip-api", "--json", env=env) for _ in range(3)]
         assert [r.returncode for r in runs] == [1, 1, 1], runs[0].stderr
         outcome = json.loads(runs[0].stdout)
-        assert outcome["status"] == "failed" and outcome["violations"] == ["outbox.lag_min"]
-        assert "outbox.lag_min" in outcome["reason"] and outcome["open_incidents"] == ["outbox.lag_min"]
+        assert outcome["status"] == "failed" and outcome["violations"] == ["invariants.violations", "outbox.lag_min"]
+        assert "outbox.lag_min" in outcome["reason"] and "invariants.violations" in outcome["reason"]
+        assert sorted(outcome["open_incidents"]) == ["invariants.violations", "outbox.lag_min"]
+        invariant = _wait("the invariant's violation event and POST", lambda: [
+            p for p in receiver.posts if p.get("check") == "invariants.violations"])
+        assert invariant[0]["alert"] == "erpops.monitor.violation" and float(invariant[0]["value"]) >= 1
 
         violations = _wait("the violation events", lambda: [
             e for e in _events(env, "erpops.monitor.violation") if e["payload"]["check"] == "outbox.lag_min"])
