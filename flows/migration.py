@@ -168,7 +168,7 @@ def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: s
                      f"{r.unchanged}, quarantined {r.quarantined}, rejected {r.rejected}"
                      + (f", skipped {r.skipped} (delta)" if r.skipped else ""))
         if r.blocked_by:
-            lines.append(f"  - ⛔ blocked: {'; '.join(r.blocked_by)}")
+            lines.append(f"  - **blocked**: {'; '.join(r.blocked_by)}")
         for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:8]:
             lines.append(f"  - {reason}: {count}")
         for difference in (r.reconciliation or {}).get("differences", [])[:10]:

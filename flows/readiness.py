@@ -30,7 +30,7 @@ class ReadinessReport(BaseModel):
 
 def render_checks(checks: list[CheckResult]) -> str:
     lines = ["# Environment readiness", "", "| check | result | detail |", "|---|---|---|"]
-    lines += [f"| {c.check} | {'✅ pass' if c.ok else '❌ fail'} | {c.detail} |" for c in checks]
+    lines += [f"| {c.check} | {'pass' if c.ok else '**FAIL**'} | {c.detail} |" for c in checks]
     return "\n".join(lines)
 
 

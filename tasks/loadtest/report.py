@@ -21,7 +21,7 @@ def _ms(value: float | None) -> str:
 
 def report_markdown(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, invariants: InvariantReport, *,
                     passed: bool, reason: str | None, chart: Path | None) -> str:
-    head = "✅ passed" if passed else f"❌ failed: {reason}"
+    head = "passed" if passed else f"**FAILED**: {reason}"
     lines = [f"# Load test `{plan.profile}`: {head}", "",
              f"- {plan.users} users (spawn rate {plan.spawn_rate:g}/s), {judgement.duration_s:g} s of load, "
              f"{plan.workers} Locust worker{'s' if plan.workers > 1 else ''}; profile from {plan.source}",
@@ -40,14 +40,15 @@ def report_markdown(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, i
         lines += ["Over the whole run, for information: a step load passes when it has a knee (see Steps).", ""]
     lines += ["| threshold | value | limit | verdict |", "|---|--:|--:|---|"]
     for t in judgement.thresholds:
-        lines.append(f"| `{t.expr}` | {_ms(t.value)} | {_ms(t.limit)} | {'✅' if t.passed else '❌'} {t.reason} |")
+        verdict = "pass" if t.passed else "**FAIL**"
+        lines.append(f"| `{t.expr}` | {_ms(t.value)} | {_ms(t.limit)} | {verdict}: {t.reason} |")
     if not judgement.thresholds:
         lines.append("| (none) | | | |")
     lines += ["", "## Invariants (read from the database after the load)", ""]
     checked = ", ".join(f"{k} {v}" for k, v in invariants.checked.items())
-    lines.append(f"- {'✅ all hold' if invariants.ok else '❌ violated'} ({checked})")
+    lines.append(f"- {'all hold' if invariants.ok else '**violated**'} ({checked})")
     for v in invariants.violations:
-        lines.append(f"- ❌ **{v.check}** ({v.count}): {v.description}")
+        lines.append(f"- **{v.check}** violated ({v.count}): {v.description}")
         lines += [f"  - `{sample}`" for sample in v.samples]
     res = files.resources
     lines += ["", "## API resources", "",
@@ -55,7 +56,7 @@ def report_markdown(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, i
               f" at most {_ms(res.max_connections)} ({len(res.samples)} samples every {res.every_s:g} s)"]
     if judgement.steps:
         lines += ["", "## Steps", "", "| step | users | RPS | p95 ms | thresholds |", "|--:|--:|--:|--:|---|"]
-        lines += [f"| {s.index} | {s.users} | {s.rps:g} | {_ms(s.p95_ms)} | {'✅' if s.passed else '❌'} |"
+        lines += [f"| {s.index} | {s.users} | {s.rps:g} | {_ms(s.p95_ms)} | {'pass' if s.passed else '**FAIL**'} |"
                   for s in judgement.steps]
         knee = judgement.knee
         unbroken = " (no step broke a threshold: the knee lies at or above it)" if all(

@@ -6,8 +6,9 @@ from typing import Any
 
 from tasks.plan.snapshot import PlanSnapshot
 
-MARKS = {"passed": "✅ passed", "approved": "✅ approved", "awaiting_approval": "✋ awaiting approval",
-         "failed": "❌ failed", "rejected": "⛔ rejected", "pending": "⏳ pending"}
+# Words, not emoji: an emoji renders as a box in a browser without an emoji font.
+MARKS = {"passed": "passed", "approved": "approved", "awaiting_approval": "awaiting approval",
+         "failed": "**FAILED**", "rejected": "**rejected**", "pending": "pending"}
 MET = {"passed", "approved"}
 
 
@@ -64,7 +65,7 @@ def budget_markdown(snapshot: PlanSnapshot, burn_uri: str | None = None) -> str:
     lines += ["| phase | budget | spent | remaining | used |", "|---|---:|---:|---:|---:|"]
     for p in burn.phases:
         used = p.spent_minor / p.budget_minor if p.budget_minor else 0.0
-        flag = " ⚠ over budget" if p.spent_minor > p.budget_minor else ""
+        flag = " **over budget**" if p.spent_minor > p.budget_minor else ""
         lines.append(f"| {p.phase_name} | {_yuan(p.budget_minor)} | {_yuan(p.spent_minor)} | "
                      f"{_yuan(p.budget_minor - p.spent_minor)} | {used:.0%}{flag} |")
     return "\n".join(lines)

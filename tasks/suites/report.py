@@ -24,7 +24,7 @@ def failure_rows(suites: list[SuiteOutcome]) -> list[dict[str, str]]:
 
 def suite_markdown(suite: SuiteOutcome, run_id: uuid.UUID) -> str:
     """A suite's verdict, counts and where its report and output are, and its first failures."""
-    mark = "✅ passed" if suite.status == SuiteStatus.PASSED else "❌ failed"
+    mark = "passed" if suite.status == SuiteStatus.PASSED else "**FAILED**"
     lines = [f"# Test suite `{suite.name}`: {mark}", "", f"**{suite.reason}**", "",
              f"- run: `{run_id}`",
              f"- pass rate: {suite.pass_rate:.2%} ({suite.passed} of the {suite.report().ran} tests that ran passed; "

@@ -36,7 +36,7 @@ def the_demo_leaves_its_flow_run_and_artifacts(summary: dict[str, Any]) -> None:
     ).json()
     by_key = {a["key"]: a for a in artifacts}
     assert {"environment-readiness", "schema-fingerprint"} <= set(by_key)
-    assert "| database | ✅ pass" in by_key["environment-readiness"]["data"]
+    assert "| database | pass |" in by_key["environment-readiness"]["data"]
     tables = {row["table"] for row in json.loads(by_key["schema-fingerprint"]["data"])}
     assert {"sales_orders", "stock_levels", "stock_ledger"} <= tables
     assert summary["migration"]["status"] == "passed" and summary["migration"]["loaded"] > 0

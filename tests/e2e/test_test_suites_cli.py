@@ -71,7 +71,7 @@ def test_a_failing_suite_fails_the_run_after_recording_its_evidence_and_failures
     assert json.loads(by_key["test-failures"]["data"]) == [
         {"suite": "sample", "test_id": "check_sample.py::test_fails",
          "message": "AssertionError: reserved stock is not on hand"}]
-    assert "❌ failed" in by_key["test-suite-sample"]["data"]
+    assert "# Test suite `sample`: **FAILED**" in by_key["test-suite-sample"]["data"]
 
 
 def test_a_passing_integration_suite_satisfies_the_example_plans_m6_criterion(migrate_env: dict[str, str],

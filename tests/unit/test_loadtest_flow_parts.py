@@ -115,9 +115,9 @@ def test_the_report_shows_endpoints_thresholds_invariants_and_resources() -> Non
     text = report_markdown(resolve_plan("smoke"), files, judgement(), broken, passed=False,
                            reason="invariants violated: reservations (1)", chart=None)
 
-    assert "# Load test `smoke`: ❌ failed: invariants violated: reservations (1)" in text
+    assert "# Load test `smoke`: **FAILED**: invariants violated: reservations (1)" in text
     assert "| place_order | 100 | 1 | 10 | 40 | 90 | 8.5 |" in text
-    assert "| `place_order: p(95) < 500` | 40 | 500 | ✅ p(95) 40 over the whole run < 500 |" in text
+    assert "| `place_order: p(95) < 500` | 40 | 500 | pass: p(95) 40 over the whole run < 500 |" in text
     assert "LT-abc123-0001@LT-abc123-WH: reserved 1, open 3" in text
     assert "RSS growth: 4.5 MB; database connections: growth 1, at most 3" in text
 
