@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -14,14 +13,13 @@ from prefect.artifacts import (
     create_table_artifact,
 )
 from prefect.client.schemas.objects import State
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.states import Failed
 from pydantic import BaseModel, Field
 
 from erp_models.enums import MilestoneStatus
 from erp_models.project.gates import MilestoneVerdict
+from flows.decisions import ask_named, pause_key
 from tasks.charts import png_data_uri
 from tasks.plan.report import budget_markdown, met_share, milestones_markdown, risk_rows, vendor_rows
 from tasks.plan.snapshot import PlanSnapshot
@@ -53,7 +51,8 @@ class SignOff(RunInput):
     """The form the Prefect UI shows when a milestone's criteria hold and a person must sign it off."""
 
     approve: bool = Field(description="Approve the milestone (untick to reject it)")
-    approver: str = Field(min_length=1, description="Your name")
+    # Required, with minLength 1 in the form's schema; the flow refuses an empty name itself (flows.decisions).
+    approver: str = Field(description="Your name (required)", json_schema_extra={"minLength": 1})
     note: str = Field(default="", description="Why, or on what condition")
 
 
@@ -144,19 +143,19 @@ def plan_status(project: str | None = None, as_of: date | None = None,
 
 
 def ask_for_sign_off(project: str | None, milestone: MilestoneVerdict, timeout_s: int) -> None:
-    """Pause this run until a person approves or rejects the milestone in the Prefect UI."""
+    """Pause this run until a named person approves or rejects the milestone in the Prefect UI."""
     evidence = "\n".join(f"- `{c.expression}`: {c.value:g} ✔" for c in milestone.criteria if c.value is not None)
-    form = SignOff.with_initial_data(
-        description=f"## Sign-off: {milestone.code} {milestone.name}\n\nOwner: {milestone.owner}, due "
-                    f"{milestone.due_on}. Every criterion holds:\n\n{evidence}", approve=True, approver="")
     print(f"{milestone.code} awaits sign-off: resume this flow run in the Prefect UI to approve or reject it")
-    try:
-        answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=2,
-                                key="sign-off-" + re.sub(r"[^a-z0-9]+", "-", milestone.code.lower()))
-    except FlowPauseTimeout:
-        print(f"{milestone.code}: no sign-off within {timeout_s} s; it stays awaiting approval")
+    decision = ask_named(SignOff, description=f"## Sign-off: {milestone.code} {milestone.name}\n\nOwner: "
+                                              f"{milestone.owner}, due {milestone.due_on}. Every criterion "
+                                              f"holds:\n\n{evidence}",
+                         initial={"approve": True}, name_of=lambda a: a.approver, expected=None,
+                         key=pause_key("sign-off", milestone.code), timeout_s=timeout_s)
+    if decision.answer is None:
+        print(f"{milestone.code}: {decision.why_none}; it stays awaiting approval")
         return
-    record_decision(project, milestone.code, answer.approve, answer.approver, answer.note)
+    answer = decision.answer
+    record_decision(project, milestone.code, answer.approve, answer.approver.strip(), answer.note)
 
 
 def publish_status(snapshot: PlanSnapshot, reports_dir: str | None) -> dict[str, str]:

@@ -6,12 +6,9 @@ for the approver's form in the Prefect UI.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.settings import PREFECT_API_URL
 from pydantic import Field
@@ -33,6 +30,7 @@ from erp_models.cutover.steps import (
     Step,
     StepKind,
 )
+from flows.decisions import ask_named, pause_key
 from flows.load_test import LoadTestParams, run_load_test
 from flows.migration import MigrateParams, run_migration
 from flows.readiness import environment_readiness
@@ -57,15 +55,11 @@ from tasks.cutover.steps import (
 if TYPE_CHECKING:
     from flows.cutover.flow import CutoverParams
 
-APPROVAL_ATTEMPTS = 3
-
-
 class GoNoGo(RunInput):
     """The form the Prefect UI shows at the go/no-go."""
 
     go: bool = Field(description="Go (untick for no-go)")
-    # minLength in the form's JSON schema makes the UI refuse an empty name; the server does not check a resumed
-    # run's input against it, so the flow refuses an empty or other name itself and asks again (see `_ask`).
+    # Required, with minLength 1 in the form's schema; the flow refuses an empty or other name (flows.decisions).
     approver: str = Field(description="Your name: the runbook's approver signs off",
                           json_schema_extra={"minLength": 1})
     note: str = Field(default="", description="Why, or on what condition")
@@ -140,25 +134,16 @@ def _go_no_go(step: GoNoGoStep, journal: CutoverJournal, url: str, params: Cutov
 
 def _ask(step: GoNoGoStep, journal: CutoverJournal, note: str, timeout_s: int) -> GoNoGo:
     expected = step.approver.name
-    problem = ""
-    for attempt in range(1, APPROVAL_ATTEMPTS + 1):
-        form = GoNoGo.with_initial_data(
-            description=f"## Go/no-go: {journal.name}\n\n{problem}Only **{expected}** ({step.approver.role}) may "
-                        f"decide. Milestones {', '.join(step.milestones)}. {note}", go=True, approver="")
-        print(f"go/no-go: waiting for {expected} ({step.approver.role}) to decide in the Prefect UI "
-              f"(resume this flow run; {timeout_s} s)")
-        try:
-            answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=2,
-                                    key=f"go-no-go-{re.sub(r'[^a-z0-9]+', '-', step.name.lower())}-{attempt}")
-        except FlowPauseTimeout:
-            raise StepFailed(f"no-go: nobody decided within {timeout_s} s") from None
-        name = answer.approver.strip()
-        if name == expected:
-            return answer
-        why = "an empty approver is refused" if not name else f"{name!r} is not the runbook's approver"
-        problem = f"**Refused: {why}** (attempt {attempt} of {APPROVAL_ATTEMPTS}). "
-        print(f"go/no-go: {why} ({expected!r} is); asking again")
-    raise StepFailed(f"no-go: no decision by {expected} after {APPROVAL_ATTEMPTS} attempts")
+    print(f"go/no-go: waiting for {expected} ({step.approver.role}) to decide in the Prefect UI "
+          f"(resume this flow run; {timeout_s} s)")
+    decision = ask_named(GoNoGo, description=f"## Go/no-go: {journal.name}\n\nOnly **{expected}** "
+                                             f"({step.approver.role}) may decide. Milestones "
+                                             f"{', '.join(step.milestones)}. {note}",
+                         initial={"go": True}, name_of=lambda a: a.approver, expected=expected,
+                         key=pause_key("go-no-go", step.name), timeout_s=timeout_s)
+    if decision.answer is None:
+        raise StepFailed(f"no-go: {decision.why_none} (only {expected} may decide)")
+    return decision.answer
 
 
 def _final_delta(step: FinalDeltaStep, journal: CutoverJournal, runbook_file: Path, url: str, *,

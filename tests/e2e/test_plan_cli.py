@@ -110,6 +110,11 @@ def test_the_gates_flow_pauses_for_sign_off_and_records_the_approvers_answer(mig
         paused = wait_for_paused_run(api, since=started, timeout_s=90)
         description = paused["state"]["state_details"].get("run_input_keyset") or {}
         assert description, "the pause asks for input"
+        # The form requires a name; the server does not check a resumed run's input, so the flow refuses a blank one.
+        blank = httpx.post(f"{api}/flow_runs/{paused['id']}/resume", timeout=10,
+                           json={"run_input": {"approve": True, "approver": "  ", "note": ""}})
+        assert blank.status_code in (200, 201), blank.text
+        paused_again(api, paused, timeout_s=60)
         answer = {"approve": True, "approver": "王芳", "note": "vendor contract signed"}
         resumed = httpx.post(f"{api}/flow_runs/{paused['id']}/resume", timeout=10, json={"run_input": answer})
         assert resumed.status_code in (200, 201), resumed.text
@@ -132,6 +137,18 @@ def wait_for_paused_run(api: str, *, since: float, timeout_s: float) -> dict[str
             return dict(fresh[0])
         time.sleep(1)
     raise AssertionError("the milestone-gates flow never paused for a sign-off")
+
+
+def paused_again(api: str, first: dict[str, Any], *, timeout_s: float) -> None:
+    """Until the run is paused anew (another state than the first pause's): the form was asked again."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        run = httpx.get(f"{api}/flow_runs/{first['id']}", timeout=10).json()
+        if run["state_type"] == "PAUSED" and run["state"]["id"] != first["state"]["id"]:
+            return
+        assert run["state_type"] in ("PAUSED", "RUNNING"), run["state"]  # a blank name must not end the run
+        time.sleep(0.5)
+    raise AssertionError("the sign-off was not asked again after a blank approver")
 
 
 def _epoch(stamp: str) -> float:
