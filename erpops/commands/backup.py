@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from erpops.commands.db import JsonOpt, connected_engine
+from erpops.commands.tables import print_table
 
 if TYPE_CHECKING:
     from infra.backup_store import BackupStore
@@ -76,7 +77,7 @@ def list_backups(as_json: JsonOpt = False) -> None:
         table.add_row(m.id, m.created_at.strftime("%Y-%m-%d %H:%M"), _size(m.size_bytes), f"{m.duration_s:.1f} s",
                       m.revision or "-", m.fingerprint or "-", m.source)
     console = Console()
-    Console(width=max(console.width, 130)).print(table)  # ids and fingerprints are copied whole, never cut
+    print_table(Console(width=max(console.width, 130)), table)  # ids and fingerprints are copied whole, never cut
 
 
 def _report(done: RestoredDatabase, as_json: bool, verb: str) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from erpops.commands.tables import print_table
 from infra.errors import ErpopsError
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def plan(runbook_file: RunbookOpt = EXAMPLE_RUNBOOK, as_json: JsonOpt = False) -
         table.add_row(str(n), step.name, str(step.kind), _minutes(step.estimate), "*" if step.name in critical else "",
                       "covered" if step.name in pre_switch else "-", step.owner, ", ".join(step.predecessors) or "-")
     console = Console(width=max(Console().width, 120))
-    console.print(table)
+    print_table(console, table)
     path_s = sum(s.estimate for s in runbook.steps if s.name in critical)
     console.print(f"critical path (*): {' -> '.join(runbook.critical_path())} = {_minutes(path_s)}", soft_wrap=True)
     console.print(f"total estimate: {_minutes(runbook.total_estimate())}; rollback time objective (rto): "
@@ -189,7 +190,7 @@ def print_journal(console: object, journal: CutoverJournal) -> None:
     for n, step in enumerate(journal.steps, start=1):
         table.add_row(str(n), step.name, step.kind, step.status.value, _minutes(step.estimate_s),
                       _seconds(step.actual_s), step.detail)
-    console.print(table)
+    print_table(console, table)
     console.print(f"status: {journal.status.value}" + (f" ({journal.reason})" if journal.reason else ""),
                   soft_wrap=True)
     same = journal.fingerprint_before is not None and journal.fingerprint_before == journal.fingerprint_after

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from erpops.commands.tables import print_table
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -133,7 +135,7 @@ def fingerprint(as_json: JsonOpt = False) -> None:
     table = Table("table", "rows", "hash", title=f"ERP content fingerprint {overall}")
     for t in tables:
         table.add_row(t.table, str(t.rows), t.digest)
-    Console().print(table)
+    print_table(Console(), table)
 
 
 @app.command()
@@ -155,7 +157,7 @@ def check(as_json: JsonOpt = False) -> None:
         table = Table("check", "count", "what", "examples", title="invariant violations")
         for v in violations:
             table.add_row(v.check, str(v.count), v.description, json.dumps(v.samples[:2], default=str))
-        Console().print(table)
+        print_table(Console(), table)
     if violations:
         raise typer.Exit(1)
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from erpops.commands.tables import print_table
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -114,7 +116,7 @@ def print_summary(console: Console, outcome: LoadTestOutcome) -> None:
     for name, fig in outcome.endpoints.items():
         table.add_row(name, str(fig.requests), str(fig.failures), *(_n(v) for v in (fig.p50_ms, fig.p95_ms,
                                                                                     fig.p99_ms, fig.rps)))
-    console.print(table)
+    print_table(console, table)
     for t in outcome.thresholds:
         console.print(f"{'[green]✓[/]' if t.passed else '[red]✗[/]'} {t.expr}: {t.reason}", soft_wrap=True)
     if outcome.invariants["ok"]:

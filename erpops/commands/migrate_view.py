@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from erp_models.enums import MigrationMode, MigrationRunStatus
+from erpops.commands.tables import print_table
 
 if TYPE_CHECKING:
     from erp_models.migration.listing import RunRow
@@ -46,7 +47,7 @@ def print_summary(outcome: Any) -> None:
         table.add_row(e.entity, *(str(c) for c in counts), _reconciled(e))
     console = Console()
     if outcome.entities:
-        console.print(table)
+        print_table(console, table)
         console.print(LEGEND + (" skip=at or below the watermark" if skipped else ""), style="dim", soft_wrap=True)
     for e in outcome.entities:
         if e.blocked_by:

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from erpops.commands.tables import print_table
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
@@ -57,7 +59,7 @@ def _print(review: object) -> None:
                       "-" if r.sla_h is None else f"{r.sla_h:g}", "[red]BREACHED[/red]" if r.breached else "ok",
                       r.title)
     out = Console(width=max(Console().width, 120))
-    out.print(table)
+    print_table(out, table)
     out.print(f"status: {review.status.value}; open {len(review.backlog)}, past SLA {len(review.breaches)}; "
               f"evidence " + ", ".join(f"{k}={v:g}" for k, v in sorted(review.evidence.items()))
               + (f"; incident {review.incident}" if review.incident else ""), soft_wrap=True)

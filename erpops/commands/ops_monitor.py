@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from erpops.commands.tables import print_table
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
@@ -57,7 +59,7 @@ def _print(console: object, outcome: object) -> None:
         table.add_row(row.check, "-" if row.value is None else f"{row.value:g}", row.limit or "-",
                       "ok" if row.passed else "[red]VIOLATED[/red]", row.summary)
     out = Console(width=max(Console().width, 120))
-    out.print(table)
+    print_table(out, table)
     out.print(f"status: {outcome.status.value}; incidents opened {len(outcome.incidents.opened)}, updated "
               f"{len(outcome.incidents.updated)}, resolved {len(outcome.incidents.resolved)}; "
               f"events emitted {outcome.events_emitted}", soft_wrap=True)

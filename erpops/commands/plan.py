@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from erpops.commands.tables import print_table
+
 app = typer.Typer(help="The implementation plan: load it, judge milestones on evidence, sign them off.",
                   no_args_is_help=True)
 
@@ -130,7 +132,7 @@ def _gates(project: str | None, as_of: str | None, *, ask: bool, timeout: int, a
                              + (f" (run {c.run_id})" if c.run_id else "") for c in m.criteria)
         raised = f"\nraised {', '.join(m.raised_risks)}" if m.raised_risks else ""
         table.add_row(f"{m.code} {m.name}", str(m.due_on), m.status.value + raised, criteria)
-    console.print(table)
+    print_table(console, table)
     console.print(f"Prefect UI: {ui}", soft_wrap=True)
     _exit_when_failed(state, gate=ask)
 

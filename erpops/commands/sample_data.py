@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from erpops.commands.tables import print_table
 from erpops.sample_data.shapes import Shape
 
 if TYPE_CHECKING:
@@ -92,6 +93,6 @@ def _print_summary(summary: SampleSummary) -> None:
     for kind, count in summary.defects.items():
         kinds.add_row(kind, f"{count:,}", summary.handling[kind])
     console = Console()
-    console.print(files)
-    console.print(kinds)
+    print_table(console, files)
+    print_table(console, kinds)
     console.print(f"mapping: {summary.mapping}\nnext: erpops migrate --mapping {summary.mapping}")

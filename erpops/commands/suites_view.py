@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from erpops.commands.tables import print_table
+
 if TYPE_CHECKING:
     from flows.test_suites import SuitesOutcome
 
@@ -22,7 +24,7 @@ def print_outcome(outcome: SuitesOutcome) -> None:
         table.add_row(s.name, s.status.value, f"{s.pass_rate:.1%}", str(s.passed), str(s.failed), str(s.errors),
                       str(s.skipped), f"{s.duration_s:.1f}")
     console = Console(highlight=False)
-    console.print(table)
+    print_table(console, table)
     for s in outcome.suites:
         console.print(f"{s.name}: {s.status.value}, {s.reason}", soft_wrap=True, markup=False)
         for f in s.failures[:FAILURES_SHOWN]:
