@@ -20,25 +20,41 @@ def _value(value: float | None) -> str:
     return "no evidence" if value is None else f"{value:g}"
 
 
+ATTENTION = ("failed", "rejected", "awaiting_approval")
+
+
+def _criterion(c: dict[str, Any]) -> str:
+    return (f"{'✔' if c['passed'] else '✘'} `{c['expression']}` → {_value(c.get('value'))}"
+            + (f" (run `{c['run_id']}`)" if c.get("run_id") else ""))
+
+
 def milestones_markdown(snapshot: PlanSnapshot, gantt_uri: str | None = None) -> str:
+    """Verdict first: what needs attention and why, then one row per milestone with its status and the reason
+    (criteria that fail first) in the first columns, so a 1280 px window shows them; the timeline last."""
     met = sum(ms["status"] in MET for ms in snapshot.milestones)
     lines = [f"# Milestones — {snapshot.project_name}", "",
              f"{met} of {len(snapshot.milestones)} milestones met, as of {snapshot.today}.", ""]
-    if gantt_uri:
-        lines += [f"![Milestone timeline]({gantt_uri})", ""]
-    lines += ["| milestone | phase | owner | due | status | criteria |", "|---|---|---|---|---|---|"]
+    attention = [ms for ms in snapshot.milestones if ms["status"] in ATTENTION]
+    if attention:
+        lines += ["## Needs attention", ""]
+        for ms in attention:
+            failing = [_criterion(c) for c in ms["criteria"] if not c["passed"]]
+            why = ("; ".join(failing) if failing else "every criterion holds: sign it off with the "
+                   "`milestone-gates` flow (it pauses for it) or `erpops plan approve CODE --by NAME`")
+            lines.append(f"- **{ms['code']}** {ms['name']}: {MARKS.get(ms['status'], ms['status'])}, {why}")
+        lines.append("")
+    lines += ["| milestone | status | why (failing criteria first) | due | owner | phase |",
+              "|---|---|---|---|---|---|"]
     for ms in snapshot.milestones:
-        criteria = "<br>".join(f"{'✔' if c['passed'] else '✘'} `{c['expression']}` → {_value(c.get('value'))}"
-                               + (f" (run `{c['run_id']}`)" if c.get("run_id") else "") for c in ms["criteria"])
+        ordered = sorted(ms["criteria"], key=lambda c: bool(c["passed"]))
+        criteria = "<br>".join(_criterion(c) for c in ordered)
         status = MARKS.get(ms["status"], ms["status"])
         if ms.get("decided_by"):
             status += f" by {ms['decided_by']}"
-        lines.append(f"| **{ms['code']}** {ms['name']} | {ms['phase']} | {ms['owner']} | {ms['due_on']} | "
-                     f"{status} | {criteria} |")
-    waiting = [ms["code"] for ms in snapshot.milestones if ms["status"] == "awaiting_approval"]
-    if waiting:
-        lines += ["", f"Sign-off needed: {', '.join(waiting)} — run the `milestone-gates` flow (it pauses for "
-                      "each) or `erpops plan approve CODE --by NAME`."]
+        lines.append(f"| **{ms['code']}** {ms['name']} | {status} | {criteria} | {ms['due_on']} | {ms['owner']} | "
+                     f"{ms['phase']} |")
+    if gantt_uri:
+        lines += ["", f"![Milestone timeline]({gantt_uri})"]
     return "\n".join(lines)
 
 

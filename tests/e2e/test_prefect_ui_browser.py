@@ -81,6 +81,6 @@ def test_a_project_manager_reads_the_milestones_artifact_in_the_prefect_ui(
         assert "Milestones" in text
         assert KEY in text
         assert cells[0] == MILESTONE, "the markdown table is not rendered as a table"
-        assert "awaiting approval" in cells[4]  # M1's criteria hold; it waits for the PM's sign-off
+        assert "awaiting approval" in cells[1]  # M1's criteria hold; it waits for the PM's sign-off
         gantt = [rendered["gantt"]]
         assert gantt and gantt[0] > 0, "the milestone timeline chart did not render"
