@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 
@@ -78,13 +78,27 @@ def run_demo(console: Console) -> dict[str, Any]:
         why = failing_criterion(m) if m.status.value == "failed" else ""
         console.print(f"  {m.code} {m.name}: [bold]{m.status.value}[/]" + (f" ({why})" if why else ""),
                       soft_wrap=True)
-    console.print(f"\nPrefect UI: [bold]{stack.ui_url}[/]  milestones: {stack.ui_url}/artifacts/key/milestones",
-                  soft_wrap=True)
+    links = artifact_links(stack.ui_url, ("milestones", "risks", "budget"))
+    console.print(f"\nPrefect UI: [bold]{stack.ui_url}[/]  gates run: {stack.ui_url}/runs/flow-run/"
+                  f"{gates.flow_run_id}", soft_wrap=True)
+    for key, url in links.items():
+        console.print(f"  {key}: {url}", soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
     return _result(report.ready, stack, runs, migration, started,
                    {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load, "cutover": rehearsal,
                                                                           "monitor": monitored,
-                                                                          "analysis": analysed}
+                                                                          "analysis": analysed, "artifacts": links}
+
+
+def artifact_links(ui_url: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """The UI page of each key's newest artifact version (its content, not the list of versions)."""
+    from prefect.artifacts import Artifact
+
+    links = {}
+    for key in keys:
+        found = cast(Any, Artifact.get(key))  # the sync call (Prefect types it as maybe a coroutine)
+        links[key] = f"{ui_url}/artifacts/artifact/{found.id}" if found else f"{ui_url}/artifacts/key/{key}"
+    return links
 
 
 def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
