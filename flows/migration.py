@@ -14,6 +14,8 @@ from prefect.artifacts import (
     create_progress_artifact,
     create_table_artifact,
 )
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 from pydantic import BaseModel, Field
 
 from erp_models.enums import MigrationMode
@@ -79,12 +81,20 @@ def _run_name() -> str:
 
 
 def run_migration(params: MigrateParams) -> MigrationOutcome:
-    """Run the flow tagged `phase:migrate`, `mapping:<name>` and `mode:<mode>`, as the runs list filters them."""
+    """Run the flow tagged `phase:migrate`, `mapping:<name>` and `mode:<mode>`, as the runs list filters them; its
+    outcome, also when the run ended Failed because a gate blocked it or a reconciliation failed. An error that
+    stopped the run is raised, with its hint."""
     labels = ["phase:migrate", f"mode:{run_mode(params)}"]
     if params.undo is None:
         labels.append(f"mapping:{mapping_label(params.mapping)}")
     with tags(*labels):
-        return migrate(params)
+        state: State = migrate(params, return_state=True)
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    if not isinstance(outcome, MigrationOutcome):
+        raise TypeError(f"the migration flow run ended {state.type.value} without an outcome")
+    return outcome
 
 
 def _status(results: list[EntityResult], complete: bool) -> str:
@@ -94,8 +104,9 @@ def _status(results: list[EntityResult], complete: bool) -> str:
 
 
 @flow(name="migration", flow_run_name=_run_name, log_prints=True)
-def migrate(params: MigrateParams) -> MigrationOutcome:
-    """Stage every entity (nothing loads if a gate blocks), then load in dependency order and reconcile."""
+def migrate(params: MigrateParams) -> MigrationOutcome | State:
+    """Stage every entity (nothing loads if a gate blocks), then load in dependency order and reconcile. A run that
+    did not pass (blocked, or failed reconciliation) ends Failed with its reason and still returns its outcome."""
     flow_run = str(runtime.flow_run.id)
     if params.undo is not None:
         reverted = undo_run(params.undo)
@@ -126,8 +137,21 @@ def migrate(params: MigrateParams) -> MigrationOutcome:
         csv_path = export_quarantine(plan.run_id, params.out_dir)
     publish(plan, status, results, csv_path)
     print(f"migration run {plan.run_id}: {status}")
-    return MigrationOutcome(run_id=plan.run_id, status=status, mode=plan.mode, entities=results,
-                            quarantine_csv=csv_path, flow_run_id=flow_run)
+    outcome = MigrationOutcome(run_id=plan.run_id, status=status, mode=plan.mode, entities=results,
+                               quarantine_csv=csv_path, flow_run_id=flow_run)
+    if status == "passed":
+        return outcome
+    return Failed(message=f"migration run {plan.run_id} ({plan.mode}) {status}: {not_passed_reason(results)}",
+                  data=outcome)
+
+
+def not_passed_reason(results: list[EntityResult]) -> str:
+    """What kept the run from passing: the gates that blocked it, else the entities that did not reconcile."""
+    blocked = [f"{r.entity} blocked by {'; '.join(r.blocked_by)}" for r in results if r.blocked_by]
+    if blocked:
+        return "; ".join(blocked)
+    unreconciled = [r.entity for r in results if not (r.reconciliation or {}).get("ok")]
+    return ("reconciliation failed for " + ", ".join(unreconciled)) if unreconciled else "not every entity ran"
 
 
 def failure_hint(plan: RunPlan) -> str:

@@ -184,6 +184,11 @@ def test_orphans_over_the_limit_block_the_run_before_anything_loads(migrate_env:
     assert lines_result["blocked_by"] == ["quarantine rate 0.4000 > 0.3"]
     assert all(e["loaded"] == 0 for e in run["entities"].values())
     assert fingerprint(migrate_env) == before
+    api = f"http://127.0.0.1:{migrate_env['ERPOPS_PREFECT_PORT']}/api"
+    flow_run = httpx.get(f"{api}/flow_runs/{run['flow_run_id']}", timeout=10).json()
+    assert flow_run["state_type"] == "FAILED"  # a blocked run is not green in the runs list, and says why
+    assert "blocked" in flow_run["state"]["message"]
+    assert "sales_order_lines blocked by quarantine rate 0.4000 > 0.3" in flow_run["state"]["message"]
 
 
 def test_an_unknown_category_parent_is_an_orphan_and_a_later_parent_is_linked(migrate_env: dict[str, str],
@@ -275,7 +280,7 @@ def test_runs_and_their_tasks_are_named_and_tagged_for_the_runs_list(migrate_env
     api = f"http://127.0.0.1:{migrate_env['ERPOPS_PREFECT_PORT']}/api"
     for doc, mode in ((dry, "dry-run"), (load, "load")):
         run = httpx.get(f"{api}/flow_runs/{doc['flow_run_id']}", timeout=10).json()
-        assert run["name"] == f"migration/mini-shop/{mode}"
+        assert run["name"] == f"migration/mini-shop/{mode}" and run["state_type"] == "COMPLETED"  # both passed
         assert set(run["tags"]) == {"phase:migrate", "mapping:mini-shop", f"mode:{mode}"}
     tasks = httpx.post(f"{api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [load["flow_run_id"]]}}},
                        timeout=10).json()
