@@ -32,10 +32,10 @@ def run_demo(console: Console) -> dict[str, Any]:
     console.print(f"[green]✓[/] stack up, ERP schema at head: Prefect UI at {stack.ui_url}")
     runs: dict[str, str] = {}
 
-    from flows.readiness import environment_readiness  # imports Prefect, now pointed at our server
+    from flows.readiness import check_readiness  # imports Prefect, now pointed at our server
 
     with console.status("1/10 environment-readiness flow ..."):
-        report = environment_readiness(api_url=stack.prefect_api_url, state_dir=settings.state_dir)
+        report = check_readiness(api_url=stack.prefect_api_url, state_dir=settings.state_dir)
     runs["environment-readiness"] = report.flow_run_id
     for check in report.checks:
         console.print(f"{'[green]✓[/]' if check.ok else '[red]✗[/]'} {check.check}: {check.detail}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, runtime
+from prefect import flow, runtime, tags
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 from pydantic import BaseModel
 
 from tasks.environment import (
@@ -35,8 +37,9 @@ def render_checks(checks: list[CheckResult]) -> str:
 
 
 @flow(name="environment-readiness", log_prints=True)
-def environment_readiness(api_url: str, state_dir: Path = Path(".erpops")) -> ReadinessReport:
-    """Check database, schema, Prefect and host; fingerprint the schema; publish both as artifacts."""
+def environment_readiness(api_url: str, state_dir: Path = Path(".erpops")) -> ReadinessReport | State:
+    """Check database, schema, Prefect and host; fingerprint the schema; publish both as artifacts. Not ready: the
+    run ends Failed naming the failing checks, and still returns its report."""
     checks = [check_database(), check_schema(), check_prefect_api(api_url), check_host(state_dir)]
     ready = all(c.ok for c in checks)
     create_markdown_artifact(
@@ -50,6 +53,20 @@ def environment_readiness(api_url: str, state_dir: Path = Path(".erpops")) -> Re
             description=f"ERP schema {fingerprint.revision}: content fingerprint {fingerprint.overall}",
         )
     print(f"environment ready: {ready}")
-    return ReadinessReport(
-        flow_run_id=str(runtime.flow_run.id), ready=ready, checks=checks, fingerprint=fingerprint
-    )
+    report = ReadinessReport(flow_run_id=str(runtime.flow_run.id), ready=ready, checks=checks, fingerprint=fingerprint)
+    if ready:
+        return report
+    return Failed(message="not ready: " + "; ".join(f"{c.check}: {c.detail}" for c in checks if not c.ok),
+                  data=report)
+
+
+def check_readiness(api_url: str, state_dir: Path) -> ReadinessReport:
+    """Run the readiness flow tagged `phase:deploy`; its report, ready or not (an error that stopped it is raised)."""
+    with tags("phase:deploy"):
+        state: State = environment_readiness(api_url=api_url, state_dir=state_dir, return_state=True)
+    report = state.result(raise_on_failure=False)
+    if isinstance(report, BaseException):
+        raise report
+    if not isinstance(report, ReadinessReport):
+        raise TypeError(f"the readiness flow run ended {state.type.value} without a report")
+    return report

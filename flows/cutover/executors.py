@@ -33,7 +33,7 @@ from erp_models.cutover.steps import (
 from flows.decisions import ask_named, pause_key
 from flows.load_test import LoadTestParams, run_load_test
 from flows.migration import MigrateParams, run_migration
-from flows.readiness import environment_readiness
+from flows.readiness import check_readiness
 from infra.cutover_store import CutoverStore
 from infra.settings import get_settings
 from tasks.cutover.steps import (
@@ -73,7 +73,7 @@ def run_step(step: Step, journal: CutoverJournal, runbook_file: Path, url: str, 
     done: StepDone
     match step:
         case _ if step.kind is StepKind.READINESS:
-            report = environment_readiness(api_url=PREFECT_API_URL.value() or "", state_dir=get_settings().state_dir)
+            report = check_readiness(api_url=PREFECT_API_URL.value() or "", state_dir=get_settings().state_dir)
             failing = [f"{c.check}: {c.detail}" for c in report.checks if not c.ok]
             if failing:
                 raise StepFailed("not ready: " + "; ".join(failing))
