@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 from prefect import flow, runtime, tags
@@ -47,10 +48,15 @@ class GatesParams(BaseModel):
     reports_dir: str | None = Field(default=None, description="Where the chart PNGs go (default: <state dir>/reports)")
 
 
+class Verdict(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
 class SignOff(RunInput):
     """The form the Prefect UI shows when a milestone's criteria hold and a person must sign it off."""
 
-    approve: bool = Field(description="Approve the milestone (untick to reject it)")
+    decision: Verdict = Field(description="Approve or reject the milestone: an explicit choice, nothing preset")
     # Required, with minLength 1 in the form's schema; the flow refuses an empty name itself (flows.decisions).
     approver: str = Field(description="Your name (required)", json_schema_extra={"minLength": 1})
     note: str = Field(default="", description="Why, or on what condition")
@@ -149,13 +155,13 @@ def ask_for_sign_off(project: str | None, milestone: MilestoneVerdict, timeout_s
     decision = ask_named(SignOff, description=f"## Sign-off: {milestone.code} {milestone.name}\n\nOwner: "
                                               f"{milestone.owner}, due {milestone.due_on}. Every criterion "
                                               f"holds:\n\n{evidence}",
-                         initial={"approve": True}, name_of=lambda a: a.approver, expected=None,
+                         initial={}, name_of=lambda a: a.approver, expected=None,
                          key=pause_key("sign-off", milestone.code), timeout_s=timeout_s)
     if decision.answer is None:
         print(f"{milestone.code}: {decision.why_none}; it stays awaiting approval")
         return
     answer = decision.answer
-    record_decision(project, milestone.code, answer.approve, answer.approver.strip(), answer.note)
+    record_decision(project, milestone.code, answer.decision is Verdict.APPROVE, answer.approver.strip(), answer.note)
 
 
 def publish_status(snapshot: PlanSnapshot, reports_dir: str | None) -> dict[str, str]:

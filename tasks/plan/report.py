@@ -50,7 +50,7 @@ def milestones_markdown(snapshot: PlanSnapshot, gantt_uri: str | None = None) ->
         criteria = "<br>".join(_criterion(c) for c in ordered)
         status = MARKS.get(ms["status"], ms["status"])
         if ms.get("decided_by"):
-            status += f" by {ms['decided_by']}"
+            status += f" by {ms['decided_by']}" + (f": “{ms['decision_note']}”" if ms.get("decision_note") else "")
         lines.append(f"| **{ms['code']}** {ms['name']} | {status} | {criteria} | {ms['due_on']} | {ms['owner']} | "
                      f"{ms['phase']} |")
     if gantt_uri:

@@ -112,10 +112,10 @@ def test_the_gates_flow_pauses_for_sign_off_and_records_the_approvers_answer(mig
         assert description, "the pause asks for input"
         # The form requires a name; the server does not check a resumed run's input, so the flow refuses a blank one.
         blank = httpx.post(f"{api}/flow_runs/{paused['id']}/resume", timeout=10,
-                           json={"run_input": {"approve": True, "approver": "  ", "note": ""}})
+                           json={"run_input": {"decision": "approve", "approver": "  ", "note": ""}})
         assert blank.status_code in (200, 201), blank.text
         paused_again(api, paused, timeout_s=60)
-        answer = {"approve": True, "approver": "王芳", "note": "vendor contract signed"}
+        answer = {"decision": "approve", "approver": "王芳", "note": "vendor contract signed"}
         resumed = httpx.post(f"{api}/flow_runs/{paused['id']}/resume", timeout=10, json={"run_input": answer})
         assert resumed.status_code in (200, 201), resumed.text
         out, err = gates.communicate(timeout=120)

@@ -14,7 +14,7 @@ from flows.decisions import pause_key
 from flows.plan import SignOff
 
 
-@pytest.mark.parametrize(("form", "initial"), [(SignOff, {"approve": True}), (GoNoGo, {"go": True})])
+@pytest.mark.parametrize(("form", "initial"), [(SignOff, {}), (GoNoGo, {"go": True})])
 def test_the_form_as_asked_requires_a_named_approver(form: type[RunInput], initial: dict[str, Any]) -> None:
     schema = form.with_initial_data(description="decide", **initial).model_json_schema()
     assert "approver" in schema["required"]
@@ -25,3 +25,9 @@ def test_the_form_as_asked_requires_a_named_approver(form: type[RunInput], initi
 def test_pause_keys_are_lower_case_words_joined_by_dashes() -> None:
     assert pause_key("sign-off", "M1") == "sign-off-m1"
     assert pause_key("go-no-go", "Go / no-go!") == "go-no-go-go-no-go"
+
+
+def test_the_sign_off_is_an_explicit_choice_with_nothing_preset() -> None:
+    schema = SignOff.with_initial_data(description="decide").model_json_schema()
+    assert "decision" in schema["required"]
+    assert "default" not in schema["properties"]["decision"]

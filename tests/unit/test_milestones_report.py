@@ -51,3 +51,9 @@ def test_nothing_needs_attention_when_every_milestone_is_met_or_pending() -> Non
         milestone("M6", "passed", criterion("tests.integration.pass_rate >= 0.95", 1.0, True)),
         milestone("M8", "pending", criterion("feedback.open_major == 0", None, False))))
     assert "Needs attention" not in markdown and "| **M8** M8 name | pending |" in markdown
+
+
+def test_a_sign_off_shows_who_and_their_note() -> None:
+    signed = milestone("M1", "approved", criterion("vendors.ranked >= 3", 4, True))
+    signed |= {"decided_by": "王芳", "decision_note": "合同已签"}
+    assert "| **M1** M1 name | approved by 王芳: “合同已签” |" in milestones_markdown(snapshot(signed))
