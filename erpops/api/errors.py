@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from erp_models.errors import (
@@ -21,6 +22,7 @@ from erp_models.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from erp_models.security.services import authenticate
 
 log = logging.getLogger("erpops.api")
 
@@ -50,13 +52,32 @@ async def on_domain_error(_: Request, exc: Exception) -> JSONResponse:
     return error(status, exc.code, exc.message, headers)
 
 
-async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    # FastAPI reads the body before the auth dependency runs: a caller without a valid token learns nothing about
+    # the body it sent, and gets the 401 a well-formed request would get.
+    refused = await run_in_threadpool(_unauthenticated, request)
+    if refused is not None:
+        return error(401, refused.code, refused.message, {"WWW-Authenticate": "Bearer"})
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
         return error(400, "malformed_json", "the request body is not valid JSON")
     detail = [{"loc": list(p.get("loc", ())), "msg": p.get("msg"), "type": p.get("type")} for p in problems]
     return error(422, "validation_error", detail)
+
+
+def _unauthenticated(request: Request) -> Unauthenticated | None:
+    """Why an /api/v1 request is not authenticated (no bearer token, or one that does not authenticate), or None."""
+    if not request.url.path.startswith("/api/v1/"):
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return Unauthenticated("an Authorization: Bearer <token> header is required")
+    try:
+        request.app.state.db.read(lambda session: authenticate(session, token.strip()))
+    except Unauthenticated as exc:
+        return exc
+    return None
 
 
 async def on_http_error(_: Request, exc: Exception) -> JSONResponse:

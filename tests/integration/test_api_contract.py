@@ -56,3 +56,16 @@ def test_the_openapi_document_describes_every_operation_and_the_bearer_scheme(ap
             assert op.get("security") == [{"HTTPBearer": []}], (method, path)
     assert {"/api/v1/sales-orders", "/api/v1/stock/{sku}", "/api/v1/purchase-orders/{po_id}/receipts",
             "/api/v1/channels/{channel}/orders"} <= set(doc["paths"])
+
+
+def test_an_unauthenticated_request_is_401_whatever_its_body(api: TestClient, admin: dict[str, str]) -> None:
+    malformed = {"content": b"{not json", "headers": {"content-type": "application/json"}}
+    for headers in ({}, {"Authorization": "Bearer erp_nosuchtoken"}, {"Authorization": "Basic abc"}):
+        response = api.post("/api/v1/sales-orders", content=malformed["content"],
+                            headers=malformed["headers"] | headers)
+        assert (response.status_code, response.json()["error"]) == (401, "unauthenticated"), (headers, response.text)
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+        invalid = api.post("/api/v1/sales-orders", json={"channel": "taobao"}, headers=headers)
+        assert (invalid.status_code, invalid.json()["error"]) == (401, "unauthenticated"), (headers, invalid.text)
+    with_token = api.post("/api/v1/sales-orders", content=malformed["content"], headers=malformed["headers"] | admin)
+    assert (with_token.status_code, with_token.json()["error"]) == (400, "malformed_json")  # the caller may know
