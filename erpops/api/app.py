@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from erpops.api import errors
 from erpops.api.deps import AuthCache, Database
+from erpops.api.openapi import document_errors
 from erpops.api.routes import admin, catalogue, channels, inventory, procurement, project, sales
 from infra.db import make_engine
 from infra.settings import get_settings
@@ -34,7 +35,8 @@ def create_app(url: str | None = None) -> FastAPI:
         title="erpops ERP API",
         version="1",
         description="Procurement, inventory, sales and channel integration of the ERP. Authenticate with "
-        "`Authorization: Bearer <token>` (`erpops token create`). Errors are JSON: `{error, detail}`.",
+        "`Authorization: Bearer <token>` (`erpops token create`). Errors are JSON: `{error, detail}` (and "
+        "`problems` for a `validation_error`); each operation lists the statuses it can answer.",
         lifespan=lifespan,
     )
     app.state.db = Database(sessionmaker(bind=engine, expire_on_commit=False))
@@ -46,6 +48,7 @@ def create_app(url: str | None = None) -> FastAPI:
     if settings.api_bench_endpoints:
         api.include_router(_bench_router(app))
     app.include_router(api)
+    document_errors(app)
 
     @app.get("/health", tags=["ops"])
     def health() -> dict[str, str]:

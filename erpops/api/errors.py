@@ -32,8 +32,13 @@ HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "permission_denie
               422: "invalid_input"}
 
 
-def error(status: int, code: str, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": jsonable_encoder(detail)}, status_code=status, headers=headers)
+def error(status: int, code: str, detail: object, headers: dict[str, str] | None = None,
+          problems: list[dict[str, object]] | None = None) -> JSONResponse:
+    """The one error body (erpops.api.openapi.ErrorOut): `detail` always a string, `problems` for schema errors."""
+    body: dict[str, object] = {"error": code, "detail": detail if isinstance(detail, str) else str(detail)}
+    if problems is not None:
+        body["problems"] = jsonable_encoder(problems)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _status_of(exc: DomainError) -> int:
@@ -62,8 +67,10 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     problems = exc.errors()
     if any(p.get("type") == "json_invalid" for p in problems):
         return error(400, "malformed_json", "the request body is not valid JSON")
-    detail = [{"loc": list(p.get("loc", ())), "msg": p.get("msg"), "type": p.get("type")} for p in problems]
-    return error(422, "validation_error", detail)
+    listed: list[dict[str, object]] = [{"loc": list(p.get("loc", ())), "msg": str(p.get("msg")),
+                                        "type": str(p.get("type"))} for p in problems]
+    summary = "; ".join(f"{'.'.join(str(part) for part in p.get('loc', ()))}: {p.get('msg')}" for p in problems)
+    return error(422, "validation_error", summary, problems=listed)
 
 
 def _unauthenticated(request: Request) -> Unauthenticated | None:

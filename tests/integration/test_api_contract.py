@@ -69,3 +69,28 @@ def test_an_unauthenticated_request_is_401_whatever_its_body(api: TestClient, ad
         assert (invalid.status_code, invalid.json()["error"]) == (401, "unauthenticated"), (headers, invalid.text)
     with_token = api.post("/api/v1/sales-orders", content=malformed["content"], headers=malformed["headers"] | admin)
     assert (with_token.status_code, with_token.json()["error"]) == (400, "malformed_json")  # the caller may know
+
+
+def test_every_operation_lists_the_error_statuses_it_can_answer_with_the_one_error_body(api: TestClient) -> None:
+    doc = api.get("/openapi.json").json()
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    assert doc["components"]["schemas"]["Error"]["required"] == ["error", "detail"]
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    for path, item in doc["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, op in item.items():
+            expected = {"401", "403", "422"} | ({"400"} if "requestBody" in op else set()) \
+                | ({"404"} if "{" in path else set()) | ({"409", "503"} if method in {"post", "put", "patch", "delete"}
+                                                       else set())
+            errors = {status for status in op["responses"] if status[0] in "45"}
+            assert errors == expected, (method, path)
+            assert all(op["responses"][s]["content"] == error for s in errors), (method, path)
+
+
+def test_every_error_body_has_a_string_detail(api: TestClient, admin: dict[str, str]) -> None:
+    invalid = api.post("/api/v1/sales-orders", json={"channel": "taobao"}, headers=admin).json()
+    assert isinstance(invalid["detail"], str) and invalid["detail"].startswith("body.")
+    assert all(set(p) == {"loc", "msg", "type"} for p in invalid["problems"])
+    for response in (api.get("/api/v1/sales-orders/987654321", headers=admin), api.post("/api/v1/sales-orders")):
+        assert set(response.json()) == {"error", "detail"} and isinstance(response.json()["detail"], str)

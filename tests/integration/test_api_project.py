@@ -110,8 +110,9 @@ def test_an_unknown_severity_is_a_422_naming_the_field(planned: Server) -> None:
     response = planned.client.post("/api/v1/feedback", json=feedback("blocker"), headers=planned.headers("warehouse"))
     assert response.status_code == 422
     body = response.json()
-    assert set(body) == {"error", "detail"} and body["error"] == "validation_error"
-    assert ["body", "severity"] in [problem["loc"] for problem in body["detail"]]
+    assert set(body) == {"error", "detail", "problems"} and body["error"] == "validation_error"
+    assert ["body", "severity"] in [problem["loc"] for problem in body["problems"]]
+    assert "body.severity" in body["detail"]  # detail is always a string a person reads
 
 
 def test_scheduling_training_before_a_plan_is_loaded_is_404(unplanned: Server) -> None:
