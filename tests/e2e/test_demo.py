@@ -59,10 +59,10 @@ def the_demo_leaves_the_pm_view_under_stable_artifact_keys(summary: dict[str, An
     assert "| **M1** 选型完成 Vendor selected |" in by_key["milestones"]["data"]
     assert "data:image/png;base64," in by_key["milestones"]["data"]  # the Gantt chart, inline
     # The demo's links open the newest version's content, not the list of versions.
-    newest = by_key["milestones"]["id"]
+    newest = by_key["milestones"]["latest_id"]  # /artifacts/latest lists collections: their newest version's id
     assert summary["artifacts"]["milestones"] == f"{summary['prefect_ui']}/artifacts/artifact/{newest}"
-    page = httpx.get(summary["artifacts"]["milestones"], timeout=10)
-    assert page.status_code == 200
+    page = httpx.get(summary["artifacts"]["milestones"], headers={"Accept": "text/html"}, timeout=10)  # a browser's
+    assert page.status_code == 200 and "<html" in page.text.lower()
     vendors = json.loads(by_key["vendors"]["data"])
     assert [v["rank"] for v in vendors] == [1, 2, 3, 4]
     assert vendors[0]["total"] >= vendors[-1]["total"]
