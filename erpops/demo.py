@@ -42,6 +42,7 @@ def run_demo(console: Console) -> dict[str, Any]:
     if not report.ready:
         return _result(report.ready, stack, runs, None, started, {})
 
+    from erp_models.enums import MilestoneStatus
     from erpops.commands.runtime import outcome_of
     from flows.plan import GatesParams, PlanParams, failing_criterion, plan, run_gates
 
@@ -75,7 +76,7 @@ def run_demo(console: Console) -> dict[str, Any]:
     gates = outcome_of("milestone-gates", gates_state, judged)
     runs["milestone-gates"] = gates.flow_run_id
     for m in gates.milestones:
-        why = failing_criterion(m) if m.status.value == "failed" else ""
+        why = failing_criterion(m) if m.status is MilestoneStatus.FAILED else ""
         console.print(f"  {m.code} {m.name}: [bold]{m.status.value}[/]" + (f" ({why})" if why else ""),
                       soft_wrap=True)
     links = artifact_links(stack.ui_url, ("milestones", "risks", "budget"))

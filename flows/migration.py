@@ -6,7 +6,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import yaml
 from prefect import flow, runtime, tags
 from prefect.artifacts import (
     create_link_artifact,
@@ -18,7 +17,9 @@ from prefect.client.schemas.objects import State
 from prefect.states import Failed
 from pydantic import BaseModel, Field
 
-from erp_models.enums import MigrationMode
+from erp_models.enums import MigrationMode, MigrationRunStatus
+from erp_models.migration.mapping import MappingError, load_mapping
+from flows.outcomes import outcome_of_state
 from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.tasks import (
     EntityResult,
@@ -63,13 +64,11 @@ def run_mode(params: MigrateParams) -> str:
 
 
 def mapping_label(mapping: str) -> str:
-    """The mapping's own name (its `name:`), else the file's stem: what the run's name and tag show."""
+    """The mapping's own name, else (a mapping that does not load: the run reports why) the file's stem."""
     try:
-        document = yaml.safe_load(Path(mapping).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        document = None
-    name = document.get("name") if isinstance(document, dict) else None
-    return str(name) if name else Path(mapping).stem or "mapping"
+        return load_mapping(Path(mapping))[0].name
+    except (MappingError, OSError):
+        return Path(mapping).stem or "mapping"
 
 
 def _run_name() -> str:
@@ -89,12 +88,7 @@ def run_migration(params: MigrateParams) -> MigrationOutcome:
         labels.append(f"mapping:{mapping_label(params.mapping)}")
     with tags(*labels):
         state: State = migrate(params, return_state=True)
-    outcome = state.result(raise_on_failure=False)
-    if isinstance(outcome, BaseException):
-        raise outcome
-    if not isinstance(outcome, MigrationOutcome):
-        raise TypeError(f"the migration flow run ended {state.type.value} without an outcome")
-    return outcome
+    return outcome_of_state(state, MigrationOutcome, "migration")
 
 
 def _status(results: list[EntityResult], complete: bool) -> str:
@@ -139,7 +133,7 @@ def migrate(params: MigrateParams) -> MigrationOutcome | State:
     print(f"migration run {plan.run_id}: {status}")
     outcome = MigrationOutcome(run_id=plan.run_id, status=status, mode=plan.mode, entities=results,
                                quarantine_csv=csv_path, flow_run_id=flow_run)
-    if status == "passed":
+    if status == MigrationRunStatus.PASSED:
         return outcome
     return Failed(message=f"migration run {plan.run_id} ({plan.mode}) {status}: {not_passed_reason(results)}",
                   data=outcome)

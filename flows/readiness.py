@@ -10,6 +10,7 @@ from prefect.client.schemas.objects import State
 from prefect.states import Failed
 from pydantic import BaseModel
 
+from flows.outcomes import outcome_of_state
 from tasks.environment import (
     CheckResult,
     SchemaFingerprint,
@@ -64,9 +65,4 @@ def check_readiness(api_url: str, state_dir: Path) -> ReadinessReport:
     """Run the readiness flow tagged `phase:deploy`; its report, ready or not (an error that stopped it is raised)."""
     with tags("phase:deploy"):
         state: State = environment_readiness(api_url=api_url, state_dir=state_dir, return_state=True)
-    report = state.result(raise_on_failure=False)
-    if isinstance(report, BaseException):
-        raise report
-    if not isinstance(report, ReadinessReport):
-        raise TypeError(f"the readiness flow run ended {state.type.value} without a report")
-    return report
+    return outcome_of_state(state, ReadinessReport, "environment-readiness")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,6 +12,11 @@ from erp_models.integration.http_sender import Sender
 from erp_models.integration.signing import RetryPolicy
 from erp_models.integration.stock_delivery import sync_stock
 from erp_models.integration.webhook_delivery import ConsumerPass, deliver_webhooks
+
+
+class PassStatus(StrEnum):
+    PASSED = "passed"  # nothing parked
+    FAILED = "failed"  # a delivery was parked as a dead letter
 
 
 @dataclass
@@ -26,12 +32,16 @@ class ExchangePass:
         """Nothing was parked in this pass (failed attempts that will be retried do not fail it)."""
         return self.total("parked") == 0
 
+    @property
+    def status(self) -> PassStatus:
+        return PassStatus.PASSED if self.ok else PassStatus.FAILED
+
     def summary(self) -> str:
         counts = ", ".join(f"{self.total(n)} {n}" for n in ("read", "delivered", "failed", "parked"))
         return f"{len(self.webhooks)} subscriptions, {len(self.stock)} channels: {counts}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "summary": self.summary(),
+        return {"status": self.status.value, "ok": self.ok, "summary": self.summary(),
                 "totals": {n: self.total(n) for n in ("read", "delivered", "failed", "parked", "skipped")},
                 "webhooks": [asdict(p) for p in self.webhooks], "stock": [asdict(p) for p in self.stock]}
 

@@ -32,8 +32,7 @@ def exchange(max_attempts: Annotated[int, typer.Option(min=1, max=50, help="Atte
     outcome = outcome_of("exchange", state, found)
     flow_run = str(state.state_details.flow_run_id)
     if as_json:
-        typer.echo(json.dumps({"flow_run_id": flow_run, "status": "passed" if outcome.ok else "failed",
-                               **outcome.as_dict()}, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({"flow_run_id": flow_run, **outcome.as_dict()}, indent=2, ensure_ascii=False))
     else:
         typer.echo(f"exchange: {outcome.summary()}")
         Console().print(f"Prefect UI: {stack.ui_url}/runs/flow-run/{flow_run}", soft_wrap=True)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from erp_models.integration.exchange import PassStatus
 from erp_models.integration.outbox import record_event
 from erp_models.integration.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 from tests.e2e.cli import run_erpops
@@ -54,7 +55,7 @@ def test_one_exchange_pass_delivers_then_parks_and_a_replay_recovers(migrate_env
 
         code, passed, stderr = exchange(env)
         assert code == 0, stderr
-        assert passed["status"] == "passed" and passed["totals"]["delivered"] == 1
+        assert passed["status"] == PassStatus.PASSED and passed["totals"]["delivered"] == 1
         [got] = rx.accepted
         assert got.document["type"] == "OrderPlaced" and got.document["data"] == {"order_no": "SO-1", "城市": "杭州"}
         assert verify_signature("s3cret", int(got.headers[TIMESTAMP_HEADER]), got.body, got.headers[SIGNATURE_HEADER])
@@ -64,7 +65,7 @@ def test_one_exchange_pass_delivers_then_parks_and_a_replay_recovers(migrate_env
         rx.always_fail = True
         publish(env, 2)
         code, parked, stderr = exchange(env, "--max-attempts", "1")
-        assert code == 1 and parked["status"] == "failed" and parked["totals"]["parked"] == 1
+        assert code == 1 and parked["status"] == PassStatus.FAILED and parked["totals"]["parked"] == 1
         assert "1 deliveries parked as dead letters" in stderr
         run = flow_run(env, parked["flow_run_id"])
         assert run["state_type"] == "FAILED" and "parked as dead letters" in run["state"]["message"]

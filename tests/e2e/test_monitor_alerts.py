@@ -20,6 +20,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from tasks.ops.monitor_report import MonitorStatus
 from tests.e2e.cli import ERPOPS, run_erpops
 from tests.integration.builders import a_sku, a_warehouse, stock_of
 
@@ -125,7 +126,8 @@ def test_an_invariant_violation_and_a_stale_outbox_event_fail_the_monitor_and_th
         runs = [run_erpops("ops", "monitor", "--skip-api", "--json", env=env) for _ in range(3)]
         assert [r.returncode for r in runs] == [1, 1, 1], runs[0].stderr
         outcome = json.loads(runs[0].stdout)
-        assert outcome["status"] == "failed" and outcome["violations"] == ["invariants.violations", "outbox.lag_min"]
+        assert outcome["status"] == MonitorStatus.FAILED
+        assert outcome["violations"] == ["invariants.violations", "outbox.lag_min"]
         assert "outbox.lag_min" in outcome["reason"] and "invariants.violations" in outcome["reason"]
         assert sorted(outcome["open_incidents"]) == ["invariants.violations", "outbox.lag_min"]
         invariant = _wait("the invariant's violation event and POST", lambda: [
