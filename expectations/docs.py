@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from expectations.offline_assets import localize_site
 from expectations.runtime import batch_definition, build_expectation, gx_context, lock, with_all_columns
 from expectations.spec import Severity
 from expectations.suites import resolve_suite
@@ -75,12 +76,14 @@ among the unsuccessful expectations."""
 
 
 def write_data_docs(results_dir: Path) -> Path | None:
-    """Render every sample validated in this process as a Data Docs site in ``results_dir``; the index.html."""
+    """Render every sample validated in this process as a Data Docs site in ``results_dir``, which loads nothing
+    from the network; the index.html."""
     try:
         context = gx_context()
         results_dir.mkdir(parents=True, exist_ok=True)
         with lock:
             context.build_data_docs(site_names=[_site(context, results_dir.resolve())])
+            localize_site(results_dir)  # GX links CDN assets: with no network its pages would render blank
     except Exception:  # docs must never fail a migration
         logger.warning("could not build data docs in %s", results_dir, exc_info=True)
         return None
