@@ -58,3 +58,9 @@ class Frozen(DomainError):
     """Business writes are frozen (a go-live cutover); the caller should retry after `retry_after_s`."""
 
     code = "frozen"
+
+
+class TooManyAttempts(DomainError):
+    """Too many refused sign-ins from one client in a short time; retry after `retry_after_s`."""
+
+    code = "too_many_attempts"

@@ -20,6 +20,7 @@ from erpops.commands import (
     migrate,
     ops,
     plan,
+    portal,
     sample_data,
     smoke,
     stack,
@@ -49,6 +50,8 @@ app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(webhooks.exchange_app, name="exchange")
 app.add_typer(delivery.training_app, name="training")
 app.add_typer(delivery.feedback_app, name="feedback")
+app.add_typer(portal.portal_app, name="portal")
+app.add_typer(portal.reports_app, name="reports")
 app.command()(api.api)
 app.command()(freeze.freeze)
 app.command()(freeze.unfreeze)

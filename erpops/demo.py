@@ -51,7 +51,7 @@ def run_demo(console: Console) -> dict[str, Any]:
     runs["plan"] = planned.flow_run_id
     console.print(f"[green]✓[/] plan {planned.project_code} loaded and reported (vendors ranked, budget, timeline)")
 
-    migration = _migrate(console, settings.state_dir / "demo", runs)
+    migration = _migrate(console, settings.state_dir / "demo", settings.state_dir / "migrations", runs)
     with console.status("5/10 trial run: operation manuals, a training session, feedback ..."):
         from erpops.demo_trial import run_trial
 
@@ -84,11 +84,15 @@ def run_demo(console: Console) -> dict[str, Any]:
                   f"{gates.flow_run_id}", soft_wrap=True)
     for key, url in links.items():
         console.print(f"  {key}: {url}", soft_wrap=True)
+    portal = trial["portal"]
+    console.print(f"Trial-run portal for {portal['user']} ({portal['role']}): run `erpops api`, then open "
+                  f"{portal['link']} (signs in once, until {portal['expires_at'][:16]} UTC)", soft_wrap=True)
     console.print("Stop the stack with `erpops stop`; `erpops server` brings it back.")
     return _result(report.ready, stack, runs, migration, started,
                    {m.code: m.status.value for m in gates.milestones}) | {"loadtest": load, "cutover": rehearsal,
                                                                           "monitor": monitored,
-                                                                          "analysis": analysed, "artifacts": links}
+                                                                          "analysis": analysed, "artifacts": links,
+                                                                          "portal": portal}
 
 
 def artifact_links(ui_url: str, keys: tuple[str, ...]) -> dict[str, str]:
@@ -102,7 +106,7 @@ def artifact_links(ui_url: str, keys: tuple[str, ...]) -> dict[str, str]:
     return links
 
 
-def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str, Any]:
+def _migrate(console: Console, workdir: Path, out_dir: Path, runs: dict[str, str]) -> dict[str, Any]:
     """Sample data, a dry run, then the real load: the migration engineer's routine."""
     from erpops.sample_data.generator import generate
     from flows.migration import MigrateParams, run_migration
@@ -113,7 +117,7 @@ def _migrate(console: Console, workdir: Path, runs: dict[str, str]) -> dict[str,
     for step, dry_run in (("4/10 migration dry run", True), ("4/10 migration load", False)):
         with console.status(f"{step} ..."):
             result = run_migration(MigrateParams(mapping=str(sample.mapping), dry_run=dry_run,
-                                           out_dir=str(workdir / "migrations")))
+                                           out_dir=str(out_dir)))
         runs["migration (dry run)" if dry_run else "migration"] = result.flow_run_id
         loaded = sum(e.loaded for e in result.entities)
         quarantined = sum(e.quarantined for e in result.entities)

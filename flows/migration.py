@@ -8,7 +8,6 @@ from typing import Any
 
 from prefect import flow, runtime, tags
 from prefect.artifacts import (
-    create_link_artifact,
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
@@ -33,6 +32,7 @@ from tasks.migration.tasks import (
     undo_run,
     write_docs,
 )
+from tasks.report_links import publish_link
 
 
 class MigrateParams(BaseModel):
@@ -193,8 +193,7 @@ def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: s
             lines.append(f"  - ≠ {difference}")
     create_markdown_artifact("\n".join(lines), key="migration-summary", description=f"run {plan.run_id}")
     if csv_path:
-        create_link_artifact(Path(csv_path).resolve().as_uri(), link_text="quarantined rows (CSV)",
-                             key="migration-quarantine")
+        publish_link(Path(csv_path), link_text="quarantined rows (CSV)", key="migration-quarantine")
     docs = plan.docs_dir / "index.html"
     if docs.is_file():
-        create_link_artifact(docs.resolve().as_uri(), link_text="GX Data Docs of the gates", key="migration-data-docs")
+        publish_link(docs, link_text="GX Data Docs of the gates", key="migration-data-docs", folder=True)

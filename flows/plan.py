@@ -8,7 +8,6 @@ from pathlib import Path
 
 from prefect import flow, runtime, tags
 from prefect.artifacts import (
-    create_link_artifact,
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
@@ -32,6 +31,7 @@ from tasks.plan.tasks import (
     render_charts,
     snapshot_plan,
 )
+from tasks.report_links import publish_link
 
 
 class PlanParams(BaseModel):
@@ -176,6 +176,6 @@ def publish_status(snapshot: PlanSnapshot, reports_dir: str | None) -> dict[str,
                           description=f"{snapshot.project_code}: vendors ranked by weighted score")
     create_markdown_artifact(budget_markdown(snapshot, png_data_uri(Path(charts.budget))), key="budget",
                              description=f"{snapshot.project_code}: budget and spend per phase")
-    create_link_artifact(Path(charts.gantt).as_uri(), link_text="milestone timeline (PNG)", key="milestone-timeline")
-    create_link_artifact(Path(charts.budget).as_uri(), link_text="budget burn (PNG)", key="budget-burn")
+    publish_link(Path(charts.gantt), link_text="milestone timeline (PNG)", key="milestone-timeline")
+    publish_link(Path(charts.budget), link_text="budget burn (PNG)", key="budget-burn")
     return charts.model_dump()

@@ -50,9 +50,38 @@ class Settings(BaseSettings):
         default=None, gt=0, description="A restore drill fails when the newest backup is older than this (seconds)."
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The ERP API's address as users reach it (https://erp.example.com), for report links, portal "
+        "invites and the demo; unset means http://<api_host>:<api_port>.",
+    )
+    report_link_ttl_h: float = Field(
+        default=24.0, gt=0, le=24 * 30, description="How long a signed report link opens without a token (hours)."
+    )
+    upload_dir: Path | None = Field(
+        default=None, description="Where the portal keeps feedback screenshots; unset means <state_dir>/uploads. "
+        "The API never serves this directory as files, only each screenshot to its reporter and triagers."
+    )
+
     alert_webhook_url: str | None = Field(
         default=None, description="Where `erpops ops automations apply` makes Prefect POST monitor and run alerts."
     )
+
+    @property
+    def base_url(self) -> str:
+        """Where users reach the ERP API: `public_url`, or the address `erpops api` listens on."""
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def uploads(self) -> Path:
+        return self.upload_dir or self.state_dir / "uploads"
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// address")
+        return value or None
 
     @field_validator("database_url")
     @classmethod

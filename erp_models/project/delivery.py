@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -55,15 +56,63 @@ def record_attendance(session: Session, *, training_id: int, attendees: Sequence
 
 
 def list_training(session: Session) -> list[dict[str, object]]:
-    """Every training session, newest first, with how many were invited and how many attended."""
+    """Every training session, newest first, with how many were invited, confirmed they would come, and attended."""
     a = m.TrainingAttendance
     rows = session.execute(
-        select(m.TrainingSession, func.count(a.id), func.count(a.id).filter(a.attended))
+        select(m.TrainingSession, func.count(a.id), func.count(a.id).filter(a.confirmed_at.is_not(None)),
+               func.count(a.id).filter(a.attended))
         .outerjoin(a, a.training_session_id == m.TrainingSession.id)
         .group_by(m.TrainingSession.id).order_by(m.TrainingSession.scheduled_at.desc(), m.TrainingSession.id.desc())
     ).all()
     return [{"id": t.id, "title": t.title, "role": t.role, "scheduled_at": t.scheduled_at, "trainer": t.trainer,
-             "invited": invited, "attended": attended} for t, invited, attended in rows]
+             "invited": invited, "confirmed": confirmed, "attended": attended}
+            for t, invited, confirmed, attended in rows]
+
+
+@dataclass(frozen=True)
+class UpcomingTraining:
+    """A training session a user may attend: invited to it, or held for their role."""
+
+    id: int
+    title: str
+    role: str
+    scheduled_at: datetime
+    trainer: str
+    invited: bool
+    confirmed_at: datetime | None
+
+
+def upcoming_training(session: Session, *, username: str, role: str) -> list[UpcomingTraining]:
+    """The sessions not yet begun that `username` is invited to or that train `role`, soonest first."""
+    t, a = m.TrainingSession, m.TrainingAttendance
+    rows = session.execute(
+        select(t, a.id, a.confirmed_at)
+        .outerjoin(a, (a.training_session_id == t.id) & (a.attendee == username))
+        .where(t.scheduled_at > func.now(), (t.role == role) | a.id.is_not(None))
+        .order_by(t.scheduled_at, t.id)).all()
+    return [UpcomingTraining(id=row.id, title=row.title, role=row.role, scheduled_at=row.scheduled_at,
+                             trainer=row.trainer, invited=invite is not None, confirmed_at=confirmed)
+            for row, invite, confirmed in rows]
+
+
+def confirm_training(session: Session, *, training_id: int, username: str, role: str) -> None:
+    """`username` confirms they will attend: an invitee, or someone of the role the session trains (who is then
+    added to its invitees). Only before the session begins."""
+    training = session.get(m.TrainingSession, training_id)
+    if training is None:
+        raise NotFound(f"no training session {training_id}")
+    if training.scheduled_at <= datetime.now(UTC):
+        raise InvalidTransition(f"training session {training_id} has begun; the trainer records who attended")
+    a = m.TrainingAttendance
+    invited = session.scalar(select(a.id).where(a.training_session_id == training_id, a.attendee == username))
+    if invited is None and training.role != role:
+        raise InvalidInput(f"{username} is not invited to training session {training_id}, which trains "
+                           f"{training.role}")
+    session.execute(insert(a).values(training_session_id=training_id, attendee=username, confirmed_at=func.now())
+                    .on_conflict_do_update(index_elements=["training_session_id", "attendee"],
+                                           set_={"confirmed_at": func.now()}))
+    record_evidence(session, source=f"training session {training_id}: {username} confirmed",
+                    values=training_evidence(session))
 
 
 def training_evidence(session: Session) -> dict[str, float]:
@@ -72,6 +121,11 @@ def training_evidence(session: Session) -> dict[str, float]:
         func.count(func.distinct(m.TrainingAttendance.training_session_id)))).one()
     return {"training.sessions": float(sessions), "training.attendees": float(present),
             "training.attendance_rate": present / invited if invited else 0.0}
+
+
+def latest_project_id(session: Session) -> int | None:
+    """The most recently loaded plan's project, which feedback is about; None before any plan is loaded."""
+    return session.scalar(select(m.Project.id).order_by(m.Project.id.desc()).limit(1))
 
 
 def submit_feedback(session: Session, *, project_id: int | None, module: str, severity: FeedbackSeverity,
@@ -147,8 +201,10 @@ def feedback_evidence(session: Session) -> dict[str, float]:
 
 
 def list_feedback(session: Session, *, status: FeedbackStatus | None = None, limit: int = 100,
-                  offset: int = 0) -> list[m.Feedback]:
+                  offset: int = 0, submitted_by: str | None = None) -> list[m.Feedback]:
     query = select(m.Feedback).order_by(m.Feedback.id.desc()).limit(limit).offset(offset)
     if status is not None:
         query = query.where(m.Feedback.status == status)
+    if submitted_by is not None:
+        query = query.where(m.Feedback.submitted_by == submitted_by)
     return list(session.scalars(query))

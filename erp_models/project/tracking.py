@@ -73,6 +73,8 @@ class TrainingAttendance(Base):
     training_session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
     attendee: Mapped[str] = mapped_column(String(64))
     attended: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # When the invitee confirmed, in the trial-run portal, that they will attend (trainers still record who came).
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Feedback(Base):

@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, str] = {
     "project.feedback.submit": "report trial-run feedback",
     "project.feedback.triage": "triage, resolve and close trial-run feedback",
     "project.training.manage": "schedule training sessions and record attendance",
+    "reports.read": "read run reports: quarantined rows, Data Docs, charts, load-test reports, manuals",
     "system.read": "read whether business writes are frozen",
     "system.freeze": "freeze and unfreeze business writes through the API (go-live cutover)",
 }
@@ -59,7 +60,7 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[str]] = {
         "catalogue.read", "inventory.read", "sales.read", "sales.place_order", "sales.pay", "channel.ingest",
         "channel.map_sku",
     }),
-    RoleName.VIEWER: frozenset(_READS - {"audit.read"}),
+    RoleName.VIEWER: frozenset(_READS - {"audit.read", "reports.read"}),  # quarantined rows hold legacy data
 }
 
 ROLE_DESCRIPTIONS: dict[RoleName, str] = {

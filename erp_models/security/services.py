@@ -79,6 +79,22 @@ def issue_token(
     session: Session, *, username: str, role: str, actor: str, expires_in: timedelta | None = None
 ) -> IssuedToken:
     """Create the user if new, grant the role, and issue a token for it (printed once by the caller)."""
+    user_id, role_id = grant_role(session, username=username, role=role)
+    token_id = secrets.token_hex(4)
+    token = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
+    expires_at = datetime.now(UTC) + expires_in if expires_in is not None else None
+    row_id = session.execute(
+        text("""INSERT INTO api_tokens (user_id, role_id, token_prefix, token_hash, expires_at)
+                VALUES (:u, :r, :p, :h, :e) RETURNING id"""),
+        {"u": user_id, "r": role_id, "p": token_id, "h": digest(token), "e": expires_at},
+    ).scalar_one()
+    audit(session, actor=actor, action="security.issue_token", entity="api_tokens", ids=[row_id],
+          username=username, role=role)
+    return IssuedToken(token, token_id, username, role, expires_at)
+
+
+def grant_role(session: Session, *, username: str, role: str) -> tuple[int, int]:
+    """Create the user if new and grant it the role; their ids."""
     if not username.strip() or len(username) > 64:
         raise InvalidInput("a username is 1 to 64 characters", username=username)
     role_id = session.execute(text("SELECT id FROM roles WHERE name = :r"), {"r": role}).scalar_one_or_none()
@@ -91,17 +107,22 @@ def issue_token(
         {"u": username},
     ).scalar_one()
     session.execute(text("INSERT INTO user_roles VALUES (:u, :r) ON CONFLICT DO NOTHING"), {"u": user_id, "r": role_id})
-    token_id = secrets.token_hex(4)
-    token = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
-    expires_at = datetime.now(UTC) + expires_in if expires_in is not None else None
-    row_id = session.execute(
-        text("""INSERT INTO api_tokens (user_id, role_id, token_prefix, token_hash, expires_at)
-                VALUES (:u, :r, :p, :h, :e) RETURNING id"""),
-        {"u": user_id, "r": role_id, "p": token_id, "h": digest(token), "e": expires_at},
-    ).scalar_one()
-    audit(session, actor=actor, action="security.issue_token", entity="api_tokens", ids=[row_id],
-          username=username, role=role)
-    return IssuedToken(token, token_id, username, role, expires_at)
+    return int(user_id), int(role_id)
+
+
+def roles_of(session: Session, username: str) -> list[str] | None:
+    """The roles granted to an active user, by name; None when there is no such active user."""
+    row = session.execute(
+        text("""SELECT u.active, coalesce(array_agg(r.name ORDER BY r.name) FILTER (WHERE r.name IS NOT NULL), '{}')
+                FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id
+                WHERE u.username = :u GROUP BY u.id"""), {"u": username}).one_or_none()
+    return list(row[1]) if row is not None and row[0] else None
+
+
+def permissions_of(session: Session, role: str) -> frozenset[str]:
+    return frozenset(session.execute(
+        text("""SELECT p.code FROM roles r JOIN role_permissions rp ON rp.role_id = r.id
+                JOIN permissions p ON p.id = rp.permission_id WHERE r.name = :r"""), {"r": role}).scalars())
 
 
 def authenticate(session: Session, token: str) -> Principal:

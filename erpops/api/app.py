@@ -12,7 +12,8 @@ from sqlalchemy.orm import sessionmaker
 from erpops.api import errors
 from erpops.api.deps import AuthCache, Database
 from erpops.api.openapi import document_errors
-from erpops.api.routes import admin, catalogue, channels, inventory, procurement, project, sales
+from erpops.api.routes import admin, catalogue, channels, inventory, procurement, project, reports, sales
+from erpops.portal import web as portal
 from infra.db import make_engine
 from infra.settings import get_settings
 from infra.stack import database_url
@@ -40,6 +41,7 @@ def create_app(url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.db = Database(sessionmaker(bind=engine, expire_on_commit=False))
+    app.state.settings = settings  # the state directory (reports), the upload directory, the public address
     app.state.auth_cache = AuthCache(settings.api_auth_cache_s)
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
@@ -48,6 +50,8 @@ def create_app(url: str | None = None) -> FastAPI:
     if settings.api_bench_endpoints:
         api.include_router(_bench_router(app))
     app.include_router(api)
+    app.include_router(reports.router)
+    portal.install(app)
     document_errors(app)
 
     @app.get("/health", tags=["ops"])

@@ -68,7 +68,8 @@ def list_training(as_json: JsonOpt = False) -> None:
         return
     for row in rows:
         typer.echo(f"{row['id']:>5}  {row['scheduled_at']:%Y-%m-%d %H:%M}  {row['role']:<12} "
-                   f"{row['attended']}/{row['invited']} attended  {row['title']}")
+                   f"{row['confirmed']}/{row['invited']} confirmed  {row['attended']}/{row['invited']} attended  "
+                   f"{row['title']}")
 
 
 @feedback_app.command("submit")

@@ -29,14 +29,14 @@ def render_index(manuals: Sequence[RoleManual], link_suffix: str = ".md") -> str
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(manual: RoleManual, link_suffix: str = ".md") -> str:
-    """The whole manual of one role."""
+def render_markdown(manual: RoleManual, link_suffix: str | None = ".md") -> str:
+    """The whole manual of one role; with `link_suffix` None, without the link to the index of all roles (the
+    portal shows one role's manual alone)."""
     role = manual.role.value
     out = [
         f"# Operation manual · 操作手册: `{role}`",
         "",
-        f"[All roles · 全部角色](index{link_suffix})",
-        "",
+        *([f"[All roles · 全部角色](index{link_suffix})", ""] if link_suffix is not None else []),
         f"**Role `{role}`:** {manual.description}.",
         "",
         f"This manual is generated from the ERP's own definitions of roles, permissions and API operations, "

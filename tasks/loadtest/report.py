@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact
 
 from erp_models.loadtest.invariants import InvariantReport
 from tasks.charts.stress import StepPoint, render_stress
 from tasks.charts.style import png_data_uri
 from tasks.loadtest.models import LoadPlan, LoadRunFiles
 from tasks.loadtest.verdict import Judgement
+from tasks.report_links import publish_link
 
 
 def _ms(value: float | None) -> str:
@@ -84,6 +85,5 @@ def publish_report(plan: LoadPlan, files: LoadRunFiles, judgement: Judgement, in
     create_markdown_artifact(markdown, key=f"load-test-{plan.profile}",
                              description=f"load test {plan.profile}: {'passed' if passed else 'failed'}")
     if Path(files.report_html).is_file():
-        create_link_artifact(Path(files.report_html).resolve().as_uri(), link_text="Locust HTML report",
-                             key=f"load-test-{plan.profile}-report")
+        publish_link(Path(files.report_html), link_text="Locust HTML report", key=f"load-test-{plan.profile}-report")
     return markdown

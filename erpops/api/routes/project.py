@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_models.enums import FeedbackSeverity, FeedbackStatus, RoleName
@@ -87,15 +86,11 @@ def _feedback(row: m.Feedback) -> FeedbackOut:
                        resolved_by_change=row.resolved_by_change)
 
 
-def _latest_project_id(session: Session) -> int | None:
-    return session.scalar(select(m.Project.id).order_by(m.Project.id.desc()).limit(1))
-
-
 @router.post("/feedback", status_code=201, response_model=FeedbackOut)
 def submit_feedback(body: FeedbackIn, db: Db, who: Submitter) -> FeedbackOut:
     """Report a problem or a suggestion from the trial run."""
     return db.write(lambda s: _feedback(delivery.submit_feedback(
-        s, project_id=_latest_project_id(s), module=body.module, severity=body.severity, title=body.title,
+        s, project_id=delivery.latest_project_id(s), module=body.module, severity=body.severity, title=body.title,
         body=body.body, submitted_by=who.username, milestone=body.milestone, role=body.role or _builtin(who.role))))
 
 
@@ -144,6 +139,7 @@ class TrainingOut(BaseModel):
     scheduled_at: datetime
     trainer: str
     invited: int
+    confirmed: int = Field(description="Invitees who confirmed in the trial-run portal that they will attend")
     attended: int
 
 
