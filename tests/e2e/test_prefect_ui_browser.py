@@ -1,37 +1,25 @@
 """Browser check: a project manager opens the Prefect UI in headless Chromium and reads the `milestones` artifact.
 
 Needs the `chromium` binary (Debian: `apt-get install chromium`; `.ci/run` installs it) and is skipped without it.
-The screenshots are kept under `test-output/` at the repository root.
+The screenshots are kept under `test-output/screenshots/` at the repository root (`<name>-failure.png` when an
+expectation failed).
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
-from pathlib import Path
+import re
 
 import pytest
+from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import BrowserError, browser, find_chromium
+from tests.e2e.browser import browser_page, requires_chromium, screenshot
 from tests.e2e.cli import run_erpops
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        find_chromium() is None,
-        reason="chromium not installed: apt-get install chromium (Debian) to run the browser check",
-    ),
-]
+pytestmark = [pytest.mark.slow, requires_chromium]
 
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 KEY = "milestones"
 MILESTONE = "M1 选型完成 Vendor selected"
-RENDERED = (  # the milestones table and the Gantt chart as the page shows them now, or null
-    "(() => { const cells = [...document.querySelectorAll('td')].map(td => td.innerText.trim());"
-    "  const gantt = [...document.querySelectorAll('img')].find(i => i.alt === 'Milestone timeline');"
-    "  const text = document.body.innerText;"
-    f"  return cells.includes({MILESTONE!r}) && gantt && gantt.complete && gantt.naturalWidth > 0"
-    "    ? {text, cells, gantt: gantt.naturalWidth} : null; })()"
-)
+WAIT_MS = 45_000  # the UI polls the API: the artifact's list and content take a while to appear
 
 
 @pytest.fixture(scope="module")
@@ -45,42 +33,35 @@ def milestones_artifact(shared_stack: dict[str, str]) -> dict[str, str]:
 # The Prefect server serves two UIs: "/" redirects a browser to the new one under /v2 (Prefect's default), while
 # links Prefect itself prints (flow run logs) point at the classic one at the root. Both have the same routes:
 # /artifacts/key/<key> lists an artifact's versions, /artifacts/artifact/<id> renders one version's content.
-@pytest.mark.parametrize(("ui", "screenshot"), [("/v2", "prefect-ui-milestones.png"),
-                                                 ("", "prefect-ui-v1-milestones.png")], ids=["v2", "v1"])
+@pytest.mark.parametrize(("ui", "name"), [("/v2", "prefect-ui-milestones"), ("", "prefect-ui-v1-milestones")],
+                         ids=["v2", "v1"])
 def test_a_project_manager_reads_the_milestones_artifact_in_the_prefect_ui(
-    milestones_artifact: dict[str, str], ui: str, screenshot: str
+    milestones_artifact: dict[str, str], ui: str, name: str
 ) -> None:
     base = f"http://127.0.0.1:{milestones_artifact['ERPOPS_PREFECT_PORT']}{ui}"
-    shot = OUTPUT / screenshot
-    shot.unlink(missing_ok=True)
-    with browser(timeout_s=120) as page:
-        try:
-            page.goto(f"{base}/artifacts/key/{KEY}")
-            latest = page.wait_for(  # the newest version comes first
-                "(document.querySelector('a[href*=\"/artifacts/artifact/\"]') || {}).href", 45,
-                f"a link to a version of the artifact {KEY!r}",
-            )
-            assert KEY in page.text()
-            assert str(latest).startswith(f"{base}/artifacts/artifact/")
+    with browser_page(width=1400, height=1000, deadline_s=150, name=name) as page:
+        page.goto(f"{base}/artifacts/key/{KEY}")
+        newest = page.locator('a[href*="/artifacts/artifact/"]').first  # the newest version comes first
+        expect(newest).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("body")).to_contain_text(KEY)
+        latest = newest.evaluate("a => a.href")
+        assert latest.startswith(f"{base}/artifacts/artifact/")
 
-            page.goto(str(latest))
-            # The UI re-renders the artifact while it polls, so reads and the screenshot are taken together:
-            # one snapshot once the table and the chart are both there, then the screenshot, kept only when
-            # the page still shows them afterwards.
-            for _ in range(20):
-                rendered = page.wait_for(RENDERED, 45, "the milestones table and the timeline chart")
-                page.screenshot(shot)
-                if page.evaluate(RENDERED):
-                    break
-        finally:
-            if not shot.is_file():
-                with suppress(BrowserError):  # when something failed: it shows what the page showed instead
-                    page.screenshot(shot)
-        assert shot.is_file(), f"no screenshot at {shot}"
-        text, cells = rendered["text"], rendered["cells"]
-        assert "Milestones" in text
-        assert KEY in text
-        assert cells[0] == MILESTONE, "the markdown table is not rendered as a table"
-        assert "awaiting approval" in cells[1]  # M1's criteria hold; it waits for the PM's sign-off
-        gantt = [rendered["gantt"]]
-        assert gantt and gantt[0] > 0, "the milestone timeline chart did not render"
+        page.goto(latest)
+        # The UI re-renders the artifact while it polls; locators look the page up afresh at every check, and the
+        # checks are made again after the screenshot, so that it shows the table and the chart.
+        the_page_shows_the_milestones_table_and_timeline(page)
+        screenshot(page, name)
+        the_page_shows_the_milestones_table_and_timeline(page)
+
+
+def the_page_shows_the_milestones_table_and_timeline(page: Page) -> None:
+    cells = page.locator("td")
+    expect(cells.first).to_have_text(MILESTONE, timeout=WAIT_MS)  # else the markdown is not rendered as a table
+    expect(cells.nth(1)).to_contain_text("awaiting approval")  # M1's criteria hold; it waits for the PM's sign-off
+    expect(page.get_by_role("heading", name=re.compile(r"^Milestones\b"))).to_be_visible()
+    expect(page.locator("body")).to_contain_text(KEY)
+    gantt = page.get_by_role("img", name="Milestone timeline")
+    expect(gantt).to_be_visible()
+    expect(gantt).to_have_js_property("complete", True)
+    expect(gantt).not_to_have_js_property("naturalWidth", 0)  # else the milestone timeline chart did not render

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from expectations.docs import build_data_docs
 from expectations.offline_assets import localize_site
+from tests.e2e.browser import browser_page, requires_chromium, screenshot
 from tests.unit.gate_cases import FIRST_LABEL, clean_batch
 
 ASSET_ATTRIBUTES = {"link": "href", "script": "src", "img": "src"}
@@ -107,13 +107,9 @@ def test_a_cdn_url_with_no_vendored_copy_is_reported_and_left_alone(tmp_path: Pa
         '<a href="https://greatexpectations.io">GX</a>')
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.mark.skipif(not CHROMIUM.exists() or importlib.util.find_spec("playwright") is None,
-                    reason="needs Debian's chromium and playwright")
+@requires_chromium
 def test_the_index_page_is_styled_and_scripted_in_a_browser_with_no_network(docs: Path) -> None:
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import Route
 
     blocked: list[str] = []
 
@@ -124,21 +120,16 @@ def test_the_index_page_is_styled_and_scripted_in_a_browser_with_no_network(docs
             blocked.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, timeout=30_000)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(30_000)
-            page.route("**/*", offline)
-            page.goto((docs / "index.html").as_uri(), wait_until="load")
-            loaded = page.evaluate("""async () => ({
-                bodyMargin: getComputedStyle(document.body).margin,
-                navbarDisplay: getComputedStyle(document.querySelector('.navbar')).display,
-                scripts: [typeof jQuery, typeof jQuery.fn.bootstrapTable, typeof jQuery.fn.tooltip, typeof vegaEmbed],
-                iconFonts: (await document.fonts.load('900 16px "Font Awesome 6 Free"')).length,
-            })""")
-        finally:
-            browser.close()
+    with browser_page(name="data-docs-offline") as page:
+        page.route("**/*", offline)
+        page.goto((docs / "index.html").as_uri(), wait_until="load")
+        loaded = page.evaluate("""async () => ({
+            bodyMargin: getComputedStyle(document.body).margin,
+            navbarDisplay: getComputedStyle(document.querySelector('.navbar')).display,
+            scripts: [typeof jQuery, typeof jQuery.fn.bootstrapTable, typeof jQuery.fn.tooltip, typeof vegaEmbed],
+            iconFonts: (await document.fonts.load('900 16px "Font Awesome 6 Free"')).length,
+        })""")
+        screenshot(page, "data-docs-offline")
 
     assert blocked == []
     assert loaded["bodyMargin"] == "0px"  # bootstrap's reboot; a browser's default is 8px
