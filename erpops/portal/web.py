@@ -36,7 +36,7 @@ HERE = Path(__file__).parent
 COOKIE, LANG_COOKIE = "erpops_portal", "erpops_lang"
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
        "base-uri 'none'")
-HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
            "X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 MAX_UPLOAD = attachments.MAX_BYTES
 
@@ -101,11 +101,15 @@ User = Annotated[PortalUser, Depends(_signed_in)]
 
 
 def _same_origin(request: Request) -> bool:
-    """A browser's POST names its page's origin; refuse one from another site (a forged sign-in or form)."""
+    """A browser's POST says where its page came from; refuse one from another site (a forged sign-in or form).
+    `Sec-Fetch-Site` where the browser sends it, else the Origin (or Referer) against this host."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
     origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
+    if origin is None:
+        return True  # not a browser (a browser sends one of the three on a POST)
+    return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
 
 
 def _checked(request: Request, user: PortalUser, csrf: str) -> None:
