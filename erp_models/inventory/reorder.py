@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.errors import InvalidInput
+from erp_models.errors import Conflict, InvalidInput
 from erp_models.integration.outbox import record_events
 from erp_models.inventory.services import sku_id_of, warehouse_id_of
 from erp_models.procurement.services import PurchaseLineInput, PurchaseOrderView, create_purchase_order
@@ -38,7 +38,8 @@ def set_reorder_rule(
         raise InvalidInput("min_qty and lead_time_days must not be negative", min_qty=min_qty,
                            lead_time_days=lead_time_days)
     if max_qty < min_qty:
-        raise InvalidInput(f"max_qty {max_qty} is below min_qty {min_qty}", min_qty=min_qty, max_qty=max_qty)
+        # A rule between two fields, which a schema cannot state: a conflict within the request, not a bad value.
+        raise Conflict(f"max_qty {max_qty} is below min_qty {min_qty}", min_qty=min_qty, max_qty=max_qty)
     sku_id, warehouse_id = sku_id_of(session, sku), warehouse_id_of(session, warehouse)
     rule_id = session.execute(
         text(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from erp_models.catalogue.models import Sku
 from erp_models.enums import StockReason
-from erp_models.errors import InsufficientStock, InvalidInput, NotFound
+from erp_models.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from erp_models.integration.outbox import record_event
 from erp_models.inventory.models import StockLedgerEntry, Warehouse
 from erp_models.security.audit import audit
@@ -116,7 +116,8 @@ def transfer_stock(
     """Move `qty` of unreserved stock from one warehouse to another."""
     _positive(qty)
     if from_warehouse == to_warehouse:
-        raise InvalidInput("a transfer needs two different warehouses", warehouse=from_warehouse)
+        raise Conflict("a transfer needs two different warehouses: stock in one place cannot move to itself",
+                       warehouse=from_warehouse)
     sku_id = sku_id_of(session, sku)
     source, target = warehouse_id_of(session, from_warehouse), warehouse_id_of(session, to_warehouse)
     moves = sorted([(source, -qty, StockReason.TRANSFER_OUT), (target, qty, StockReason.TRANSFER_IN)])

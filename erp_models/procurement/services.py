@@ -80,7 +80,7 @@ def _supplier_id(session: Session, code: str) -> int:
     if row is None:
         raise NotFound(f"no supplier with code {code!r}", supplier=code)
     if not row[1]:
-        raise InvalidInput(f"supplier {code!r} is inactive", supplier=code)
+        raise Conflict(f"supplier {code!r} is inactive", supplier=code)
     return int(row[0])
 
 
@@ -91,7 +91,7 @@ def _sku_ids(session: Session, codes: set[str]) -> dict[str, int]:
     sku_ids = {str(code): int(sku_id) for code, sku_id in found}
     unknown = sorted(codes - set(sku_ids))
     if unknown:
-        raise InvalidInput(f"unknown or inactive SKU {unknown[0]!r}", skus=unknown)
+        raise NotFound(f"unknown or inactive SKU {unknown[0]!r}", skus=unknown)
     return sku_ids
 
 

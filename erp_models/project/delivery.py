@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from erp_models.enums import FeedbackSeverity, FeedbackStatus
-from erp_models.errors import InvalidInput, InvalidTransition, NotFound
+from erp_models.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from erp_models.project import models as m
 from erp_models.project.evidence import record_evidence
 from erp_models.project.feedback_links import checked_change, checked_milestone, checked_role
@@ -177,7 +177,7 @@ def set_feedback_status(session: Session, *, feedback_id: int, status: FeedbackS
     if status is FeedbackStatus.RESOLVED or (status is FeedbackStatus.CLOSED and change):
         feedback.resolved_by_change = checked_change(change)
     elif change:
-        raise InvalidInput(f"a change resolves feedback; it cannot come with status {status.value}")
+        raise Conflict(f"a change resolves feedback; it cannot come with status {status.value}")
     if status in OPEN:
         feedback.resolved_at = feedback.resolved_by_change = None
     elif feedback.resolved_at is None:

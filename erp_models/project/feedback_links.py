@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_models.enums import RoleName
-from erp_models.errors import InvalidInput
+from erp_models.errors import Conflict, InvalidInput, NotFound
 from erp_models.project.plan import Milestone
 
 # A release tag (v1.2.3, v2.0.0-rc.1), an abbreviated or full git sha, or a flow run's id (a UUID).
@@ -18,14 +18,17 @@ CHANGE_FORMS = {
     "git sha": re.compile(r"[0-9a-f]{7,40}"),
     "flow run id": re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
 }
+# The same forms as one pattern for an API schema (hex digits in either case, blanks around allowed).
+CHANGE_PATTERN = (r"^\s*(?:" + "|".join(p.pattern.replace("0-9a-f", "0-9a-fA-F") for p in CHANGE_FORMS.values())
+                  + r")\s*$")
 
 
 def checked_change(change: str | None) -> str:
     """The change that resolved an item, stripped; a one-line InvalidInput when it is missing or of no known form."""
     ref = (change or "").strip()
     if not ref:
-        raise InvalidInput("resolving feedback needs the change that resolved it: a release tag (v1.2.3), a git sha "
-                           "or a flow run id")
+        raise Conflict("resolving feedback needs the change that resolved it: a release tag (v1.2.3), a git sha "
+                       "or a flow run id")
     if CHANGE_FORMS["release tag"].fullmatch(ref) and len(ref) <= 64:
         return ref
     if CHANGE_FORMS["git sha"].fullmatch(ref.lower()) or CHANGE_FORMS["flow run id"].fullmatch(ref.lower()):
@@ -50,11 +53,11 @@ def checked_milestone(session: Session, *, project_id: int | None, code: str | N
     if code is None or not code.strip():
         return None
     if project_id is None:
-        raise InvalidInput(f"milestone {code!r} cannot be checked: no plan is loaded (erpops plan load PLAN.yaml)",
-                           milestone=code)
+        raise NotFound(f"milestone {code!r} cannot be checked: no plan is loaded (erpops plan load PLAN.yaml)",
+                       milestone=code)
     known = list(session.scalars(select(Milestone.code).where(Milestone.project_id == project_id)
                                  .order_by(Milestone.code)))
     if code.strip() not in known:
-        raise InvalidInput(f"unknown milestone {code!r}; the loaded plan has: {', '.join(known) or 'none'}",
-                           milestone=code)
+        raise NotFound(f"unknown milestone {code!r}; the loaded plan has: {', '.join(known) or 'none'}",
+                       milestone=code)
     return code.strip()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.errors import InvalidInput
+from erp_models.errors import InvalidInput, NotFound
 from erp_models.integration.outbox import record_events
 from erp_models.inventory.services import sku_id_of
 from erp_models.sales.ordering import NOWHERE, OrderLineInput, PlacedOrder, ShipTo, find_channel_order, place_order
@@ -64,7 +64,7 @@ def _our_skus(session: Session, channel: str, channel_skus: set[str]) -> dict[st
     mapped = {str(channel_sku): str(code) for channel_sku, code in rows}
     unmapped = sorted(channel_skus - set(mapped))
     if unmapped:
-        raise InvalidInput(f"channel SKU {unmapped[0]!r} is not mapped to any SKU on {channel}",
+        raise NotFound(f"channel SKU {unmapped[0]!r} is not mapped to any SKU on {channel}",
                            channel=channel, channel_skus=unmapped)
     return mapped
 

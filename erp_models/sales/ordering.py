@@ -175,7 +175,7 @@ def place_order(
 def _raise_unreservable(session: Session, line: OrderLineInput) -> NoReturn:
     known = session.execute(text("SELECT 1 FROM skus WHERE code = :c AND active"), {"c": line.sku}).first()
     if known is None:
-        raise InvalidInput(f"unknown or inactive SKU {line.sku!r}", skus=[line.sku])
+        raise NotFound(f"unknown or inactive SKU {line.sku!r}", skus=[line.sku])
     raise InsufficientStock(f"not enough {line.sku} in stock for {line.qty}", sku=line.sku, qty=line.qty)
 
 

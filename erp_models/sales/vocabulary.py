@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.errors import Conflict, InvalidInput
+from erp_models.errors import Conflict, InvalidInput, NotFound
 from erp_models.integration.outbox import record_events
 from erp_models.security.audit import audit
 
@@ -72,13 +72,14 @@ KNOWN_SHOWN = 12  # an error line names at most this many known codes
 
 
 def term_id(session: Session, *, vocabulary: Vocabulary, code: str) -> int:
-    """The id of a code; InvalidInput naming the known codes when there is no such code."""
+    """The id of a code; NotFound naming the known codes when there is no such code (a request that names a channel
+    or payment method names a resource, as one that names a SKU does)."""
     found = session.scalar(text(f"SELECT id FROM {vocabulary.value} WHERE code = :c"), {"c": code})
     if found is None:
         codes = list(session.scalars(text(f"SELECT code FROM {vocabulary.value} ORDER BY id")))  # seeded first
         known = ", ".join(codes[:KNOWN_SHOWN]) + (f" and {len(codes) - KNOWN_SHOWN} more" if len(codes) > KNOWN_SHOWN
                                                    else "")
-        raise InvalidInput(f"unknown {vocabulary.noun} {code!r} (known: {known})", code=code)
+        raise NotFound(f"unknown {vocabulary.noun} {code!r} (known: {known})", code=code)
     return int(found)
 
 

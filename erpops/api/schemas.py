@@ -6,17 +6,30 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from erp_models.enums import PaymentKind, ReturnDisposition
 from erp_models.queries import Page
 
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+# Blanks around a code or text are dropped before it is checked, so what the schema admits is what the API accepts
+# (an anchored pattern such as `^\S.*\S$` would differ between JSON Schema validators at a trailing newline).
+# A code holds something besides blanks and no NUL (PostgreSQL refuses it in text); a short text no control
+# characters at all (it is one line).
+SOME_TEXT = r"^[^\x00]*\S[^\x00]*$"
+ONE_LINE = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=SOME_TEXT)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=ONE_LINE)]
 Qty = Annotated[int, Field(gt=0, le=1_000_000)]
 Minor = Annotated[int, Field(ge=0, le=10**12, description="Money in minor units (fen for CNY).")]
 # A channel's or payment method's code: any that exists (GET /channels, GET /payment-methods).
-TermCode = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+TermCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
+                                            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+
+
+def _not_zero(value: int) -> int:
+    if value == 0:
+        raise ValueError("must not be zero")
+    return value
 
 
 class Strict(BaseModel):
@@ -169,8 +182,9 @@ class StockOut(BaseModel):
 class AdjustmentIn(Strict):
     sku: Code
     warehouse: Code
-    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000, description="Not zero: an adjustment changes the stock",
+                                json_schema_extra={"not": {"const": 0}}), AfterValidator(_not_zero)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=SOME_TEXT)]
 
 
 class TransferIn(Strict):

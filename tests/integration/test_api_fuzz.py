@@ -1,4 +1,6 @@
-"""Property-based fuzzing of every operation in the OpenAPI document: no generated input gets a 500."""
+"""Property-based fuzzing of every operation in the OpenAPI document with all of schemathesis's checks: no 5xx,
+every status and body as documented, schema-valid requests accepted (2xx, or 404/409 for what the data decides),
+schema-invalid ones refused. Hypothesis is derandomized, so every run tries the same inputs."""
 
 from __future__ import annotations
 
@@ -7,17 +9,16 @@ from collections.abc import Callable
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.schemas import APIOperation
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from erp_models.system.freeze import release
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 40
 
 
-def test_no_generated_request_gets_a_server_error(
+def test_every_operation_keeps_its_contract_under_generated_requests(
     api_app: FastAPI, token_for: Callable[[str], dict[str, str]], migrated_engine: Engine
 ) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
@@ -36,15 +37,15 @@ def test_no_generated_request_gets_a_server_error(
 
 
 def fuzz(operations: list[APIOperation], headers: dict[str, str]) -> None:
-    """Every operation, in order, with generated inputs; none may answer 5xx."""
+    """Every operation, in order, with generated inputs; every check must pass."""
     for operation in operations:
 
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
                   suppress_health_check=list(HealthCheck), database=None)
-        def no_server_error(case: schemathesis.Case) -> None:
+        def keeps_the_contract(case: schemathesis.Case) -> None:
             response = case.call(headers=headers)
             assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
-            case.validate_response(response, checks=(not_a_server_error,))
+            case.validate_response(response)  # every check schemathesis has
 
-        no_server_error()
+        keeps_the_contract()

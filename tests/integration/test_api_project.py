@@ -177,7 +177,7 @@ def test_feedback_over_the_api_carries_the_callers_role_and_a_milestone(planned:
     assert (submitted.json()["role"], submitted.json()["milestone"]) == ("warehouse", "M8")
     unknown = planned.client.post("/api/v1/feedback", json=feedback() | {"milestone": "M99"},
                                   headers=planned.headers("warehouse"))
-    assert (unknown.status_code, unknown.json()["error"]) == (422, "invalid_input")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found")
 
 
 def test_a_project_manager_triages_with_an_owner_and_resolves_naming_the_change(planned: Server) -> None:
@@ -193,7 +193,7 @@ def test_a_project_manager_triages_with_an_owner_and_resolves_naming_the_change(
     assert {k: triaged.json()[k] for k in ("status", "severity", "owner")} == {
         "status": "triaged", "severity": "major", "owner": "李娜"}
     without = planned.client.post(f"/api/v1/feedback/{feedback_id}/status", json={"status": "resolved"}, headers=pm)
-    assert (without.status_code, without.json()["error"]) == (422, "invalid_input")
+    assert (without.status_code, without.json()["error"]) == (409, "conflict")
     resolved = planned.client.post(f"/api/v1/feedback/{feedback_id}/status",
                                    json={"status": "resolved", "change": "v1.2.3"}, headers=pm)
     assert (resolved.status_code, resolved.json()["resolved_by_change"]) == (200, "v1.2.3")

@@ -62,17 +62,17 @@ def test_only_a_role_with_sales_vocabulary_adds_a_channel(api: TestClient, token
     assert api.get("/api/v1/channels", headers=token_for("viewer")).status_code == 200
 
 
-def test_an_order_on_an_unknown_channel_is_422_naming_the_known_ones(api: TestClient, admin: dict[str, str]) -> None:
+def test_an_order_on_an_unknown_channel_is_404_naming_the_known_ones(api: TestClient, admin: dict[str, str]) -> None:
     sku, _ = stocked_sku(api, admin, 5)
     refused = api.post("/api/v1/sales-orders", json=order_body(sku) | {"channel": "amazon"}, headers=admin)
-    assert refused.status_code == 422
-    assert refused.json()["error"] == "invalid_input"
+    assert refused.status_code == 404
+    assert refused.json()["error"] == "not_found"
     detail = refused.json()["detail"]
     assert detail.startswith("unknown channel 'amazon' (known: ")
     assert all(seeded in detail for seeded in ("tmall", "jd", "pinduoduo", "douyin", "webshop"))
 
 
-def test_a_new_payment_method_pays_an_order_and_an_unknown_one_is_422(api: TestClient, admin: dict[str, str]) -> None:
+def test_a_new_payment_method_pays_an_order_and_an_unknown_one_is_404(api: TestClient, admin: dict[str, str]) -> None:
     method = ref("boleto").lower()
     added = api.post("/api/v1/payment-methods", json={"code": method, "name": "Boleto"}, headers=admin)
     assert added.status_code == 201
@@ -80,7 +80,7 @@ def test_a_new_payment_method_pays_an_order_and_an_unknown_one_is_422(api: TestC
     order_id = api.post("/api/v1/sales-orders", json=order_body(sku), headers=admin).json()["id"]
     unknown = api.post(f"/api/v1/sales-orders/{order_id}/payments", json={"amount": 9900, "method": "paypal"},
                        headers=admin)
-    assert (unknown.status_code, unknown.json()["error"]) == (422, "invalid_input")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found")
     assert "unknown payment method 'paypal'" in unknown.json()["detail"]
     paid = api.post(f"/api/v1/sales-orders/{order_id}/payments", json={"amount": 9900, "method": method},
                     headers=admin)
@@ -116,4 +116,4 @@ def test_the_webhook_takes_orders_on_a_new_channel_with_freight(api: TestClient,
     order = api.get(f"/api/v1/sales-orders/{placed.json()['id']}", headers=admin).json()
     assert (order["channel"], order["total"], order["ship_to"]["city"]) == (code, 5990, "São Paulo")
     unknown = api.post("/api/v1/channels/amazon/orders", json=body, headers=admin)
-    assert (unknown.status_code, unknown.json()["error"]) == (422, "invalid_input")
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found")

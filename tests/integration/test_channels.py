@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.errors import InvalidInput, NotFound
+from erp_models.errors import NotFound
 from erp_models.inventory.services import stock_position
 from erp_models.sales.channels import ChannelLineInput, ingest_channel_order, map_channel_sku
 from tests.integration.builders import a_sku, a_warehouse, ref, stock_of
@@ -48,7 +48,7 @@ def test_a_mapping_leaves_an_event_and_an_audit_row(session: Session) -> None:
 def test_mapping_needs_a_known_sku_and_channel(session: Session) -> None:
     with pytest.raises(NotFound):
         map_channel_sku(session, channel="tmall", channel_sku=ref("TM-SKU"), sku=ref("NOPE"), actor="ops")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         map_channel_sku(session, channel="ebay", channel_sku=ref("TM-SKU"), sku=a_sku(session).code, actor="ops")
 
 
@@ -99,7 +99,7 @@ def test_an_unmapped_channel_sku_is_rejected_by_name_and_places_nothing(session:
                                                      ref("TM-SKU"), ref("TM"))
     stock_of(session, sku, warehouse, on_hand=5)
     map_channel_sku(session, channel="tmall", channel_sku=mapped, sku=sku.code, actor="ops")
-    with pytest.raises(InvalidInput, match=unmapped):
+    with pytest.raises(NotFound, match=unmapped):
         ingest_channel_order(session, channel="tmall", external_id=external_id, buyer_ref=None, actor="webhook",
                              lines=[ChannelLineInput(mapped, 1, 100), ChannelLineInput(unmapped, 1, 100)])
     assert orders_with(session, external_id) == 0
@@ -107,6 +107,6 @@ def test_an_unmapped_channel_sku_is_rejected_by_name_and_places_nothing(session:
 
 
 def test_an_order_from_an_unknown_channel_is_rejected(session: Session) -> None:
-    with pytest.raises(InvalidInput, match="unknown channel"):
+    with pytest.raises(NotFound, match="unknown channel"):
         ingest_channel_order(session, channel="ebay", external_id=ref("EB"), buyer_ref=None, actor="webhook",
                              lines=[ChannelLineInput("X", 1, 100)])

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from erp_models.enums import FeedbackSeverity, FeedbackStatus
-from erp_models.errors import InvalidInput, InvalidTransition
+from erp_models.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from erp_models.ops.feedback import backlog, feedback_items, sla_breaches
 from erp_models.ops.feedback_review import SLA_CHECK, record_review
 from erp_models.ops.feedback_spec import FeedbackSpec
@@ -52,16 +52,16 @@ def test_feedback_links_to_a_milestone_of_the_loaded_plan_and_a_role(session: Se
     assert (item.milestone, item.role, item.module) == ("M8", "warehouse", "inventory")
 
 
-@pytest.mark.parametrize(("links", "message"), [({"milestone": "M99"}, "unknown milestone 'M99'"),
-                                                ({"role": "cashier"}, "unknown role 'cashier'")])
+@pytest.mark.parametrize(("links", "message", "error"), [({"milestone": "M99"}, "unknown milestone 'M99'", NotFound),
+                                                         ({"role": "cashier"}, "unknown role 'cashier'", InvalidInput)])
 def test_an_unknown_milestone_or_role_is_refused(session: Session, project_id: int, links: dict[str, str],
-                                                 message: str) -> None:
-    with pytest.raises(InvalidInput, match=message):
+                                                 message: str, error: type[Exception]) -> None:
+    with pytest.raises(error, match=message):
         a_feedback(session, project_id, **links)
 
 
 def test_a_milestone_cannot_be_checked_without_a_loaded_plan(session: Session, project_id: int) -> None:
-    with pytest.raises(InvalidInput, match="no plan is loaded"):
+    with pytest.raises(NotFound, match="no plan is loaded"):
         a_feedback(session, None, milestone="M8")
 
 
@@ -86,8 +86,8 @@ def test_triage_needs_an_owner_and_an_unresolved_item(session: Session, project_
 
 def test_resolving_requires_the_change_that_resolved_it(session: Session, project_id: int) -> None:
     item = a_feedback(session, project_id)
-    for change in (None, "fixed on Tuesday"):
-        with pytest.raises(InvalidInput):
+    for change, error in ((None, Conflict), ("fixed on Tuesday", InvalidInput)):
+        with pytest.raises(error):
             set_feedback_status(session, feedback_id=item.id, status=FeedbackStatus.RESOLVED, by="pm", change=change)
     assert item.status is FeedbackStatus.OPEN
     run = str(uuid.uuid4())
@@ -109,7 +109,7 @@ def test_reopening_forgets_the_resolution_and_closing_needs_no_change(session: S
 
 def test_a_change_with_a_status_that_resolves_nothing_is_refused(session: Session, project_id: int) -> None:
     item = a_feedback(session, project_id)
-    with pytest.raises(InvalidInput, match="cannot come with status triaged"):
+    with pytest.raises(Conflict, match="cannot come with status triaged"):
         set_feedback_status(session, feedback_id=item.id, status=FeedbackStatus.TRIAGED, by="pm", change="v1.4.0")
 
 

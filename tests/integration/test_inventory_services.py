@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.catalogue import Sku
-from erp_models.errors import InsufficientStock, InvalidInput, NotFound
+from erp_models.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from erp_models.invariants import find_violations
 from erp_models.inventory import Warehouse
 from erp_models.inventory.services import (
@@ -123,7 +123,7 @@ def test_a_transfer_moves_stock_with_a_ledger_entry_on_each_side(session: Sessio
 
 def test_a_transfer_needs_two_different_warehouses_and_a_positive_quantity(session: Session) -> None:
     sku, warehouse = stocked(session, on_hand=10)
-    with pytest.raises(InvalidInput, match="two different warehouses"):
+    with pytest.raises(Conflict, match="two different warehouses"):
         transfer_stock(session, sku=sku.code, from_warehouse=warehouse.code, to_warehouse=warehouse.code, qty=1,
                        actor="clerk")
     with pytest.raises(InvalidInput):

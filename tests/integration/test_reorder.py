@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.catalogue import Sku
-from erp_models.errors import InvalidInput, NotFound
+from erp_models.errors import Conflict, InvalidInput, NotFound
 from erp_models.inventory import Warehouse
 from erp_models.inventory.reorder import (
     ReorderSuggestion,
@@ -141,10 +141,12 @@ def test_setting_a_rule_again_replaces_it_and_is_audited(session: Session) -> No
     assert audit_actions(session, "reorder_rules", rule_id) == ["inventory.set_reorder_rule"] * 2
 
 
-@pytest.mark.parametrize(("min_qty", "max_qty", "lead"), [(5, 4, 1), (-1, 4, 1), (1, 4, -1)])
-def test_a_rule_must_have_sensible_bounds(session: Session, min_qty: int, max_qty: int, lead: int) -> None:
+@pytest.mark.parametrize(("min_qty", "max_qty", "lead", "error"), [(5, 4, 1, Conflict), (-1, 4, 1, InvalidInput),
+                                                                  (1, 4, -1, InvalidInput)])
+def test_a_rule_must_have_sensible_bounds(session: Session, min_qty: int, max_qty: int, lead: int,
+                                          error: type[Exception]) -> None:
     sku, warehouse = a_sku(session), a_warehouse(session)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(error):
         set_reorder_rule(session, sku=sku.code, warehouse=warehouse.code, min_qty=min_qty, max_qty=max_qty,
                          lead_time_days=lead, actor="planner")
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from erp_models.catalogue import Sku
 from erp_models.enums import PaymentKind, ReturnDisposition
-from erp_models.errors import InsufficientStock, InvalidInput, InvalidTransition
+from erp_models.errors import InsufficientStock, InvalidInput, InvalidTransition, NotFound
 from erp_models.invariants import find_violations
 from erp_models.inventory import Warehouse
 from erp_models.inventory.services import adjust_stock, stock_position
@@ -136,14 +136,14 @@ def test_an_order_for_an_unknown_or_inactive_sku_is_refused(session: Session) ->
     shop.scarf.active = False
     session.flush()
     for missing in (ref("NOPE"), shop.scarf.code):
-        with pytest.raises(InvalidInput, match=missing), session.begin_nested():
+        with pytest.raises(NotFound, match=missing), session.begin_nested():
             place(session, [(shop.dress, 1), (missing, 1)])
     assert stock(session, shop.dress, shop.warehouse) == (10, 0)
 
 
 def test_an_order_from_an_unknown_channel_is_refused(session: Session) -> None:
     shop = a_shop(session)
-    with pytest.raises(InvalidInput, match="unknown channel 'ebay'"):
+    with pytest.raises(NotFound, match="unknown channel 'ebay'"):
         place(session, [(shop.dress, 1)], channel="ebay")
     assert stock(session, shop.dress, shop.warehouse) == (10, 0)
 

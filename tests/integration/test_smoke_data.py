@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.cutover.smoke_data import SALES, WAREHOUSE, SmokeFixture, cleanup, new_tag, prepare
-from erp_models.errors import InvalidInput, Unauthenticated
+from erp_models.errors import NotFound, Unauthenticated
 from erp_models.invariants import find_violations
 from erp_models.inventory.services import stock_position
 from erp_models.sales.fulfilment import record_payment, ship_order
@@ -55,7 +55,7 @@ def test_cleanup_leaves_nothing_sellable_nothing_reserved_and_every_invariant_ho
     status = session.execute(text("SELECT status FROM sales_orders WHERE id = :id"), {"id": left_open}).scalar_one()
     assert status == "cancelled"
     assert find_violations(session) == []
-    with pytest.raises(InvalidInput, match="inactive SKU"):
+    with pytest.raises(NotFound, match="inactive SKU"):
         _order(session, fixture, 3, qty=1)
     with pytest.raises(Unauthenticated):
         authenticate(session, fixture.tokens[SALES])

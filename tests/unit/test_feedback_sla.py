@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from erp_models.enums import FeedbackSeverity, FeedbackStatus
-from erp_models.errors import InvalidInput
+from erp_models.errors import Conflict, InvalidInput
 from erp_models.ops.feedback import FeedbackItem, age_item, backlog, breach_summary, sla_breaches, weekly_trend
 from erp_models.ops.feedback_spec import FeedbackSpec
 from erp_models.project.feedback_links import checked_change, checked_role
@@ -89,9 +89,15 @@ def test_a_resolution_names_a_release_tag_a_git_sha_or_a_flow_run(change: str) -
     assert checked_change(f" {change} ") in {change, change.lower()}
 
 
-@pytest.mark.parametrize("change", [None, "", "fixed it", "1.2.3", "abc12", "v1.2", "0b7e5a52-7c4f"])
-def test_a_resolution_without_a_recognisable_change_is_refused(change: str | None) -> None:
+@pytest.mark.parametrize("change", ["fixed it", "1.2.3", "abc12", "v1.2", "0b7e5a52-7c4f"])
+def test_a_resolution_without_a_recognisable_change_is_refused(change: str) -> None:
     with pytest.raises(InvalidInput):
+        checked_change(change)
+
+
+@pytest.mark.parametrize("change", [None, "", "  "])
+def test_a_resolution_without_a_change_conflicts_with_resolving(change: str | None) -> None:
+    with pytest.raises(Conflict, match="needs the change"):  # a rule between two fields: status and change
         checked_change(change)
 
 

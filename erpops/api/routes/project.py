@@ -4,38 +4,40 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from erp_models.enums import FeedbackSeverity, FeedbackStatus, RoleName
 from erp_models.project import delivery
 from erp_models.project import models as m
 from erp_models.project.evidence import evidence_records, judged_evidence
+from erp_models.project.feedback_links import CHANGE_PATTERN
 from erp_models.project.gates import MilestoneVerdict, milestone_standing
 from erp_models.project.loading import project_by_code
 from erp_models.security.services import Principal
 from erpops.api.deps import Db, require
-from erpops.api.schemas import Limit, Offset, Strict
+from erpops.api.schemas import SOME_TEXT, Limit, Offset, Strict
 
 router = APIRouter(tags=["project"])
 Reader = Annotated[Principal, Depends(require("project.read"))]
 Submitter = Annotated[Principal, Depends(require("project.feedback.submit"))]
 Triager = Annotated[Principal, Depends(require("project.feedback.triage"))]
 Trainer = Annotated[Principal, Depends(require("project.training.manage"))]
-Name64 = Annotated[str, Field(min_length=1, max_length=64)]
+Name64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=SOME_TEXT)]
 
 
 class FeedbackIn(Strict):
-    module: Annotated[str, Field(description=f"One of: {', '.join(delivery.FEEDBACK_MODULES)}", max_length=32)]
+    module: Literal[delivery.FEEDBACK_MODULES] = Field(  # type: ignore[valid-type]  # the tuple's values
+        description="The ERP module the feedback is about")
     severity: FeedbackSeverity
     title: Annotated[str, Field(min_length=1, max_length=200)]
     body: Annotated[str, Field(min_length=1, max_length=10_000)]
     milestone: Annotated[str | None, Field(description="A milestone code of the loaded plan", max_length=32)] = None
-    role: Annotated[str | None, Field(description="The submitter's ERP role, e.g. warehouse (default: the caller's "
-                                      "role)", max_length=32)] = None
+    role: Annotated[RoleName | None, Field(description="The submitter's ERP role (default: the caller's role, when it "
+                                           "is a built-in one)")] = None
 
 
 class FeedbackOut(BaseModel):
@@ -57,7 +59,8 @@ class FeedbackOut(BaseModel):
 class FeedbackStatusIn(Strict):
     status: FeedbackStatus
     change: Annotated[str | None, Field(description="Required with `resolved`: the change that resolved the item, a "
-                                        "release tag (v1.2.3), a git sha or a flow run id", max_length=64)] = None
+                                        "release tag (v1.2.3), a git sha or a flow run id", max_length=64,
+                                        pattern=CHANGE_PATTERN)] = None
 
 
 class FeedbackTriageIn(Strict):
@@ -160,7 +163,8 @@ def record_attendance(training_id: Annotated[int, Path(ge=1, le=2**62)], body: A
     return db.write(work)
 
 
-@router.get("/milestones", response_model=list[MilestoneVerdict])
+@router.get("/milestones", response_model=list[MilestoneVerdict],
+            responses={404: {"description": "No plan is loaded yet (`not_found`)"}})
 def milestones(db: Db, _: Reader) -> list[MilestoneVerdict]:
     """The milestones of the latest loaded plan, as the last gate evaluation left them."""
     return db.read(lambda s: milestone_standing(s, project_id=project_by_code(s, None).id))

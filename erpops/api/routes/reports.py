@@ -38,7 +38,9 @@ def _file(request: Request, rel: str) -> Response:
     return FileResponse(path, media_type=media, headers=HEADERS)
 
 
-@router.get("/s/{token}/{rel:path}", summary="A report through a signed link")
+@router.get("/s/{token}/{rel:path}", summary="A report through a signed link",
+            responses={403: {"description": "The link expired, is forged, or does not open that file "
+                                             "(`link_refused`)"}})
 def signed_report(token: Annotated[str, PathParam(max_length=500)], rel: RelPath, db: Db,
                   request: Request) -> Response:
     """Opens without a token while the link lives (`ERPOPS_REPORT_LINK_TTL_H`), for the files in its scope."""
