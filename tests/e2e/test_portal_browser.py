@@ -1,6 +1,6 @@
 """The trial-run portal in a real browser, as a warehouse clerk meets it: a one-time link from `erpops portal invite`,
-the role's manual, confirming a training session, feedback with a screenshot, and "my feedback" with its status;
-then a signed report link opened with no token. Screenshots of each page land in test-output/screenshots/."""
+the role's manual, confirming a training session, feedback with a screenshot, and "my feedback" with its status once
+the PM has triaged it (`erpops feedback triage`); then a signed report link opened with no token. Screenshots of each page land in test-output/screenshots/."""
 
 from __future__ import annotations
 
@@ -90,6 +90,13 @@ def test_a_warehouse_clerk_uses_the_portal_from_a_one_time_link(db_env: dict[str
         page.get_by_role("link", name="我的反馈").first.click()
         mine = page.locator("tr", has_text="扫码枪扫描箱码后无反应")
         expect(mine).to_contain_text("待处理")
+        feedback_id = mine.locator("td").first.inner_text()
+        triaged = run_erpops("feedback", "triage", feedback_id, "--severity", "major", "--owner", "王芳", "--by", "王芳",
+                             env=db_env)  # the PM triages it from the command line
+        assert triaged.returncode == 0, triaged.stderr
+        page.reload()
+        expect(mine).to_contain_text("已分派")
+        expect(mine).to_contain_text("王芳")
         screenshot(page, "portal-my-feedback")
         with page.expect_navigation():
             mine.get_by_role("link", name="查看").click()
@@ -99,7 +106,7 @@ def test_a_warehouse_clerk_uses_the_portal_from_a_one_time_link(db_env: dict[str
         page.go_back()
         page.get_by_role("link", name="English").click()
         expect(page.get_by_role("heading", name="My feedback")).to_be_visible()
-        expect(page.locator("tr", has_text="扫码枪扫描箱码后无反应")).to_contain_text("open")
+        expect(page.locator("tr", has_text="扫码枪扫描箱码后无反应")).to_contain_text("triaged")
         screenshot(page, "portal-my-feedback-en")
 
         page.goto(report)  # a signed link: no token, no portal session needed
@@ -110,4 +117,4 @@ def test_a_warehouse_clerk_uses_the_portal_from_a_one_time_link(db_env: dict[str
     assert [t["confirmed"] for t in training if t["title"] == "退货与库存调整"] == [1]
     feedback = json.loads(run_erpops("feedback", "list", "--json", env=db_env).stdout)
     mine_rows = [f for f in feedback if f["title"] == "扫码枪扫描箱码后无反应"]
-    assert [(f["by"], f["role"], f["status"]) for f in mine_rows] == [("李娜", "warehouse", "open")]
+    assert [(f["by"], f["role"], f["status"]) for f in mine_rows] == [("李娜", "warehouse", "triaged")]
