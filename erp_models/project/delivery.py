@@ -116,9 +116,14 @@ def confirm_training(session: Session, *, training_id: int, username: str, role:
 
 
 def training_evidence(session: Session) -> dict[str, float]:
+    """Attendance over the sessions held: those that have begun, or whose attendance a trainer has recorded. A session
+    still to come (whose invitees may only have confirmed) does not lower the rate."""
+    a, t = m.TrainingAttendance, m.TrainingSession
+    held = select(t.id).where((t.scheduled_at <= func.now())
+                              | t.id.in_(select(a.training_session_id).where(a.attended)))
     invited, present, sessions = session.execute(select(
-        func.count(), func.count().filter(m.TrainingAttendance.attended),
-        func.count(func.distinct(m.TrainingAttendance.training_session_id)))).one()
+        func.count(), func.count().filter(a.attended), func.count(func.distinct(a.training_session_id)))
+        .where(a.training_session_id.in_(held))).one()
     return {"training.sessions": float(sessions), "training.attendees": float(present),
             "training.attendance_rate": present / invited if invited else 0.0}
 

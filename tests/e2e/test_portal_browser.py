@@ -1,6 +1,7 @@
 """The trial-run portal in a real browser, as a warehouse clerk meets it: a one-time link from `erpops portal invite`,
 the role's manual, confirming a training session, feedback with a screenshot, and "my feedback" with its status once
-the PM has triaged it (`erpops feedback triage`); then a signed report link opened with no token. Screenshots of each page land in test-output/screenshots/."""
+the PM has triaged it (`erpops feedback triage`); then a signed report link opened with no token. Screenshots of each
+page land in test-output/screenshots/."""
 
 from __future__ import annotations
 
@@ -91,8 +92,8 @@ def test_a_warehouse_clerk_uses_the_portal_from_a_one_time_link(db_env: dict[str
         mine = page.locator("tr", has_text="扫码枪扫描箱码后无反应")
         expect(mine).to_contain_text("待处理")
         feedback_id = mine.locator("td").first.inner_text()
-        triaged = run_erpops("feedback", "triage", feedback_id, "--severity", "major", "--owner", "王芳", "--by", "王芳",
-                             env=db_env)  # the PM triages it from the command line
+        triaged = run_erpops("feedback", "triage", feedback_id, "--severity", "major", "--owner", "王芳",
+                             "--by", "王芳", env=db_env)  # the PM triages it from the command line
         assert triaged.returncode == 0, triaged.stderr
         page.reload()
         expect(mine).to_contain_text("已分派")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,13 @@ from erp_models.enums import FeedbackSeverity, FeedbackStatus
 from erp_models.errors import InvalidInput, InvalidTransition, NotFound
 from erp_models.project import models as m
 from erp_models.project import spec
-from erp_models.project.delivery import record_attendance, schedule_training, set_feedback_status, submit_feedback
+from erp_models.project.delivery import (
+    confirm_training,
+    record_attendance,
+    schedule_training,
+    set_feedback_status,
+    submit_feedback,
+)
 from erp_models.project.evidence import judged_evidence
 from erp_models.project.loading import load_plan
 
@@ -46,6 +52,17 @@ def test_the_attendance_rate_is_the_share_of_invitees_marked_present(session: Se
     training = a_training(session, project_id, INVITEES)
     assert judged_evidence(session, prefix="training.")["training.attendance_rate"] == 0.0
     record_attendance(session, training_id=training.id, attendees=INVITEES[:4])
+    assert judged_evidence(session, prefix="training.") == {
+        "training.sessions": 1.0, "training.attendees": 4.0, "training.attendance_rate": 0.8}
+
+
+def test_a_session_still_to_come_does_not_lower_the_attendance_rate(session: Session, project_id: int) -> None:
+    held = a_training(session, project_id, INVITEES)
+    record_attendance(session, training_id=held.id, attendees=INVITEES[:4])
+    upcoming = schedule_training(session, project_id=project_id, title="退货培训", role="warehouse",
+                                 scheduled_at=datetime.now(UTC) + timedelta(days=7), trainer="陈静",
+                                 invitees=INVITEES[:3])
+    confirm_training(session, training_id=upcoming.id, username=INVITEES[0], role="warehouse")
     assert judged_evidence(session, prefix="training.") == {
         "training.sessions": 1.0, "training.attendees": 4.0, "training.attendance_rate": 0.8}
 
