@@ -5,7 +5,9 @@ the other in one run. Prints both RPS figures, both p95s and the ratio. Targets:
 place-order p95 <= 50 ms. The database is a fresh embedded PostgreSQL (or a new database on the server
 named by ERPOPS_BENCH_DATABASE_URL); nothing else is touched.
 
-  .venv/bin/python loadtests/bench_api.py [--users 16] [--seconds 15] [--workers 1]
+  .venv/bin/python loadtests/bench_api.py [--users 10] [--seconds 15] [--workers 1] [--port N]
+
+The API listens on a free loopback port unless --port names one, so two runs on one machine do not collide.
 """
 
 from __future__ import annotations
@@ -84,8 +86,12 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--port", type=int, default=18765)
+    parser.add_argument("--port", type=int, default=None, help="the API's port (default: a free one)")
     args = parser.parse_args()
+    if args.port is None:
+        from infra.api_process import free_port
+
+        args.port = free_port()
 
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="erpops-bench-") as tmp:

@@ -11,7 +11,10 @@ named by ERPOPS_BENCH_DATABASE_URL) and its own Prefect server; nothing else is 
 watermark), then 5 % new lines (newer orders) appended to the file and `erpops migrate --delta`. It prints
 both times and their ratio; target: the delta takes at most 0.25 of the full load's time.
 
-  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 100000] [--mode load|delta]
+  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 100000] [--mode load|delta] [--port N]
+
+Its Prefect server listens on a free loopback port unless --port names one, so two runs on one machine do not
+collide.
 """
 
 from __future__ import annotations
@@ -205,8 +208,12 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=100_000)
     parser.add_argument("--mode", choices=("load", "delta"), default="load",
                         help="load: the full load against COPY and to_sql; delta: a 5 %% delta against the full load")
-    parser.add_argument("--port", type=int, default=18766, help="the Prefect server's port for this benchmark")
+    parser.add_argument("--port", type=int, default=None, help="the Prefect server's port (default: a free one)")
     args = parser.parse_args()
+    if args.port is None:
+        from infra.api_process import free_port
+
+        args.port = free_port()
     from infra.embedded_pg import EmbeddedPostgres
 
     with tempfile.TemporaryDirectory(prefix="erpops-bench-mig-") as tmp:

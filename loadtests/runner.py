@@ -14,6 +14,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import STATE_STOPPED, MasterRunner, Runner
 
+from infra.api_process import free_port
 from loadtests import result as results
 from loadtests.abort import AbortWatch
 from loadtests.collect import Collector
@@ -22,7 +23,7 @@ from loadtests.reports import LocustReports
 from loadtests.shapes import StepShape
 from loadtests.steps import single_step
 from loadtests.users import mix
-from loadtests.workers import WorkerFeed, WorkersMissing, free_port, spawn_workers, stop_workers
+from loadtests.workers import WorkerFeed, WorkersMissing, spawn_workers, stop_workers
 
 CHECKS_PER_RUN = 600
 SPAWN_SLACK_S = 5.0  # a step shape's ramp-up blocks its ticks; allow it this much past its planned end

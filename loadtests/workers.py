@@ -4,7 +4,6 @@ their per-second data."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -24,12 +23,6 @@ from loadtests.worker import CONFIG, HELLO, PAYLOAD_KEY
 
 class WorkersMissing(Exception):
     """Fewer workers than expected joined in time: the run cannot start (one line)."""
-
-
-def free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def spawn_workers(config_path: Path, host: str, port: int, count: int, log_dir: Path) -> list[subprocess.Popen[bytes]]:
