@@ -1,9 +1,10 @@
 """A person's decision in the Prefect UI: the flow run pauses for a form until a named person answers it.
 
-The form's name field is required (no initial value, so the UI does not mark it optional, and `minLength` 1), but
-the Prefect server does not check a resumed run's input against the form's schema. So the flow checks the name
-itself: an empty name, or another name than the one expected, is refused and the form asked again (with the reason
-on it), up to `attempts` times.
+The form's name field is required (no initial value, so the UI does not mark it optional, and `minLength` 1): the
+UI refuses to resume without it, and the Prefect server checks a resumed run's input against the form's schema. A
+name of blanks passes both, and a client may send anything, so the flow checks the name itself as well: an empty name,
+or another name than the one expected, is refused and the form asked again (with the reason on it), up to `attempts`
+times.
 """
 
 from __future__ import annotations
@@ -49,6 +50,6 @@ def ask_named(form: type[A], *, description: str, initial: dict[str, Any], name_
         if name and (expected is None or name == expected):
             return Decision(answer)
         why = "an empty name is refused" if not name else f"{name!r} is not {expected!r}"
-        problem = f"**Refused: {why}** (attempt {attempt} of {attempts}). "
+        problem = f"**Refused: {why}** (attempt {attempt} of {attempts}).\n\n"
         print(f"{key}: {why}; asking again")
     return Decision(None, f"no accepted decision after {attempts} attempts")

@@ -24,8 +24,10 @@ ATTENTION = ("failed", "rejected", "awaiting_approval")
 
 
 def _criterion(c: dict[str, Any]) -> str:
+    """One criterion with the value it saw and the run that recorded it, by the first 8 characters of its id (as
+    `erpops evidence list` shows them in full), so the reason fits the table's column at 1280 px."""
     return (f"{'✔' if c['passed'] else '✘'} `{c['expression']}` → {_value(c.get('value'))}"
-            + (f" (run `{c['run_id']}`)" if c.get("run_id") else ""))
+            + (f" (run `{str(c['run_id'])[:8]}`)" if c.get("run_id") else ""))
 
 
 def milestones_markdown(snapshot: PlanSnapshot, gantt_uri: str | None = None) -> str:

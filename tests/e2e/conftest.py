@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import URL
@@ -81,3 +84,36 @@ def migrate_env(shared_stack: dict[str, str], new_database: Callable[[], URL]) -
     upgraded = run_erpops("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
     return env
+
+
+@dataclass(frozen=True)
+class DemoStack:
+    """A stack after `erpops demo --json`: its environment and the demo's summary."""
+
+    env: dict[str, str]
+    summary: dict[str, Any]
+
+    @property
+    def prefect(self) -> str:
+        """The Prefect server's address: its UIs at `/v2` and `/`, its API at `/api`."""
+        return f"http://127.0.0.1:{self.env['ERPOPS_PREFECT_PORT']}"
+
+
+@pytest.fixture(scope="session")
+def demo_stack() -> Iterator[DemoStack]:
+    """One `erpops demo` for every browser check of the PM's cockpit in the Prefect UI (a demo takes minutes).
+
+    The stack is its own, not `shared_stack`: the other tests' runs publish artifacts under the same keys
+    (`milestones`, `migration-quarantine`) and the checks open the newest version, which must be the demo's.
+    ERPOPS_API_PORT is set before the demo, so its report links point where a test can start `erpops api`.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ERPOPS_", "PREFECT_"))}
+    with state_dir("demo") as state:
+        env |= {"ERPOPS_STATE_DIR": str(state), "ERPOPS_PREFECT_PORT": str(free_port()),
+                "ERPOPS_API_PORT": str(free_port()), "GX_ANALYTICS_ENABLED": "false"}
+        try:
+            demo = run_erpops("demo", "--json", env=env, timeout=900)
+            assert demo.returncode == 0, demo.stderr[-2000:]
+            yield DemoStack(env, json.loads(demo.stdout))
+        finally:
+            run_erpops("stop", env=env, timeout=120)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import browser_page, requires_chromium, screenshot
-from tests.e2e.cli import run_erpops
+from tests.e2e.conftest import DemoStack
 
 pytestmark = [pytest.mark.slow, requires_chromium]
 
@@ -22,23 +22,15 @@ MILESTONE = "M1 选型完成 Vendor selected"
 WAIT_MS = 45_000  # the UI polls the API: the artifact's list and content take a while to appear
 
 
-@pytest.fixture(scope="module")
-def milestones_artifact(shared_stack: dict[str, str]) -> dict[str, str]:
-    """The shared stack after `erpops demo`, whose milestone-gates flow publishes the artifact `milestones`."""
-    demo = run_erpops("demo", "--json", env=shared_stack, timeout=600)
-    assert demo.returncode == 0, demo.stderr[-2000:]
-    return shared_stack
-
-
 # The Prefect server serves two UIs: "/" redirects a browser to the new one under /v2 (Prefect's default), while
 # links Prefect itself prints (flow run logs) point at the classic one at the root. Both have the same routes:
 # /artifacts/key/<key> lists an artifact's versions, /artifacts/artifact/<id> renders one version's content.
 @pytest.mark.parametrize(("ui", "name"), [("/v2", "prefect-ui-milestones"), ("", "prefect-ui-v1-milestones")],
                          ids=["v2", "v1"])
 def test_a_project_manager_reads_the_milestones_artifact_in_the_prefect_ui(
-    milestones_artifact: dict[str, str], ui: str, name: str
+    demo_stack: DemoStack, ui: str, name: str
 ) -> None:
-    base = f"http://127.0.0.1:{milestones_artifact['ERPOPS_PREFECT_PORT']}{ui}"
+    base = f"{demo_stack.prefect}{ui}"  # after `erpops demo`, whose milestone-gates flow publishes `milestones`
     with browser_page(width=1400, height=1000, deadline_s=150, name=name) as page:
         page.goto(f"{base}/artifacts/key/{KEY}")
         newest = page.locator('a[href*="/artifacts/artifact/"]').first  # the newest version comes first
