@@ -194,6 +194,22 @@ def _upsert_rows(session: Session, *, table: str, target: Target, entity: str, r
     return Upserted(int(inserted), int(updated), int(total) - int(inserted) - int(updated))
 
 
+def refresh_statistics(session: Session, target: Target, inserted: int) -> bool:
+    """Refresh the planner's statistics of the entity's table and of the legacy-key map when this load grew the table
+    by more than a tenth (as autovacuum would, but now): stale, they make the next run's joins with the map (assigning
+    ids, reconciling) scan the whole map instead of probing it (1.5 s instead of 0.4 s for a 50k-row delta on 1M
+    lines). Whether it did."""
+    if inserted < 1000:
+        return False
+    known = session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+                           {"t": f'"{target.table}"'})
+    if known is not None and known > 0 and inserted < 0.1 * known:
+        return False
+    session.execute(text("ANALYZE legacy_key_map"))
+    session.execute(text(f'ANALYZE "{target.table}"'))
+    return True
+
+
 def link_self_refs(session: Session, *, table: str, target: Target, entity: str) -> int:
     """Set self-references (a category's parent) once every batch is loaded, so a parent staged in a later
     batch is found too; the staging check made sure every parent exists by now. Returns rows changed."""

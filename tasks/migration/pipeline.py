@@ -242,6 +242,7 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
             raise
     with tx() as session:
         loader.link_self_refs(session, table=table, target=target, entity=name)
+        loader.refresh_statistics(session, target, totals.inserted)
     with tx() as session:
         reconciliation = runs.reconcile(session, table=table, target=target, entity=name, mapped=set(entity.columns))
     return {"inserted": totals.inserted, "updated": totals.updated, "unchanged": totals.unchanged,

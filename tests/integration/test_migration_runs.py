@@ -213,3 +213,18 @@ def test_undoing_a_delta_puts_the_watermark_back_where_that_delta_started(sessio
     runs.undo_run(session, run_id=first, entities=[])
 
     assert runs.last_watermarks(session, mapping=mapping) == {"sales_orders": "2024-06-02T11:30:00"}
+
+
+def test_statistics_are_refreshed_when_a_load_grows_a_table_by_more_than_a_tenth(session: Session) -> None:
+    target = TARGETS["categories"]
+
+    def known() -> float:
+        return float(session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'categories'")))
+
+    session.execute(text("INSERT INTO categories (code, name) "
+                         "SELECT 'STAT-' || n, 'n' FROM generate_series(1, 20000) n"))
+    assert loader.refresh_statistics(session, target, inserted=20_000)
+    assert known() >= 20_000, "ANALYZE gave the planner the table's size"
+    assert not loader.refresh_statistics(session, target, inserted=50), "a few rows leave the statistics alone"
+    assert not loader.refresh_statistics(session, target, inserted=1500), "growth under a tenth leaves them alone"
+    assert loader.refresh_statistics(session, target, inserted=5000)

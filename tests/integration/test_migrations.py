@@ -39,3 +39,9 @@ def test_upgrading_twice_changes_nothing(migrated_engine: Engine) -> None:
     before = current_revision(migrated_engine)
     upgrade(migrated_engine)
     assert current_revision(migrated_engine) == before
+
+
+def test_the_head_every_command_checks_against_is_the_newest_migration(migrated_engine: Engine) -> None:
+    from infra.migrate import HEAD, head_revision
+
+    assert HEAD == head_revision(migrated_engine), "bump infra.migrate.HEAD to the new revision"
