@@ -143,3 +143,9 @@ class MigrationRunStatus(enum.StrEnum):
     FAILED = "failed"
     UNDONE = "undone"
     ROLLED_BACK = "rolled_back"
+
+
+# A run that did not finish (killed, or failed): it may be resumed, and it keeps its staging and id reservations.
+UNFINISHED_MIGRATION = [MigrationRunStatus.RUNNING, MigrationRunStatus.FAILED]
+# The runs that load into the ERP and set a watermark (a resume continues one of them).
+LOADING_MODES = [MigrationMode.LOAD, MigrationMode.DELTA]

@@ -48,8 +48,8 @@ class MigrateParams(BaseModel):
 
 class MigrationOutcome(BaseModel):
     run_id: uuid.UUID
-    status: str
-    mode: str
+    status: MigrationRunStatus
+    mode: MigrationMode
     entities: list[EntityResult] = Field(default_factory=list)
     quarantine_csv: str | None = None
     reverted: dict[str, int] = Field(default_factory=dict)
@@ -57,10 +57,10 @@ class MigrationOutcome(BaseModel):
 
 
 def run_mode(params: MigrateParams) -> str:
-    """What the run does, as its name and its `mode:` tag say it."""
-    if params.undo is not None:
-        return "undo"
-    return "dry-run" if params.dry_run else "resume" if params.resume else "delta" if params.delta else "load"
+    """What the run does, as its name and its `mode:` tag say it (`dry-run`, `resume`, `delta`, `load`, `undo`)."""
+    mode = (MigrationMode.UNDO if params.undo is not None else MigrationMode.DRY_RUN if params.dry_run
+            else MigrationMode.RESUME if params.resume else MigrationMode.DELTA if params.delta else MigrationMode.LOAD)
+    return mode.value.replace("_", "-")
 
 
 def mapping_label(mapping: str) -> str:
@@ -91,10 +91,11 @@ def run_migration(params: MigrateParams) -> MigrationOutcome:
     return outcome_of_state(state, MigrationOutcome, "migration")
 
 
-def _status(results: list[EntityResult], complete: bool) -> str:
+def _status(results: list[EntityResult], complete: bool) -> MigrationRunStatus:
     if any(r.blocked_by for r in results):
-        return "blocked"
-    return "passed" if complete and all((r.reconciliation or {}).get("ok") for r in results) else "failed"
+        return MigrationRunStatus.BLOCKED
+    passed = complete and all((r.reconciliation or {}).get("ok") for r in results)
+    return MigrationRunStatus.PASSED if passed else MigrationRunStatus.FAILED
 
 
 @flow(name="migration", flow_run_name=_run_name, log_prints=True)
@@ -106,7 +107,8 @@ def migrate(params: MigrateParams) -> MigrationOutcome | State:
         reverted = undo_run(params.undo)
         create_markdown_artifact(f"# Undo of migration run {params.undo}\n\n" + "\n".join(
             f"- {entity}: {count} rows reverted" for entity, count in reverted.items()), key="migration-undo")
-        return MigrationOutcome(run_id=params.undo, status="undone", mode="undo", reverted=reverted,
+        return MigrationOutcome(run_id=params.undo, status=MigrationRunStatus.UNDONE, mode=MigrationMode.UNDO,
+                                reverted=reverted,
                                 flow_run_id=flow_run)
     plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta,
                              out_dir=params.out_dir, flow_run=uuid.UUID(flow_run))
@@ -122,12 +124,12 @@ def migrate(params: MigrateParams) -> MigrationOutcome | State:
         else:
             results, complete = _load(plan, progress)
     except Exception as exc:
-        finish_run(plan, "failed", [], flow_run)  # resumable; the error itself reaches the caller
+        finish_run(plan, MigrationRunStatus.FAILED, [], flow_run)  # resumable; the error itself reaches the caller
         exc.add_note(failure_hint(plan))
         raise
     status = _status(results, complete)
     finish_run(plan, status, results, flow_run)
-    if plan.mode != "dry_run":
+    if plan.mode != MigrationMode.DRY_RUN:
         csv_path = export_quarantine(plan.run_id, params.out_dir)
     publish(plan, status, results, csv_path)
     print(f"migration run {plan.run_id}: {status}")
@@ -173,7 +175,7 @@ def _load(plan: RunPlan, progress: uuid.UUID | None) -> tuple[list[EntityResult]
         docs.wait()  # the summary links the docs
 
 
-def publish(plan: RunPlan, status: str, results: list[EntityResult], csv_path: str | None) -> None:
+def publish(plan: RunPlan, status: MigrationRunStatus, results: list[EntityResult], csv_path: str | None) -> None:
     """The PM's and the engineer's view of the run in the Prefect UI."""
     rows = [{"entity": r.entity, "target": r.target, "read": r.read, "loaded": r.loaded, "inserted": r.inserted,
              "updated": r.updated, "unchanged": r.unchanged, "quarantined": r.quarantined, "rejected": r.rejected,

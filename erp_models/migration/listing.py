@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from erp_models.enums import LOADING_MODES, UNFINISHED_MIGRATION, MigrationRunStatus
+
 SCHEMA = "migration_staging"  # where staging.staging_table() puts every staging table
 # Counts a run's summary carries per entity, summed over its entities for the list.
 COUNTS = ("read", "inserted", "updated", "unchanged", "quarantined", "rejected")
@@ -58,14 +60,16 @@ def leftover_staging(session: Session, *, older_than_days: float | None = None) 
     rows = session.execute(text("""
         WITH t AS (SELECT tablename, substring(tablename from '^r([0-9a-f]{12})_') AS prefix
                    FROM pg_tables WHERE schemaname = :schema),
-             newest AS (SELECT DISTINCT ON (mapping_name) id FROM migration_runs WHERE mode IN ('load', 'delta')
+             newest AS (SELECT DISTINCT ON (mapping_name) id FROM migration_runs WHERE mode = ANY(:loading)
                         ORDER BY mapping_name, started_at DESC)
         SELECT t.tablename, r.id FROM t LEFT JOIN migration_runs r ON left(replace(r.id::text, '-', ''), 12) = t.prefix
         WHERE t.prefix IS NOT NULL AND (r.id IS NULL
-           OR r.status NOT IN ('running', 'failed')
-           OR (r.status = 'failed' AND r.id NOT IN (SELECT id FROM newest))
+           OR NOT r.status = ANY(:unfinished)
+           OR (r.status = :failed AND r.id NOT IN (SELECT id FROM newest))
            OR r.started_at < now() - make_interval(secs => CAST(:secs AS double precision)))
-        ORDER BY 1"""), {"schema": SCHEMA, "secs": None if older_than_days is None else older_than_days * 86400}).all()
+        ORDER BY 1"""), {"schema": SCHEMA, "secs": None if older_than_days is None else older_than_days * 86400,
+                         "loading": LOADING_MODES, "unfinished": UNFINISHED_MIGRATION,
+                         "failed": MigrationRunStatus.FAILED}).all()
     return [StagingTable(f'{SCHEMA}."{name}"', run_id) for name, run_id in rows]
 
 

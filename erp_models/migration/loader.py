@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from erp_models.base import Base
+from erp_models.enums import UNFINISHED_MIGRATION as UNFINISHED
 from erp_models.migration import staging
 from erp_models.migration.targets import Target, stored_fields
 
@@ -100,8 +101,8 @@ def assign_ids(session: Session, *, table: str, target: Target, entity: str, run
         session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
         base = int(session.execute(text(f"""SELECT greatest((SELECT coalesce(max(id), 0) FROM {erp}),
             (SELECT coalesce(max(r.last_id), 0) FROM migration_id_reservations r JOIN migration_runs u
-             ON u.id = r.run_id WHERE r.table_name = :t AND u.status IN ('running', 'failed')))"""),
-            {"t": target.table}).scalar_one())
+             ON u.id = r.run_id WHERE r.table_name = :t AND u.status = ANY(:unfinished)))"""),
+            {"t": target.table, "unfinished": UNFINISHED}).scalar_one())
         session.execute(text("""INSERT INTO migration_id_reservations (run_id, entity, table_name, first_id, last_id)
                                 VALUES (:r, :e, :t, :first, :last)"""),
                         {"r": run_id, "e": entity, "t": target.table, "first": base + 1, "last": base + new})

@@ -12,7 +12,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from erp_models.enums import MigrationMode, MigrationRunStatus
+from erp_models.enums import LOADING_MODES, UNFINISHED_MIGRATION, MigrationMode, MigrationRunStatus
 from erp_models.errors import Conflict, NotFound
 from erp_models.migration import watermark
 from erp_models.migration.loader import written_columns
@@ -21,38 +21,41 @@ from erp_models.migration.models import QuarantinedRow
 from erp_models.migration.targets import TARGETS, Target, stored_fields
 
 
-def start_run(session: Session, *, mapping_name: str, mapping_hash: str, mode: str) -> uuid.UUID:
+def start_run(session: Session, *, mapping_name: str, mapping_hash: str, mode: MigrationMode) -> uuid.UUID:
     run_id = uuid.uuid4()
     session.execute(text("""INSERT INTO migration_runs (id, mapping_name, mapping_hash, mode, status)
-                            VALUES (:id, :name, :hash, :mode, 'running')"""),
-                    {"id": run_id, "name": mapping_name, "hash": mapping_hash, "mode": mode})
+                            VALUES (:id, :name, :hash, :mode, :status)"""),
+                    {"id": run_id, "name": mapping_name, "hash": mapping_hash, "mode": MigrationMode(mode),
+                     "status": MigrationRunStatus.RUNNING})
     return run_id
 
 
-def finish_run(session: Session, *, run_id: uuid.UUID, status: str, summary: dict[str, Any]) -> None:
+def finish_run(session: Session, *, run_id: uuid.UUID, status: MigrationRunStatus, summary: dict[str, Any]) -> None:
+    """Record a run's status and summary; it is finished (`finished_at`) unless it is still running."""
     session.execute(text("""UPDATE migration_runs SET status = CAST(:st AS varchar), summary = CAST(:s AS jsonb),
-                            finished_at = CASE WHEN CAST(:st AS varchar) = 'running' THEN NULL ELSE now() END
-                            WHERE id = :id"""),
-                    {"st": status, "s": json.dumps(summary, default=str), "id": run_id})
+                            finished_at = CASE WHEN :running THEN NULL ELSE now() END WHERE id = :id"""),
+                    {"st": MigrationRunStatus(status), "running": status == MigrationRunStatus.RUNNING,
+                     "s": json.dumps(summary, default=str), "id": run_id})
 
 
-def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, str] | None:
+def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, MigrationMode] | None:
     """The newest load of this mapping, when it did not finish (killed or failed), with its mode.
 
     An older unfinished run is never picked: a later load has superseded it."""
     row = session.execute(text("""SELECT id, mode, status FROM migration_runs WHERE mapping_name = :n
-                                  AND mode IN ('load', 'delta') ORDER BY started_at DESC LIMIT 1"""),
-                          {"n": mapping_name}).one_or_none()
-    return None if row is None or row[2] not in ("running", "failed") else (row[0], str(row[1]))
+                                  AND mode = ANY(:modes) ORDER BY started_at DESC LIMIT 1"""),
+                          {"n": mapping_name, "modes": LOADING_MODES}).one_or_none()
+    return None if row is None or row[2] not in UNFINISHED_MIGRATION else (row[0], MigrationMode(row[1]))
 
 
 def watermark_history(session: Session, *, mapping_name: str) -> list[watermark.RunMarks]:
     """The load and delta runs of this mapping that passed (and whether and when each was undone)."""
     rows = session.execute(text("""SELECT id, mode, status, started_at, finished_at,
         (summary -> 'undone' ->> 'at')::timestamptz, summary -> 'undone' ->> 'status', summary -> 'watermarks'
-        FROM migration_runs WHERE mapping_name = :n AND mode IN ('load', 'delta', 'resume')
-        AND (status = 'passed' OR (status = 'undone' AND summary ? 'undone')) ORDER BY started_at"""),
-                           {"n": mapping_name}).all()
+        FROM migration_runs WHERE mapping_name = :n AND mode = ANY(:modes)
+        AND (status = :passed OR (status = :undone AND summary ? 'undone')) ORDER BY started_at"""),
+                           {"n": mapping_name, "modes": [*LOADING_MODES, MigrationMode.RESUME],
+                            "passed": MigrationRunStatus.PASSED, "undone": MigrationRunStatus.UNDONE}).all()
     history = []
     for run_id, mode, status, started, finished, undone_at, before_undo, marks in rows:
         passed = MigrationRunStatus.PASSED in (status, before_undo)
@@ -208,7 +211,7 @@ def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[st
                              {"r": run_id}).scalar_one_or_none()
     if status is None:
         raise NotFound(f"no migration run {run_id}")
-    if status == "undone":
+    if status == MigrationRunStatus.UNDONE:
         raise Conflict(f"migration run {run_id} was undone already")
     later = session.execute(text("""SELECT DISTINCT m.last_run_id FROM legacy_key_map m
         WHERE m.last_run_id <> :r AND (m.first_run_id = :r OR EXISTS (SELECT 1 FROM migration_changes c
@@ -228,9 +231,9 @@ def undo_run(session: Session, *, run_id: uuid.UUID, entities: Sequence[tuple[st
                            f"{getattr(diag, 'table_name', 'another table')} (constraint "
                            f"{getattr(diag, 'constraint_name', '?')}); nothing was undone") from None
     # When, and from which status: the watermark in force goes back to where this run started (watermark.in_force).
-    session.execute(text("""UPDATE migration_runs SET status = 'undone', summary = coalesce(summary, '{}'::jsonb)
+    session.execute(text("""UPDATE migration_runs SET status = :undone, summary = coalesce(summary, '{}'::jsonb)
         || jsonb_build_object('undone', jsonb_build_object('at', now(), 'status', status)) WHERE id = :r"""),
-        {"r": run_id})
+        {"r": run_id, "undone": MigrationRunStatus.UNDONE})
     return reverted
 
 

@@ -11,7 +11,6 @@ import typer
 
 app = typer.Typer(help="Migrate legacy data: run the flow (with --mapping), list runs, drop leftover staging.",
                   invoke_without_command=True, no_args_is_help=False)
-FINISHED = ("passed", "undone")
 
 
 @app.callback()
@@ -48,7 +47,9 @@ def migrate(
         from erpops.commands.migrate_view import print_summary
 
         print_summary(outcome)
-    if outcome.status not in FINISHED:
+    from erp_models.enums import MigrationRunStatus
+
+    if outcome.status not in (MigrationRunStatus.PASSED, MigrationRunStatus.UNDONE):
         from erpops.commands.migrate_view import verdict_line
 
         typer.echo(f"erpops: {verdict_line(outcome, mapping)}", err=True)

@@ -11,7 +11,7 @@ from prefect import task
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from erp_models.enums import MigrationRunStatus
+from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration import runs, staging
 from erp_models.migration.mapping import MappingError, entity_order, load_mapping
 from erp_models.migration.targets import TARGETS
@@ -42,7 +42,7 @@ class RunPlan(BaseModel):
     run_id: uuid.UUID
     mapping_path: str
     mapping_name: str
-    mode: str
+    mode: MigrationMode
     order: list[str]
     targets: dict[str, str]
     delta_marks: dict[str, str] = Field(default_factory=dict)
@@ -97,7 +97,7 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
             resolve_suite(entity.target, severity=entity.gate.severity)
         except ValueError as exc:
             raise MappingError(f"{path}: entities.{name}.gate: {exc}") from None
-    mode = "dry_run" if dry_run else "delta" if delta else "load"
+    mode = MigrationMode.DRY_RUN if dry_run else MigrationMode.DELTA if delta else MigrationMode.LOAD
     with UnitOfWork() as uow:
         marks = runs.last_watermarks(uow.session, mapping=mapping) if delta else {}
         found = runs.resumable_run(uow.session, mapping_name=mapping.name) if resume else None
@@ -109,7 +109,7 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
             run_id, mode = found
         else:
             run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
-            runs.finish_run(uow.session, run_id=run_id, status="running", summary={
+            runs.finish_run(uow.session, run_id=run_id, status=MigrationRunStatus.RUNNING, summary={
                 "order": order, "targets": {n: mapping.entities[n].target for n in order}})
         replaced = runs.swap_flow_run(uow.session, run_id=run_id, flow_run_id=flow_run)
         uow.commit()
@@ -238,13 +238,13 @@ def dry_run_entities(plan: RunPlan) -> DryRun:
 
 
 @task
-def finish_run(plan: RunPlan, status: str, results: list[EntityResult], flow_run: str) -> None:
+def finish_run(plan: RunPlan, status: MigrationRunStatus, results: list[EntityResult], flow_run: str) -> None:
     """Record the outcome, leave evidence for milestone gates, drop the staging tables."""
     summary = {"entities": [r.model_dump() for r in results], "order": plan.order, "targets": plan.targets,
                "watermarks": {r.entity: r.watermark for r in results if r.watermark}}
     with UnitOfWork() as uow:
         runs.finish_run(uow.session, run_id=plan.run_id, status=status, summary=summary)
-        if plan.mode != "dry_run":
+        if plan.mode != MigrationMode.DRY_RUN:
             record_run_evidence(uow.session, plan, status, results, flow_run)
         for name in plan.order:  # a failed run keeps what it staged, for --resume
             resumable = runs.staged_rows_expected(uow.session, run_id=plan.run_id, entity=name) is not None
