@@ -1,5 +1,6 @@
-"""The portal's words in Chinese and English. A page asks `t(key)`; the language is the `lang` query parameter,
-then the `erpops_lang` cookie it sets, then the browser's Accept-Language, then Chinese."""
+"""The portal's words: Chinese with English alongside (`登录 · Sign in`), as the operation manuals are, or English
+alone. A page asks `t(key)`; the language is the `lang` query parameter, then the `erpops_lang` cookie it sets, then
+the browser's Accept-Language, then Chinese."""
 
 from __future__ import annotations
 
@@ -78,11 +79,18 @@ def pick(query: str | None, cookie: str | None, accept: str | None) -> str:
     return DEFAULT
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    index = LANGUAGES.index(lang)
+ALONE = {"language", "portal"}  # the switch names the other language; the title is set apart already
 
+
+def translator(lang: str) -> Callable[[str], str]:
+    """`t(key)`: in Chinese, the Chinese words with the English alongside; in English, the English alone."""
     def t(key: str) -> str:
         pair = MESSAGES.get(key)
-        return pair[index] if pair else key
+        if pair is None:
+            return key
+        zh, en = pair
+        if lang == "en":
+            return en
+        return zh if key in ALONE or zh == en else f"{zh} · {en}"
 
     return t

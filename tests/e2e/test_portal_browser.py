@@ -63,7 +63,7 @@ def test_a_warehouse_clerk_uses_the_portal_from_a_one_time_link(db_env: dict[str
         expect(page.get_by_text("李娜")).to_be_visible()
         screenshot(page, "portal-invite")
         page.get_by_role("button", name="登录").click()
-        expect(page.get_by_role("heading", name="欢迎, 李娜")).to_be_visible()
+        expect(page.get_by_role("heading", name="欢迎 · Welcome, 李娜")).to_be_visible()
         screenshot(page, "portal-home")
 
         page.get_by_role("link", name="操作手册").first.click()
@@ -73,7 +73,7 @@ def test_a_warehouse_clerk_uses_the_portal_from_a_one_time_link(db_env: dict[str
         page.get_by_role("link", name="培训").first.click()
         row = page.locator("tr", has_text="退货与库存调整")
         row.get_by_role("button", name="确认出席").click()
-        expect(page.get_by_role("status")).to_have_text("已确认出席。")
+        expect(page.get_by_role("status")).to_have_text("已确认出席。 · Attendance confirmed.")
         expect(page.locator("tr", has_text="退货与库存调整")).to_contain_text("已确认")
         screenshot(page, "portal-training")
 
@@ -105,7 +105,7 @@ def test_a_warehouse_clerk_uses_the_portal_from_a_one_time_link(db_env: dict[str
         assert page.evaluate("document.images[0].naturalWidth") > 0, "the stored screenshot is a real image"
 
         page.go_back()
-        page.get_by_role("link", name="English").click()
+        page.get_by_role("link", name="English", exact=True).click()
         expect(page.get_by_role("heading", name="My feedback")).to_be_visible()
         expect(page.locator("tr", has_text="扫码枪扫描箱码后无反应")).to_contain_text("triaged")
         screenshot(page, "portal-my-feedback-en")

@@ -236,9 +236,10 @@ def test_sign_out_ends_the_session(portal: Server) -> None:
     assert replay.get("/portal", follow_redirects=False).status_code == 303
 
 
-def test_pages_speak_chinese_or_english(portal: Server) -> None:
+def test_pages_speak_chinese_with_english_alongside_or_english_alone(portal: Server) -> None:
     client = browser(portal)
-    assert "登录" in client.get("/portal/login", headers={"accept-language": "zh-CN,zh;q=0.9"}).text
+    assert "登录 · Sign in" in client.get("/portal/login", headers={"accept-language": "zh-CN,zh;q=0.9"}).text
     english = client.get("/portal/login?lang=en")
-    assert "Sign in" in english.text and english.cookies.get("erpops_lang") == "en"
-    assert "Sign in" in client.get("/portal/login", headers={"accept-language": "zh-CN"}).text, "the choice sticks"
+    assert "Sign in" in english.text and "登录" not in english.text and english.cookies.get("erpops_lang") == "en"
+    assert "登录" not in client.get("/portal/login", headers={"accept-language": "zh-CN"}).text, "the choice sticks"
+    assert "登录 · Sign in" in client.get("/portal/login?lang=zh").text
