@@ -43,6 +43,8 @@ class MigrateParams(BaseModel):
     resume: bool = Field(default=False, description="Continue the newest unfinished run of this mapping")
     delta: bool = Field(default=False, description="Only rows newer than the last load's watermark")
     undo: uuid.UUID | None = Field(default=None, description="Revert exactly what this run did")
+    force: bool = Field(default=False, description="With resume: go on although the mapping changed since the run "
+                        "started")
     out_dir: str = Field(default=".erpops/migrations", description="Where quarantine CSVs are written")
 
 
@@ -111,7 +113,7 @@ def migrate(params: MigrateParams) -> MigrationOutcome | State:
                                 reverted=reverted,
                                 flow_run_id=flow_run)
     plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta,
-                             out_dir=params.out_dir, flow_run=uuid.UUID(flow_run))
+                             out_dir=params.out_dir, flow_run=uuid.UUID(flow_run), force=params.force)
     if plan.replaced_flow_run is not None:
         mark_replaced_flow_run(plan, uuid.UUID(flow_run))
     progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")

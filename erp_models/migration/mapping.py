@@ -6,6 +6,8 @@ See docs/migration-mapping.md for the format.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -235,6 +237,31 @@ def entity_order(mapping: Mapping) -> list[str]:
     for name in mapping.entities:
         visit(name)
     return order
+
+
+def fingerprints(mapping: Mapping) -> dict[str, str]:
+    """A hash of each entity's rules, and of the rest of the mapping under `(mapping)`: what a resumed run compares
+    with the run it continues, to name what changed. Equal rules give equal hashes, however the file is laid out."""
+    def digest(model: Any) -> str:
+        return hashlib.sha256(json.dumps(model, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    rest = mapping.model_dump(mode="json", exclude={"entities"})
+    entities = {name: digest(entity.model_dump(mode="json")) for name, entity in mapping.entities.items()}
+    return {"(mapping)": digest(rest)} | entities
+
+
+def changes_between(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """What differs between two mappings' `fingerprints`, in words."""
+    said = []
+    for name in sorted(before.keys() | after.keys()):
+        if name not in after:
+            said.append(f"entity {name} removed")
+        elif name not in before:
+            said.append(f"entity {name} added")
+        elif before[name] != after[name]:
+            said.append("its settings (batch size, sources) changed" if name == "(mapping)"
+                        else f"entity {name} changed")
+    return said
 
 
 def load_mapping(path: Path) -> tuple[Mapping, str]:

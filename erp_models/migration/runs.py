@@ -38,6 +38,21 @@ def finish_run(session: Session, *, run_id: uuid.UUID, status: MigrationRunStatu
                      "s": json.dumps(summary, default=str), "id": run_id})
 
 
+def started_with(session: Session, run_id: uuid.UUID) -> tuple[str, dict[str, str] | None]:
+    """The hash of the mapping file a run started with, and its entities' fingerprints (None for a run recorded
+    before they were kept)."""
+    digest, marks = session.execute(text("SELECT mapping_hash, summary -> 'mapping' FROM migration_runs WHERE id = :r"),
+                                    {"r": run_id}).one()
+    return str(digest), marks
+
+
+def use_mapping(session: Session, run_id: uuid.UUID, *, digest: str, marks: dict[str, str]) -> None:
+    """A resumed run goes on with this mapping (`--force` after it changed): the next resume compares with it."""
+    session.execute(text("""UPDATE migration_runs SET mapping_hash = :h,
+                            summary = coalesce(summary, '{}'::jsonb) || jsonb_build_object('mapping', CAST(:m AS jsonb))
+                            WHERE id = :r"""), {"h": digest, "m": json.dumps(marks), "r": run_id})
+
+
 def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, MigrationMode] | None:
     """The newest load of this mapping, when it did not finish (killed or failed), with its mode.
 

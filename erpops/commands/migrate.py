@@ -19,6 +19,8 @@ def migrate(
     mapping: Annotated[Path | None, typer.Option("--mapping", help="The mapping YAML file.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Do everything, report everything, roll back.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the newest unfinished run.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --resume: go on although the mapping changed since "
+                                        "the run started (it names what changed).")] = False,
     delta: Annotated[bool, typer.Option("--delta", help="Only rows past the last load's watermark.")] = False,
     undo: Annotated[str | None, typer.Option("--undo", metavar="RUN_ID", help="Revert what a run did.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
@@ -36,11 +38,14 @@ def migrate(
         raise ConfigError("--mapping FILE is required (or --undo RUN_ID; or a command: list, clean)")
     if sum([dry_run, resume, undo is not None]) > 1:
         raise ConfigError("choose one of --dry-run, --resume and --undo")
+    if force and not resume:
+        raise ConfigError("--force goes with --resume (it resumes a run whose mapping changed)")
     try:
         undo_id = uuid.UUID(undo) if undo else None
     except ValueError:
         raise ConfigError(f"--undo: {undo!r} is not a run id (a UUID); `erpops migrate list` shows them") from None
-    outcome = _run_flow(mapping, dry_run=dry_run, resume=resume, delta=delta, undo=undo_id, quiet=as_json)
+    outcome = _run_flow(mapping, dry_run=dry_run, resume=resume, delta=delta, undo=undo_id, quiet=as_json,
+                        force=force)
     if as_json:
         typer.echo(json.dumps(_document(outcome), indent=2, ensure_ascii=False, default=str))
     else:
@@ -98,7 +103,7 @@ def clean(
 
 
 def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool, undo: uuid.UUID | None,
-              quiet: bool) -> Any:
+              quiet: bool, force: bool = False) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -121,7 +126,7 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
     from tasks.migration.progress import add_listener, clear_listeners
 
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
-                           out_dir=str(settings.state_dir / "migrations"))
+                           force=force, out_dir=str(settings.state_dir / "migrations"))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     # Bars only on a terminal: logs and CI keep just the summary, and an error stays one line.
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bars:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration import runs, staging
-from erp_models.migration.mapping import MappingError, entity_order, load_mapping
+from erp_models.migration.mapping import MappingError, changes_between, entity_order, fingerprints, load_mapping
 from erp_models.migration.targets import TARGETS
 from expectations.docs import validate_sample, write_data_docs
 from expectations.spec import Severity
@@ -49,6 +49,7 @@ class RunPlan(BaseModel):
     resumed: bool = False
     replaced_flow_run: uuid.UUID | None = None  # a resume's killed flow run, to be marked crashed
     out_dir: str = ".erpops/migrations"
+    mapping_marks: dict[str, str] = Field(default_factory=dict)  # the mapping's fingerprints, kept with the run
 
     @property
     def docs_dir(self) -> Path:
@@ -84,10 +85,12 @@ def _pipeline_plan(plan: RunPlan) -> pipeline.Plan:
 
 @task
 def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out_dir: str,
-             flow_run: uuid.UUID) -> RunPlan:
-    """Validate the mapping, then start a run (or find the unfinished one to resume), done by `flow_run`."""
+             flow_run: uuid.UUID, force: bool = False) -> RunPlan:
+    """Validate the mapping, then start a run (or find the unfinished one to resume), done by `flow_run`. A resume
+    whose mapping changed since its run started is refused, naming what changed, unless `force`."""
     path = Path(mapping_path).resolve()
     mapping, digest = load_mapping(path)
+    marks_of_mapping = fingerprints(mapping)
     order = entity_order(mapping)
     for name, entity in mapping.entities.items():
         unknown = [n for n in entity.gate.disable if n not in expectation_names(entity.target)]
@@ -107,15 +110,37 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
             raise ErpopsError(f"{path}: no unfinished run of mapping {mapping.name!r} to resume")
         if found is not None:
             run_id, mode = found
+            _check_same_mapping(uow.session, run_id, path, digest, marks_of_mapping, force=force)
         else:
             run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
             runs.finish_run(uow.session, run_id=run_id, status=MigrationRunStatus.RUNNING, summary={
-                "order": order, "targets": {n: mapping.entities[n].target for n in order}})
+                "order": order, "targets": {n: mapping.entities[n].target for n in order},
+                "mapping": marks_of_mapping})
         replaced = runs.swap_flow_run(uow.session, run_id=run_id, flow_run_id=flow_run)
         uow.commit()
     return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mode=mode, order=order,
                    targets={n: mapping.entities[n].target for n in order}, delta_marks=marks,
-                   resumed=found is not None, out_dir=out_dir, replaced_flow_run=replaced)
+                   resumed=found is not None, out_dir=out_dir, replaced_flow_run=replaced,
+                   mapping_marks=marks_of_mapping)
+
+
+def _check_same_mapping(session: Any, run_id: uuid.UUID, path: Path, digest: str, now: dict[str, str], *,
+                        force: bool) -> None:
+    """Refuse to resume a run with another mapping than it started with (its staged rows and ids came from that
+    one), naming what changed; with `force`, go on with the new one and remember it."""
+    started, before = runs.started_with(session, run_id)
+    if started == digest:
+        return
+    changed = changes_between(before, now) if before else []
+    if not force:
+        from infra.errors import ErpopsError
+
+        what = "; ".join(changed) if changed else "the file's text differs"
+        raise ErpopsError(f"{path}: the mapping changed since run {run_id} started ({what}); resuming would load "
+                          f"rows staged under the old rules with the new ones. Undo it (`erpops migrate --undo "
+                          f"{run_id}`) and load anew, or pass --force to resume with the new mapping")
+    print(f"resuming run {run_id} with a changed mapping (--force): {'; '.join(changed) or 'its text differs'}")
+    runs.use_mapping(session, run_id, digest=digest, marks=now)
 
 
 def _entity_result(session: Any, plan: RunPlan, name: str, stage: pipeline.StageReport) -> EntityResult:
@@ -241,7 +266,7 @@ def dry_run_entities(plan: RunPlan) -> DryRun:
 def finish_run(plan: RunPlan, status: MigrationRunStatus, results: list[EntityResult], flow_run: str) -> None:
     """Record the outcome, leave evidence for milestone gates, drop the staging tables."""
     summary = {"entities": [r.model_dump() for r in results], "order": plan.order, "targets": plan.targets,
-               "watermarks": {r.entity: r.watermark for r in results if r.watermark}}
+               "watermarks": {r.entity: r.watermark for r in results if r.watermark}, "mapping": plan.mapping_marks}
     with UnitOfWork() as uow:
         runs.finish_run(uow.session, run_id=plan.run_id, status=status, summary=summary)
         if plan.mode != MigrationMode.DRY_RUN:

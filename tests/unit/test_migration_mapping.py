@@ -144,3 +144,21 @@ def test_a_sql_url_with_an_unset_variable_is_one_line(tmp_path: Path, monkeypatc
     assert str(caught.value) == (f"{path}: entities.suppliers.source.sql.url: environment variable "
                                  "ERPOPS_TEST_LEGACY_PASSWORD is not set and has no default "
                                  "(write ${ERPOPS_TEST_LEGACY_PASSWORD:-url} to give one)")
+
+
+def test_fingerprints_name_what_changed_between_two_mappings_and_ignore_layout(tmp_path: Path) -> None:
+    from erp_models.migration.mapping import changes_between, fingerprints
+
+    text = MINI.read_text(encoding="utf-8")
+    before = fingerprints(load_mapping(MINI)[0])
+    relaid = tmp_path / "mapping.yaml"
+    relaid.write_text("# the same rules, laid out otherwise\n" + text.replace("      code: {from: code}\n",
+                                                                                 "      code:   {from: code}\n", 1),
+                      encoding="utf-8")
+    assert fingerprints(load_mapping(relaid)[0]) == before
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(text.replace("name: {from: name, transforms: [squeeze]}", "name: {from: name}")
+                      .replace("batch_size: 2", "batch_size: 3"), encoding="utf-8")
+    assert changes_between(before, fingerprints(load_mapping(edited)[0])) == [
+        "its settings (batch size, sources) changed", "entity products changed"]
+    assert changes_between({"a": "1"}, {"b": "2"}) == ["entity a removed", "entity b added"]

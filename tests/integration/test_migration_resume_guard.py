@@ -1,0 +1,57 @@
+"""A resume goes on with the mapping its run started with: an edited mapping is refused, naming what changed, unless
+--force, which then goes on with the new one."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect.logging import disable_run_logger
+from sqlalchemy import Engine, text
+
+from infra.db import forget_engines
+from infra.errors import ErpopsError
+from infra.settings import get_settings
+from tasks.migration.tasks import RunPlan, plan_run
+from tests.integration.builders import ref
+
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
+
+
+@pytest.fixture
+def configured(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    monkeypatch.setenv("ERPOPS_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    forget_engines()
+    yield migrated_engine
+    get_settings.cache_clear()
+    forget_engines()
+
+
+def test_an_edited_mapping_does_not_resume_without_force(configured: Engine, tmp_path: Path) -> None:
+    shutil.copytree(MINI, tmp_path / "mini")
+    mapping = tmp_path / "mini" / "mapping.yaml"
+    name = ref("resume-guard")
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("name: mini-shop", f"name: {name}"), "utf-8")
+
+    def plan(**options: bool) -> RunPlan:
+        with disable_run_logger():
+            return plan_run.fn(str(mapping), dry_run=False, delta=False, out_dir=str(tmp_path),
+                               flow_run=uuid.uuid4(), **options)
+
+    started = plan(resume=False)  # a load that is then killed: its run stays `running`, resumable
+    assert plan(resume=True).run_id == started.run_id
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace(
+        "name: {from: name, transforms: [squeeze]}", "name: {from: name}"), encoding="utf-8")
+    with pytest.raises(ErpopsError, match=r"the mapping changed since run .* started \(entity products changed\)"):
+        plan(resume=True)
+    forced = plan(resume=True, force=True)
+    assert forced.run_id == started.run_id
+    assert plan(resume=True).run_id == started.run_id, "once forced, the run goes on with the new mapping"
+    with configured.connect() as conn:
+        kept = conn.execute(text("SELECT summary -> 'mapping' ->> 'products' FROM migration_runs WHERE id = :r"),
+                            {"r": started.run_id}).scalar_one()
+    assert kept == forced.mapping_marks["products"]
