@@ -95,6 +95,20 @@ def session(migrated_engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
+def tasks_on_test_database(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point the settings, and so every task's and flow's unit of work, at the test database."""
+    from infra.db import forget_engines
+    from infra.settings import get_settings
+
+    monkeypatch.setenv("ERPOPS_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    forget_engines()
+    yield migrated_engine
+    get_settings.cache_clear()
+    forget_engines()
+
+
+@pytest.fixture
 def cli_env() -> Iterator[dict[str, str]]:
     """Environment for running `erpops` as a user would, with its state in a temporary directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ERPOPS_", "PREFECT_"))}

@@ -16,7 +16,7 @@ from erp_models.enums import LOADING_MODES, UNFINISHED_MIGRATION, MigrationMode,
 from erp_models.errors import Conflict, NotFound
 from erp_models.migration import watermark
 from erp_models.migration.loader import written_columns
-from erp_models.migration.mapping import Mapping
+from erp_models.migration.mapping import Mapping, changes_between
 from erp_models.migration.models import QuarantinedRow
 from erp_models.migration.targets import TARGETS, Target, stored_fields
 
@@ -51,6 +51,22 @@ def use_mapping(session: Session, run_id: uuid.UUID, *, digest: str, marks: dict
     session.execute(text("""UPDATE migration_runs SET mapping_hash = :h,
                             summary = coalesce(summary, '{}'::jsonb) || jsonb_build_object('mapping', CAST(:m AS jsonb))
                             WHERE id = :r"""), {"h": digest, "m": json.dumps(marks), "r": run_id})
+
+
+def check_same_mapping(session: Session, run_id: uuid.UUID, *, digest: str, marks: dict[str, str],
+                       force: bool) -> str | None:
+    """A resume goes on with the mapping its run started with (its staged rows and ids came from it): Conflict naming
+    what changed, unless `force`, which goes on with the new one and remembers it. What changed, when it did."""
+    started, before = started_with(session, run_id)
+    if started == digest:
+        return None
+    changed = "; ".join(changes_between(before, marks) if before else []) or "the file's text differs"
+    if not force:
+        raise Conflict(f"the mapping changed since run {run_id} started ({changed}); resuming would load rows staged "
+                       f"under the old rules with the new ones. Undo it (`erpops migrate --undo {run_id}`) and load "
+                       "anew, or pass --force to resume with the new mapping")
+    use_mapping(session, run_id, digest=digest, marks=marks)
+    return changed
 
 
 def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, MigrationMode] | None:

@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from erp_models.enums import FeedbackSeverity, RoleName
+from erp_models.enums import RoleName
 from erp_models.errors import DomainError, TooManyAttempts, Unauthenticated
 from erp_models.portal import attachments, sign_in
 from erp_models.portal.sign_in import PortalUser
@@ -122,7 +122,10 @@ class _BadForm(Exception):
 
 
 def install(app: FastAPI) -> None:
-    """Mount the portal and its error pages."""
+    """Mount the portal (its feedback pages too) and its error pages."""
+    from erpops.portal import feedback_pages  # its routes join `router`
+
+    del feedback_pages
     mount(app)
     app.state.portal_manuals = {}
 
@@ -157,10 +160,21 @@ def _refused(request: Request, exc: DomainError, template: str, **context: Any) 
     return page(request, template, user=None, status=401, error=t(key), **context)
 
 
-def _rate_checked(session: Session, client: str, how: Callable[[Session, str], sign_in.SignedIn],
-                  secret: str) -> sign_in.SignedIn:
-    sign_in.check_rate(session, client)
-    return how(session, secret)
+def _sign_in(request: Request, how: Callable[[Session, str], sign_in.SignedIn], secret: str, template: str) -> Response:
+    """A sign-in form's POST: same origin only, rate-limited per client, then a session cookie or the form again."""
+    if not _same_origin(request):
+        raise _BadForm()
+    client = _client(request)
+
+    def work(session: Session) -> sign_in.SignedIn:
+        sign_in.check_rate(session, client)
+        return how(session, secret)
+
+    try:
+        signed = _db(request).write(work, guarded=False)
+    except (Unauthenticated, TooManyAttempts) as exc:
+        return _refused(request, exc, template)
+    return _start(request, signed)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -182,14 +196,7 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
-    if not _same_origin(request):
-        raise _BadForm()
-    client = _client(request)
-    try:
-        signed = _db(request).write(lambda s: _rate_checked(s, client, sign_in.with_token, token), guarded=False)
-    except (Unauthenticated, TooManyAttempts) as exc:
-        return _refused(request, exc, "login.html")
-    return _start(request, signed)
+    return _sign_in(request, sign_in.with_token, token, "login.html")
 
 
 @router.get("/invite/{token}", response_class=HTMLResponse)
@@ -204,14 +211,7 @@ def invite_page(request: Request, token: str) -> Response:
 
 @router.post("/invite")
 def redeem(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
-    if not _same_origin(request):
-        raise _BadForm()
-    client = _client(request)
-    try:
-        signed = _db(request).write(lambda s: _rate_checked(s, client, sign_in.with_invite, token), guarded=False)
-    except (Unauthenticated, TooManyAttempts) as exc:
-        return _refused(request, exc, "invite.html")
-    return _start(request, signed)
+    return _sign_in(request, sign_in.with_invite, token, "invite.html")
 
 
 @router.post("/logout")
@@ -263,74 +263,3 @@ def confirm(request: Request, training_id: int, user: User, csrf: Annotated[str,
         return page(request, "training.html", user=user, sessions=sessions, error=exc.message,
                     status=404 if exc.code == "not_found" else 409 if exc.code != "invalid_input" else 422)
     return _redirect(f"/portal/training?confirmed={training_id}")
-
-
-def _feedback_form(request: Request, user: PortalUser, *, status: int = 200, error: str | None = None,
-                   form: dict[str, str] | None = None) -> Response:
-    return page(request, "feedback_new.html", user=user, status=status, error=error, form=form or {},
-                modules=delivery.FEEDBACK_MODULES, severities=[s.value for s in FeedbackSeverity])
-
-
-@router.get("/feedback/new", response_class=HTMLResponse)
-def feedback_new(request: Request, user: User) -> Response:
-    return _feedback_form(request, user)
-
-
-@router.post("/feedback")
-async def feedback_submit(request: Request, user: User, csrf: Annotated[str, Form(max_length=100)],
-                          module: Annotated[str, Form(max_length=32)], severity: Annotated[str, Form(max_length=16)],
-                          title: Annotated[str, Form(min_length=1, max_length=200)],
-                          description: Annotated[str, Form(min_length=1, max_length=10_000)],
-                          screenshot: Annotated[UploadFile | None, File()] = None) -> Response:
-    _checked(request, user, csrf)
-    form = {"module": module, "severity": severity, "title": title, "description": description}
-    data = b""
-    if screenshot is not None and screenshot.filename:
-        data = await screenshot.read(MAX_UPLOAD + 1)
-    if severity not in {s.value for s in FeedbackSeverity}:
-        return _feedback_form(request, user, status=422, error=f"unknown severity {severity!r}", form=form)
-    upload_dir = _settings(request).uploads
-    name = screenshot.filename if screenshot is not None else None
-
-    def work(s: Session) -> int:
-        item = delivery.submit_feedback(s, project_id=delivery.latest_project_id(s), module=module,
-                                        severity=FeedbackSeverity(severity), title=title.strip(),
-                                        body=description.strip(), submitted_by=user.username,
-                                        role=user.role if user.role in {r.value for r in RoleName} else None)
-        if data:
-            attachments.attach(s, feedback_id=item.id, data=data, original_name=name or "", uploaded_by=user.username,
-                               upload_dir=upload_dir)
-        return item.id
-
-    try:
-        feedback_id = _db(request).write(work)
-    except DomainError as exc:
-        return _feedback_form(request, user, status=503 if exc.code == "frozen" else 422, error=exc.message,
-                              form=form)
-    return _redirect(f"/portal?submitted={feedback_id}")
-
-
-@router.get("/feedback", response_class=HTMLResponse)
-def feedback_mine(request: Request, user: User) -> Response:
-    def work(s: Session) -> tuple[list[dict[str, Any]], dict[int, list[attachments.AttachmentInfo]]]:
-        rows = delivery.list_feedback(s, submitted_by=user.username, limit=200)
-        items = [{"id": r.id, "title": r.title, "module": r.module, "severity": r.severity, "status": r.status,
-                  "owner": r.owner, "created_at": r.created_at} for r in rows]
-        return items, attachments.attachments_of(s, [r.id for r in rows])
-
-    items, files = _db(request).read(work)
-    return page(request, "feedback_list.html", user=user, items=items, attachments=files)
-
-
-@router.get("/screenshots/{attachment_id}")
-def screenshot(request: Request, attachment_id: int, user: User) -> Response:
-    try:
-        image = _db(request).read(lambda s: attachments.open_attachment(
-            s, attachment_id=attachment_id, username=user.username,
-            may_triage="project.feedback.triage" in user.permissions, upload_dir=_settings(request).uploads))
-    except DomainError as exc:
-        return page(request, "error.html", user=user, status=404 if exc.code == "not_found" else 403,
-                    error=exc.message)
-    return FileResponse(image.path, media_type=image.content_type, filename=image.original_name,
-                        content_disposition_type="inline",
-                        headers={**HEADERS, "Content-Security-Policy": "default-src 'none'; sandbox"})

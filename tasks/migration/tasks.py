@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration import runs, staging
-from erp_models.migration.mapping import MappingError, changes_between, entity_order, fingerprints, load_mapping
+from erp_models.migration.mapping import MappingError, entity_order, fingerprints, load_mapping
 from erp_models.migration.targets import TARGETS
 from expectations.docs import validate_sample, write_data_docs
 from expectations.spec import Severity
@@ -110,7 +110,9 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
             raise ErpopsError(f"{path}: no unfinished run of mapping {mapping.name!r} to resume")
         if found is not None:
             run_id, mode = found
-            _check_same_mapping(uow.session, run_id, path, digest, marks_of_mapping, force=force)
+            changed = runs.check_same_mapping(uow.session, run_id, digest=digest, marks=marks_of_mapping, force=force)
+            if changed is not None:
+                print(f"resuming run {run_id} with a changed mapping (--force): {changed}")
         else:
             run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
             runs.finish_run(uow.session, run_id=run_id, status=MigrationRunStatus.RUNNING, summary={
@@ -123,24 +125,6 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
                    resumed=found is not None, out_dir=out_dir, replaced_flow_run=replaced,
                    mapping_marks=marks_of_mapping)
 
-
-def _check_same_mapping(session: Any, run_id: uuid.UUID, path: Path, digest: str, now: dict[str, str], *,
-                        force: bool) -> None:
-    """Refuse to resume a run with another mapping than it started with (its staged rows and ids came from that
-    one), naming what changed; with `force`, go on with the new one and remember it."""
-    started, before = runs.started_with(session, run_id)
-    if started == digest:
-        return
-    changed = changes_between(before, now) if before else []
-    if not force:
-        from infra.errors import ErpopsError
-
-        what = "; ".join(changed) if changed else "the file's text differs"
-        raise ErpopsError(f"{path}: the mapping changed since run {run_id} started ({what}); resuming would load "
-                          f"rows staged under the old rules with the new ones. Undo it (`erpops migrate --undo "
-                          f"{run_id}`) and load anew, or pass --force to resume with the new mapping")
-    print(f"resuming run {run_id} with a changed mapping (--force): {'; '.join(changed) or 'its text differs'}")
-    runs.use_mapping(session, run_id, digest=digest, marks=now)
 
 
 def _entity_result(session: Any, plan: RunPlan, name: str, stage: pipeline.StageReport) -> EntityResult:

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Download, Locator, Page, Route, expect
 
+from erp_models.enums import MilestoneStatus
 from tests.e2e.api_server import running_api
 from tests.e2e.browser import browser_page, requires_chromium, screenshot
 from tests.e2e.cli import ERPOPS, run_erpops
@@ -71,7 +72,8 @@ def open_newest_version(page: Page, base: str, key: str) -> None:
 
 @UIS
 def test_a_failed_milestone_shows_its_reason_within_a_1280_px_window(demo_stack: DemoStack, ui: str) -> None:
-    failed = sorted(code for code, status in demo_stack.summary["milestones"].items() if status == "failed")
+    failed = sorted(code for code, status in demo_stack.summary["milestones"].items()
+                    if status == MilestoneStatus.FAILED)
     assert "M7" in failed  # go-live: the demo's sample data quarantines too many sales orders
     milestones = plan_status(demo_stack.env)
     name = ui_name(ui, "failed-milestone-1280")

@@ -9,9 +9,6 @@ import pytest
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine
 
-from infra.db import forget_engines
-from infra.settings import get_settings
-
 
 @pytest.fixture(scope="session")
 def harness() -> Iterator[None]:
@@ -20,10 +17,5 @@ def harness() -> Iterator[None]:
 
 
 @pytest.fixture
-def erp_database(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("ERPOPS_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    forget_engines()
-    yield migrated_engine
-    get_settings.cache_clear()
-    forget_engines()
+def erp_database(tasks_on_test_database: Engine) -> Engine:
+    return tasks_on_test_database

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prefect.logging import disable_run_logger
 from sqlalchemy import Engine, text
 
-from infra.db import forget_engines
-from infra.errors import ErpopsError
-from infra.settings import get_settings
+from erp_models.errors import Conflict
 from tasks.migration.tasks import RunPlan, plan_run
 from tests.integration.builders import ref
 
@@ -22,13 +19,8 @@ MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 
 
 @pytest.fixture
-def configured(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("ERPOPS_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    forget_engines()
-    yield migrated_engine
-    get_settings.cache_clear()
-    forget_engines()
+def configured(tasks_on_test_database: Engine) -> Engine:
+    return tasks_on_test_database
 
 
 def test_an_edited_mapping_does_not_resume_without_force(configured: Engine, tmp_path: Path) -> None:
@@ -46,7 +38,7 @@ def test_an_edited_mapping_does_not_resume_without_force(configured: Engine, tmp
     assert plan(resume=True).run_id == started.run_id
     mapping.write_text(mapping.read_text(encoding="utf-8").replace(
         "name: {from: name, transforms: [squeeze]}", "name: {from: name}"), encoding="utf-8")
-    with pytest.raises(ErpopsError, match=r"the mapping changed since run .* started \(entity products changed\)"):
+    with pytest.raises(Conflict, match=r"the mapping changed since run .* started \(entity products changed\)"):
         plan(resume=True)
     forced = plan(resume=True, force=True)
     assert forced.run_id == started.run_id

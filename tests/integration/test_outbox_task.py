@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from prefect.logging import disable_run_logger
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from erp_models.integration.outbox import Event, process_events
-from infra.settings import get_settings
 from tasks.outbox import read_outbox
 from tests.integration.builders import ref
 from tests.integration.test_outbox import claim, write_events
 
 
 @pytest.fixture
-def configured(migrated_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    """Point the tasks' units of work at the test database."""
-    from infra.db import forget_engines
-
-    monkeypatch.setenv("ERPOPS_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    forget_engines()
-    yield migrated_engine
-    get_settings.cache_clear()
-    forget_engines()
+def configured(tasks_on_test_database: Engine) -> Engine:
+    return tasks_on_test_database
 
 
 def test_a_flow_reads_each_event_once_in_order(configured: Engine) -> None:
