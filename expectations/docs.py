@@ -1,24 +1,27 @@
-"""GX Data Docs (static HTML) of each entity's suite validated on a sample batch, written into a given directory.
+"""GX Data Docs (static HTML) of the gate's own validations, written into a given directory.
 
-Docs are evidence for people, never part of the gate's verdict: any failure here is logged and gives None.
-They use the gate's ephemeral context; each directory becomes a Data Docs site of it, and its index lists
-every docs validation run in this process.
+The gate keeps one validation per entity and run for them (`keeper`: an entity's first batch, in GX's SUMMARY
+format), so the docs show what the gate saw, at no second validation's cost. Docs are evidence for people,
+never part of the gate's verdict: any failure here is logged and gives None. They use the gate's ephemeral
+context; each directory becomes a Data Docs site of it, and its index lists every validation kept in this
+process.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
-from collections.abc import Collection, Mapping
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from expectations.offline_assets import localize_site
-from expectations.runtime import batch_definition, build_expectation, gx_context, lock, with_all_columns
+from expectations.runtime import gx_context, lock
 from expectations.spec import Severity
-from expectations.suites import resolve_suite
 
 logger = logging.getLogger(__name__)
 
@@ -26,53 +29,56 @@ logger = logging.getLogger(__name__)
 def build_data_docs(results_dir: Path, entity: str, df_sample: pd.DataFrame, *, key_column: str = "legacy_key",
                     severity: Mapping[str, Severity] | None = None,
                     enabled: Collection[str] | None = None) -> Path | None:
-    """Validate ``df_sample`` and write Data Docs at once; the index.html path. See `validate_sample`."""
-    if not validate_sample(entity, df_sample, key_column=key_column, severity=severity, enabled=enabled):
-        return None
+    """Gate ``df_sample`` and write the Data Docs of that validation at once; the index.html path. Unknown
+    entities or reason codes raise ValueError, as the gate does."""
+    from expectations.gate import run_gate  # the gate keeps its validation through `keeper`
+
+    run_gate(df_sample, entity, key_column=key_column, severity=severity, enabled=enabled,
+             docs_run=f"sample-{uuid.uuid4().hex[:8]}")
     return write_data_docs(results_dir)
 
 
-def validate_sample(entity: str, df_sample: pd.DataFrame, *, key_column: str = "legacy_key",
-                    severity: Mapping[str, Severity] | None = None, enabled: Collection[str] | None = None) -> bool:
-    """Validate ``df_sample`` (keep it small: a few thousand rows) into the context's results, for the Data
-    Docs that `write_data_docs` renders later: rendering the site once per run, not once per entity, saves
-    its cost for every entity but one. False when GX failed (logged)."""
-    specs = resolve_suite(entity, severity=severity, enabled=enabled)  # a user error stays a ValueError
-    try:
-        context = gx_context()  # first: it imports GX with analytics off
-        import great_expectations as gx
+def keeper(run_name: str, suite: Any) -> Callable[[Any, str], None]:
+    """What keeps a gate's first-pass result (of batch ``batch_id``) in the context for the docs of run
+    ``run_name``, with ``suite`` (the entity's whole suite) beside it for its own page."""
 
-        expectations = [build_expectation(s, key_column, notes=f"reason code {s.name}, severity {s.severity}")
-                        for s in specs]
-        name = f"erpops.{entity}"
-        with lock:
-            suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
-            definition = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=name, data=batch_definition(), suite=suite))
-            checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-                name=name, validation_definitions=[definition], result_format={"result_format": "SUMMARY"},
-                actions=[]))
-            ran = checkpoint.run(batch_parameters={"dataframe": with_all_columns(df_sample, specs, key_column, entity)})
-            for key, result in ran.run_results.items():
-                _judge_by_blocking_expectations(context, key, result)
-    except Exception:  # docs must never fail a migration
-        logger.warning("could not validate a data docs sample of %s", entity, exc_info=True)
-        return False
-    return True
+    def keep(result: Any, batch_id: str) -> None:
+        try:
+            from great_expectations.core.run_identifier import RunIdentifier
+            from great_expectations.data_context.types.resource_identifiers import (
+                ExpectationSuiteIdentifier,
+                ValidationResultIdentifier,
+            )
+
+            context = gx_context()
+            run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+            result.meta["run_id"] = run_id
+            _judge_by_blocking_expectations(result)
+            context.suites.add_or_update(suite)
+            context.validation_results_store.set(ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name), run_id=run_id,
+                batch_identifier=batch_id), result)
+        except Exception:  # docs must never fail a migration
+            logger.warning("could not keep the validation of %s for the data docs", suite.name, exc_info=True)
+
+    return keep
 
 
-def _judge_by_blocking_expectations(context: Any, key: Any, result: Any) -> None:
-    """Re-store a validation result whose status reflects only its blocking (GX: critical) expectations.
+def kept_runs() -> set[str]:
+    """The runs whose validations this process keeps for the docs."""
+    with lock:
+        return {key.run_id.run_name for key in gx_context().validation_results_store.list_keys()}
 
-    GX marks a result failed when any expectation fails, so a sample whose warn-severity checks fail would
-    read "Failed" on a page about a gate that passed. The warnings stay visible, with their values, and counted
-among the unsuccessful expectations."""
+
+def _judge_by_blocking_expectations(result: Any) -> None:
+    """A validation result whose status reflects only its blocking (GX: critical) expectations.
+
+    GX marks a result failed when any expectation fails, so a batch whose warn-severity checks fail would read
+    "Failed" on a page about a gate that passed. The warnings stay visible, with their values, and counted
+    among the unsuccessful expectations."""
     from great_expectations.expectations.metadata_types import FailureSeverity
 
-    passed = result.get_max_severity_failure() != FailureSeverity.CRITICAL
-    if passed != result.success:
-        result.success = passed
-        context.validation_results_store.set(key, result)
+    result.success = result.get_max_severity_failure() != FailureSeverity.CRITICAL
 
 
 def write_data_docs(results_dir: Path) -> Path | None:

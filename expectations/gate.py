@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from expectations.docs import keeper
 from expectations.result import SAMPLE_SIZE, ExpectationOutcome, GateResult
-from expectations.runtime import Check, validate
+from expectations.runtime import Check, build_suite, validate
 from expectations.spec import ExpectationSpec, Severity
 from expectations.suites import resolve_suite
 
@@ -20,10 +21,12 @@ __all__ = ["ExpectationOutcome", "GateResult", "Severity", "run_gate"]
 
 
 def run_gate(df: pd.DataFrame, entity: str, *, key_column: str = "legacy_key",
-             severity: Mapping[str, Severity] | None = None, enabled: Collection[str] | None = None) -> GateResult:
+             severity: Mapping[str, Severity] | None = None, enabled: Collection[str] | None = None,
+             docs_run: str | None = None) -> GateResult:
     """Validate a batch of transformed rows of ``entity``.
 
     ``severity`` overrides default severities by reason code; ``enabled`` limits the run to those codes.
+    ``docs_run`` keeps this validation for the Data Docs of that run (`expectations.docs`).
     Unknown entities or codes raise ValueError with a one-line message.
     """
     specs = resolve_suite(entity, severity=severity, enabled=enabled)
@@ -31,7 +34,8 @@ def run_gate(df: pd.DataFrame, entity: str, *, key_column: str = "legacy_key",
         return GateResult(entity, len(df), [_outcome(s, key_column, None, []) for s in specs], {})
     if key_column not in df.columns:
         raise ValueError(f"the {entity} batch has no key column {key_column!r}")
-    checks = validate(df, entity, specs, key_column)
+    keep = None if docs_run is None else keeper(docs_run, build_suite(entity, specs, key_column))
+    checks = validate(df, entity, specs, key_column, keep=keep)
     keys = df[key_column]
     outcomes = [_outcome(s, key_column, checks[s.name], _sample_keys(keys, checks[s.name])) for s in specs]
     failing: dict[int, list[str]] = {}

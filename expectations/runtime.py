@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": F
 # Most batches fail nothing: a first pass only asks whether each expectation holds (no unexpected lists), and
 # the failed expectations alone run again in COMPLETE format to name their rows.
 COUNT_FORMAT = {"result_format": "BOOLEAN_ONLY"}
+# A first pass kept for the Data Docs (an entity's first batch in a run) also carries counts and sample values.
+DOCS_FORMAT = {"result_format": "SUMMARY"}
 
 logger = logging.getLogger(__name__)
 lock = threading.RLock()  # held while GX runs: see the module docstring
@@ -90,19 +93,25 @@ def _start() -> tuple[Any, Any]:
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
+    # GX fingerprints every pandas batch (hashes all its rows) only to name it in the result's batch markers; the
+    # gate validates each batch once, in memory, and names it by entity and run, so that hashing is skipped.
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral", project_config=config)
     asset = context.data_sources.add_pandas("erpops_gate").add_dataframe_asset("batch")
     return context, asset.add_batch_definition_whole_dataframe("whole")
 
 
-def build_expectation(spec: ExpectationSpec, key_column: str, *, notes: str | None = None) -> Any:
+def build_expectation(spec: ExpectationSpec, key_column: str) -> Any:
     """The ``gx.expectations`` object for a spec; ``meta.erpops_name`` carries the reason code into results,
     and GX's own severity says whether a failure blocks (critical) or only warns (warning)."""
     _runtime()  # GX is first imported there, with analytics off
     import great_expectations.expectations as gxe
 
     kind = getattr(gxe, spec.class_name)
-    return kind(**spec.gx_kwargs(key_column), meta={"erpops_name": spec.name}, notes=notes,
+    return kind(**spec.gx_kwargs(key_column), meta={"erpops_name": spec.name},
+                notes=f"reason code {spec.name}, severity {spec.severity}",
                 severity="warning" if spec.severity == "warn" else "critical")
 
 
@@ -115,12 +124,17 @@ def build_suite(entity: str, specs: tuple[ExpectationSpec, ...], key_column: str
     return gx.ExpectationSuite(name=f"erpops.{entity}", expectations=[build_expectation(s, key_column) for s in specs])
 
 
-def validate(df: pd.DataFrame, entity: str, specs: tuple[ExpectationSpec, ...], key_column: str) -> dict[str, Check]:
-    """Run the specs over a non-empty batch and return each check by reason code."""
+def validate(df: pd.DataFrame, entity: str, specs: tuple[ExpectationSpec, ...], key_column: str, *,
+             keep: Callable[[Any, str], None] | None = None) -> dict[str, Check]:
+    """Run the specs over a non-empty batch and return each check by reason code. ``keep`` receives the first
+    pass's GX result (in SUMMARY format) and the batch's id, for the Data Docs."""
     frame = numpy_numbers(with_all_columns(df.reset_index(drop=True), specs, key_column, entity))
     with lock:
         batch = batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        counted = batch.validate(build_suite(entity, specs, key_column), result_format=COUNT_FORMAT)
+        counted = batch.validate(build_suite(entity, specs, key_column),
+                                 result_format=COUNT_FORMAT if keep is None else DOCS_FORMAT)
+        if keep is not None:
+            keep(counted, batch.id)
         checks = {check.name: check for check in (_check(r, len(df), entity, counted=True) for r in counted.results)}
         failed = tuple(s for s in specs if not checks[s.name].success)
         if failed:

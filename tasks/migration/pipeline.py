@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -54,7 +53,7 @@ class StageReport:
     watermark: str | None = None  # the highest among the rows staged, which are the rows that load
     gate: dict[str, Any] | None = None
     blocking: list[str] = field(default_factory=list)
-    sample: pd.DataFrame | None = None  # a few clean rows, for the GX Data Docs
+    documented: bool = False  # the gate kept a batch's validation for the run's GX Data Docs
 
 
 def uow_tx(factory: Callable[[], Session]) -> Tx:
@@ -114,14 +113,14 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
         clean = batch.frame.drop(index=list(batch.quarantined))
         gate = run_gate(clean, entity.target, severity=entity.gate.severity,
                         enabled=None if not entity.gate.disable else
-                        [n for n in _names(entity.target) if n not in entity.gate.disable])
+                        [n for n in _names(entity.target) if n not in entity.gate.disable],
+                        docs_run=None if report.documented or clean.empty else str(plan.run_id))
+        report.documented = report.documented or not clean.empty
         gate_total = gate if gate_total is None else gate_total.merge(gate)
         reasons = dict(batch.quarantined)
         for label, codes in gate.failed_rows.items():
             reasons.setdefault(int(label), []).extend(codes)
         good = batch.frame.drop(index=list(reasons))
-        if report.sample is None:
-            report.sample = batch.frame.head(2000)
         set_aside = quarantine.quarantine_rows(batch, reasons, entity, gate, raw.file)
         dropped = [quarantine.summary_row(reason, count, raw.file, batch.examples.get(reason))
                    for reason, count in batch.rejected.items() if count]

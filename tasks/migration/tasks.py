@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-import pandas as pd
 from prefect import task
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -15,8 +14,7 @@ from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration import runs, staging
 from erp_models.migration.mapping import MappingError, entity_order, fingerprints, load_mapping
 from erp_models.migration.targets import TARGETS
-from expectations.docs import validate_sample, write_data_docs
-from expectations.spec import Severity
+from expectations.docs import kept_runs, write_data_docs
 from expectations.suites import expectation_names, resolve_suite
 from infra.db import UnitOfWork, session_factory
 from infra.settings import get_settings
@@ -24,18 +22,6 @@ from tasks.migration import pipeline
 from tasks.migration.evidence import record_run_evidence, withdraw_run_evidence
 from tasks.migration.progress import RunProgress, expected_rows
 from tasks.migration.quarantine import set_aside_counts, write_quarantine_csv
-
-
-class DocsSample(NamedTuple):
-    target: str
-    frame: pd.DataFrame  # the first rows of the entity (at most 2,000), before the gate
-    severity: dict[str, Severity]
-    enabled: list[str]
-
-
-# Per run, the samples its stage tasks kept for the Data Docs. They stay in this process (the flow's): the
-# docs are rendered from them by `write_docs`, once per run, while the entities load.
-_samples: dict[uuid.UUID, list[DocsSample]] = {}
 
 
 class RunPlan(BaseModel):
@@ -157,11 +143,6 @@ def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = Non
     expected = expected_rows(p.mapping, p.base_dir, entity)
     report = pipeline.stage_entity(p, entity, pipeline.uow_tx(session_factory()),
                                    _reporter(plan, progress_id, step, expected))
-    if report.sample is not None:
-        gate = p.mapping.entities[entity].gate
-        _samples.setdefault(plan.run_id, []).append(DocsSample(
-            plan.targets[entity], report.sample, dict(gate.severity),
-            [n for n in expectation_names(plan.targets[entity]) if n not in gate.disable]))
     with UnitOfWork() as uow:
         result = _entity_result(uow.session, plan, entity, report)
     result.blocked_by = _blocked(result, p)
@@ -170,14 +151,12 @@ def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = Non
 
 @task
 def write_docs(plan: RunPlan) -> str | None:
-    """GX Data Docs of the samples kept while staging, rendered once per run (not once per entity).
+    """GX Data Docs of the validations the gate kept while staging (an entity's first batch), rendered once
+    per run (not once per entity).
 
     Evidence only: the flow runs this in a thread while the entities load, and a failure is just logged."""
-    samples = _samples.pop(plan.run_id, [])
-    if not samples:  # nothing staged in this process (a resume past staging): keep the docs there are
-        return None
-    for sample in samples:
-        validate_sample(sample.target, sample.frame, severity=sample.severity, enabled=sample.enabled)
+    if str(plan.run_id) not in kept_runs():  # nothing staged in this process (a resume past staging)
+        return None  # keep the docs there are
     index = write_data_docs(plan.docs_dir)
     return None if index is None else str(index)
 
