@@ -116,13 +116,13 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
         from infra.errors import ConfigError
 
         raise ConfigError(f"{mapping}: mapping file not found")
-    stack = stack_for_flows(console)
-    from flows.migration import MigrateParams, run_migration
-
-    if undo is None:  # the run will gate its rows: GX loads while the flow run starts (it waits on the server)
+    if undo is None:  # the run will gate its rows: GX loads while the stack and the flow run start (they wait)
         from expectations.runtime import warm_up
 
         warm_up()
+    stack = stack_for_flows(console)
+    from flows.migration import MigrateParams, run_migration
+
     from tasks.migration.progress import add_listener, clear_listeners
 
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
