@@ -145,6 +145,18 @@ class MigrationRunStatus(enum.StrEnum):
     ROLLED_BACK = "rolled_back"
 
 
+class MigrationPhase(enum.StrEnum):
+    """Where a migration run's time goes, in the order an entity passes through them."""
+
+    EXTRACT = "extract"  # reading the source (and a delta's first look at it)
+    TRANSFORM = "transform"
+    GATE = "gate"
+    STAGE = "stage"  # COPY into staging, the quarantine, repeated keys and orphans leaving staging
+    RESOLVE = "resolve"  # references to ids, new ids through the legacy-key map
+    UPSERT = "upsert"
+    RECONCILE = "reconcile"
+
+
 # A run that did not finish (killed, or failed): it may be resumed, and it keeps its staging and id reservations.
 UNFINISHED_MIGRATION = [MigrationRunStatus.RUNNING, MigrationRunStatus.FAILED]
 # The runs that load into the ERP and set a watermark (a resume continues one of them).

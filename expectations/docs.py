@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import uuid
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ def build_data_docs(results_dir: Path, entity: str, df_sample: pd.DataFrame, *, 
     from expectations.gate import run_gate  # the gate keeps its validation through `keeper`
 
     run_gate(df_sample, entity, key_column=key_column, severity=severity, enabled=enabled,
-             docs_run=f"sample-{uuid.uuid4().hex[:8]}")
+             docs_run=f"sample-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}")  # the newest sorts last
     return write_data_docs(results_dir)
 
 

@@ -189,6 +189,8 @@ def publish(plan: RunPlan, status: MigrationRunStatus, results: list[EntityResul
         lines.append(f"- **{r.entity}**: read {r.read}, inserted {r.inserted}, updated {r.updated}, unchanged "
                      f"{r.unchanged}, quarantined {r.quarantined}, rejected {r.rejected}"
                      + (f", skipped {r.skipped} (delta)" if r.skipped else ""))
+        if r.seconds:
+            lines.append("  - time: " + ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in r.seconds.items()))
         if r.blocked_by:
             lines.append(f"  - **blocked**: {'; '.join(r.blocked_by)}")
         for reason, count in sorted(r.reasons.items(), key=lambda kv: -kv[1])[:8]:

@@ -122,7 +122,6 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
         warm_up()
     stack = stack_for_flows(console)
     from flows.migration import MigrateParams, run_migration
-
     from tasks.migration.progress import add_listener, clear_listeners
 
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
@@ -159,7 +158,8 @@ def _document(outcome: Any) -> dict[str, Any]:
             "entities": {e.entity: {"read": e.read, "loaded": e.loaded, "quarantined": e.quarantined,
                                     "rejected": e.rejected, "skipped": e.skipped, "inserted": e.inserted,
                                     "updated": e.updated, "unchanged": e.unchanged, "reasons": e.reasons,
-                                    "blocked_by": e.blocked_by, "gate": e.gate, "reconciliation": e.reconciliation}
+                                    "blocked_by": e.blocked_by, "gate": e.gate, "reconciliation": e.reconciliation,
+                                    "seconds": e.seconds}
                          for e in outcome.entities},
             "quarantine_csv": outcome.quarantine_csv, "reverted": outcome.reverted,
             "flow_run_id": outcome.flow_run_id}

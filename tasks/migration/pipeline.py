@@ -17,16 +17,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from erp_models.enums import MigrationPhase
 from erp_models.migration import loader, references, runs, staging
+from erp_models.migration.clock import PhaseClock
 from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.relational import referenced_target
 from erp_models.migration.targets import TARGETS
+from erp_models.migration.transform import Batch
 from expectations.gate import GateResult, run_gate
 from tasks.migration import delta, delta_scan, quarantine
-from tasks.migration.extract import batches
+from tasks.migration.extract import RawBatch, batches
 from tasks.migration.relations import prepare_state
 
 PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
@@ -54,6 +58,7 @@ class StageReport:
     gate: dict[str, Any] | None = None
     blocking: list[str] = field(default_factory=list)
     documented: bool = False  # the gate kept a batch's validation for the run's GX Data Docs
+    clock: PhaseClock = field(default_factory=PhaseClock)
 
 
 def uow_tx(factory: Callable[[], Session]) -> Tx:
@@ -86,20 +91,24 @@ def shared_tx(session: Session) -> Tx:
 def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None) -> StageReport:
     entity: Entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
-    with tx() as session:
+    report = StageReport(name)
+    clock = report.clock
+    with clock.phase(MigrationPhase.STAGE), tx() as session:
         table = staging.create_staging(session, plan.run_id, name, target)
         _restage_if_emptied(session, plan.run_id, name, table)
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="staged")
         state = prepare_state(session, plan.mapping, name, plan.run_id, plan.base_dir)
-    report = StageReport(name)
     gate_total: GateResult | None = None
     since = delta.since_value(plan.delta_marks.get(name), entity)
-    first_look = delta_scan.scan(entity, plan.base_dir, plan.mapping.batch_size, since)
+    with clock.phase(MigrationPhase.EXTRACT):
+        first_look = delta_scan.scan(entity, plan.base_dir, plan.mapping.batch_size, since)
     loaded_mark = delta.LoadedMark()
     unread = first_look.unread if first_look else None
-    for batch_no, raw in enumerate(batches(entity, plan.base_dir, plan.mapping.batch_size, unread), start=1):
-        batch, skipped, marks = delta.transform_past(raw, entity, state, since,
-                                                     first_look.carried if first_look else None)
+    source = clock.timed(MigrationPhase.EXTRACT, batches(entity, plan.base_dir, plan.mapping.batch_size, unread))
+    for batch_no, raw in enumerate(source, start=1):
+        with clock.phase(MigrationPhase.TRANSFORM):
+            batch, skipped, marks = delta.transform_past(raw, entity, state, since,
+                                                         first_look.carried if first_look else None)
         report.read += raw.rows
         report.skipped += skipped
         loaded_mark.offer(marks)
@@ -111,44 +120,54 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
                 gate_total = gate_done if gate_total is None else gate_total.merge(gate_done)
             continue
         clean = batch.frame.drop(index=list(batch.quarantined))
-        gate = run_gate(clean, entity.target, severity=entity.gate.severity,
-                        enabled=None if not entity.gate.disable else
-                        [n for n in _names(entity.target) if n not in entity.gate.disable],
-                        docs_run=None if report.documented or clean.empty else str(plan.run_id))
+        with clock.phase(MigrationPhase.GATE):
+            gate = run_gate(clean, entity.target, severity=entity.gate.severity,
+                            enabled=None if not entity.gate.disable else
+                            [n for n in _names(entity.target) if n not in entity.gate.disable],
+                            docs_run=None if report.documented or clean.empty else str(plan.run_id))
         report.documented = report.documented or not clean.empty
         gate_total = gate if gate_total is None else gate_total.merge(gate)
         reasons = dict(batch.quarantined)
         for label, codes in gate.failed_rows.items():
             reasons.setdefault(int(label), []).extend(codes)
         good = batch.frame.drop(index=list(reasons))
-        set_aside = quarantine.quarantine_rows(batch, reasons, entity, gate, raw.file)
-        dropped = [quarantine.summary_row(reason, count, raw.file, batch.examples.get(reason))
-                   for reason, count in batch.rejected.items() if count]
-        with tx() as session:
-            staging.copy_batch(session, table, good, target, batch_no, source=raw.file)
-            runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
-            references.record_rejected(session, plan.run_id, name, batch.rejected_keys)
-            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
-                            read=batch.read, loaded=len(good), quarantined=len(reasons),
-                            gate=gate.to_json(include_rows=True))
+        with clock.phase(MigrationPhase.STAGE):
+            _stage_batch(plan, name, table, batch_no, raw, batch, gate, reasons, good, tx)
         report.staged += len(good)
         if progress:
             progress(name, "staged", report.read)
-    if CHECKED not in done:
-        _check_staged(plan, name, table, tx)
-    if entity.watermark_column:
-        with tx() as session:
-            report.watermark = loaded_mark.highest_staged(session, table)
-    if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
-        with tx() as session:
-            added = references.count_default_records(session, table)
-        report.read, report.staged = report.read + added, report.staged + added
+    with clock.phase(MigrationPhase.STAGE):
+        if CHECKED not in done:
+            _check_staged(plan, name, table, tx)
+        if entity.watermark_column:
+            with tx() as session:
+                report.watermark = loaded_mark.highest_staged(session, table)
+        if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
+            with tx() as session:
+                added = references.count_default_records(session, table)
+            report.read, report.staged = report.read + added, report.staged + added
     if gate_total is not None:
         report.gate = gate_total.to_json()
         row_level = {name for names in gate_total.failed_rows.values() for name in names}
         # A blocking expectation that failed without naming rows (a table-level one) blocks the entity.
         report.blocking = [f"gate {o.name}" for o in gate_total.blocking_failures if o.name not in row_level]
     return report
+
+
+def _stage_batch(plan: Plan, name: str, table: str, batch_no: int, raw: RawBatch, batch: Batch, gate: GateResult,
+                 reasons: dict[int, list[str]], good: pd.DataFrame, tx: Tx) -> None:
+    """One batch's clean rows into staging and its set-aside rows into the quarantine, with its checkpoint."""
+    entity, target = plan.mapping.entities[name], TARGETS[plan.mapping.entities[name].target]
+    set_aside = quarantine.quarantine_rows(batch, reasons, entity, gate, raw.file)
+    dropped = [quarantine.summary_row(reason, count, raw.file, batch.examples.get(reason))
+               for reason, count in batch.rejected.items() if count]
+    with tx() as session:
+        staging.copy_batch(session, table, good, target, batch_no, source=raw.file)
+        runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
+        references.record_rejected(session, plan.run_id, name, batch.rejected_keys)
+        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
+                        read=batch.read, loaded=len(good), quarantined=len(reasons),
+                        gate=gate.to_json(include_rows=True))
 
 
 def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
@@ -195,8 +214,21 @@ def _names(target: str) -> list[str]:
     return expectation_names(target)
 
 
-def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None, workers: int = 1) -> dict[str, Any]:
-    """Phase 2 for one entity; returns its counts and reconciliation.
+@dataclass
+class LoadReport:
+    inserted: int
+    updated: int
+    unchanged: int
+    reconciliation: runs.Reconciliation
+    clock: PhaseClock
+
+    @property
+    def loaded(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None, workers: int = 1) -> LoadReport:
+    """Phase 2 for one entity; returns its counts, reconciliation and time per phase.
 
     With `workers` > 1 that many batches load at once, each in its own transaction (never with a shared `tx`:
     the dry run's savepoints are one connection). Opening stock always loads one batch at a time: each posts
@@ -204,7 +236,8 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     table = staging.staging_table(plan.run_id, name)
-    with tx() as session:
+    clock = PhaseClock()
+    with clock.phase(MigrationPhase.RESOLVE), tx() as session:
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
         if PREPARED not in done:
             orphans = staging.prepare(session, table, target)
@@ -228,7 +261,8 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
     totals = loader.Upserted(inserted, updated, sum(c["loaded"] for c in finished) - inserted - updated)
     pending = [b for b in batch_numbers if b not in done]
     parallel = min(workers, len(pending)) if not target.posts_to_ledger else 1
-    with ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else nullcontext() as pool:
+    with clock.phase(MigrationPhase.UPSERT), \
+            ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else nullcontext() as pool:
         try:
             for result in pool.map(load, pending) if pool is not None else map(load, pending):
                 totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
@@ -239,10 +273,9 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
             if pool is not None:  # batches not started stay for --resume; those running finish
                 pool.shutdown(cancel_futures=True)
             raise
-    with tx() as session:
+    with clock.phase(MigrationPhase.UPSERT), tx() as session:
         loader.link_self_refs(session, table=table, target=target, entity=name)
         loader.refresh_statistics(session, target, totals.inserted)
-    with tx() as session:
+    with clock.phase(MigrationPhase.RECONCILE), tx() as session:
         reconciliation = runs.reconcile(session, table=table, target=target, entity=name, mapped=set(entity.columns))
-    return {"inserted": totals.inserted, "updated": totals.updated, "unchanged": totals.unchanged,
-            "loaded": totals.loaded, "reconciliation": reconciliation}
+    return LoadReport(totals.inserted, totals.updated, totals.unchanged, reconciliation, clock)

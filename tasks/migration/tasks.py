@@ -10,8 +10,9 @@ from prefect import task
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from erp_models.enums import MigrationMode, MigrationRunStatus
+from erp_models.enums import MigrationMode, MigrationPhase, MigrationRunStatus
 from erp_models.migration import runs, staging
+from erp_models.migration.clock import PhaseClock
 from erp_models.migration.mapping import MappingError, entity_order, fingerprints, load_mapping
 from erp_models.migration.targets import TARGETS
 from expectations.docs import kept_runs, write_data_docs
@@ -58,6 +59,7 @@ class EntityResult(BaseModel):
     gate: dict[str, Any] | None = None
     blocked_by: list[str] = Field(default_factory=list)
     reconciliation: dict[str, Any] | None = None
+    seconds: dict[str, float] = Field(default_factory=dict)  # per phase (MigrationPhase), to the millisecond
 
     @property
     def quarantine_rate(self) -> float:
@@ -117,7 +119,7 @@ def _entity_result(session: Any, plan: RunPlan, name: str, stage: pipeline.Stage
     quarantined, rejected, reasons = set_aside_counts(session, plan.run_id, name)
     return EntityResult(entity=name, target=plan.targets[name], read=stage.read, skipped=stage.skipped,
                         quarantined=quarantined, rejected=rejected, reasons=dict(reasons), watermark=stage.watermark,
-                        gate=stage.gate, blocked_by=list(stage.blocking))
+                        gate=stage.gate, blocked_by=list(stage.blocking), seconds=stage.clock.summary())
 
 
 def _reporter(plan: RunPlan, progress_id: uuid.UUID | None, step: int, expected: int) -> pipeline.Progress:
@@ -174,13 +176,16 @@ def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | No
     return _with_load(staged, outcome, quarantined, rejected, dict(reasons), p)
 
 
-def _with_load(staged: EntityResult, outcome: dict[str, Any], quarantined: int, rejected: int,
+def _with_load(staged: EntityResult, outcome: pipeline.LoadReport, quarantined: int, rejected: int,
                reasons: dict[str, int], plan: pipeline.Plan) -> EntityResult:
-    recon: runs.Reconciliation = outcome["reconciliation"]
+    recon = outcome.reconciliation
+    clock = PhaseClock({MigrationPhase(k): v for k, v in staged.seconds.items()})
+    clock.add(outcome.clock.seconds)
     result = staged.model_copy(update={
-        "loaded": outcome["loaded"], "inserted": outcome["inserted"], "updated": outcome["updated"],
-        "unchanged": outcome["unchanged"], "quarantined": quarantined, "rejected": rejected, "reasons": reasons,
-        "reconciliation": {"ok": recon.ok and staged.read - staged.skipped == outcome["loaded"] + quarantined
+        "loaded": outcome.loaded, "inserted": outcome.inserted, "updated": outcome.updated,
+        "unchanged": outcome.unchanged, "quarantined": quarantined, "rejected": rejected, "reasons": reasons,
+        "seconds": clock.summary(),
+        "reconciliation": {"ok": recon.ok and staged.read - staged.skipped == outcome.loaded + quarantined
                            + rejected, "staged": recon.staged, "in_erp": recon.in_erp,
                            "sums": {k: {"source": a, "erp": b} for k, (a, b) in recon.sums.items()},
                            "differences": recon.differences() + _count_difference(staged, outcome, quarantined,
@@ -190,11 +195,12 @@ def _with_load(staged: EntityResult, outcome: dict[str, Any], quarantined: int, 
     return result
 
 
-def _count_difference(staged: EntityResult, outcome: dict[str, Any], quarantined: int, rejected: int) -> list[str]:
-    accounted = outcome["loaded"] + quarantined + rejected
+def _count_difference(staged: EntityResult, outcome: pipeline.LoadReport, quarantined: int,
+                      rejected: int) -> list[str]:
+    accounted = outcome.loaded + quarantined + rejected
     source = staged.read - staged.skipped
     return [] if source == accounted else [
-        f"{source} source rows but loaded {outcome['loaded']} + quarantined {quarantined} + rejected {rejected}"]
+        f"{source} source rows but loaded {outcome.loaded} + quarantined {quarantined} + rejected {rejected}"]
 
 
 class DryRun(BaseModel):

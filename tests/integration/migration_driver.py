@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import sessionmaker
 
+from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration import runs
 from erp_models.migration.mapping import entity_order, load_mapping
 from infra.migrate import upgrade
@@ -50,7 +51,8 @@ def migrate(engine: Engine, mapping_path: Path) -> Migrated:
     mapping, digest = load_mapping(mapping_path)
     factory = sessionmaker(bind=engine)
     with factory() as session:
-        run_id: uuid.UUID = runs.start_run(session, mapping_name=mapping.name, mapping_hash=digest, mode="load")
+        run_id: uuid.UUID = runs.start_run(session, mapping_name=mapping.name, mapping_hash=digest,
+                                           mode=MigrationMode.LOAD)
         session.commit()
     plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping))
     tx = pipeline.uow_tx(factory)
@@ -59,11 +61,15 @@ def migrate(engine: Engine, mapping_path: Path) -> Migrated:
         staged = pipeline.stage_entity(plan, name, tx)
         assert not staged.blocking, name
         read[name] = staged.read
-    loaded = {name: pipeline.load_entity(plan, name, tx) | {"read": read[name]} for name in plan.order}
+    loaded = {}
+    for name in plan.order:
+        report = pipeline.load_entity(plan, name, tx)
+        loaded[name] = {"inserted": report.inserted, "updated": report.updated, "unchanged": report.unchanged,
+                        "loaded": report.loaded, "reconciliation": report.reconciliation, "read": read[name]}
     with factory() as session:
         for name in plan.order:
             loaded[name]["reasons"] = dict(set_aside_counts(session, run_id, name)[2])
-        runs.finish_run(session, run_id=run_id, status="passed", summary={})
+        runs.finish_run(session, run_id=run_id, status=MigrationRunStatus.PASSED, summary={})
         session.commit()
     return Migrated(run_id, [(n, mapping.entities[n].target) for n in plan.order], loaded)
 

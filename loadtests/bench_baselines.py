@@ -1,0 +1,93 @@
+"""What `bench_migration.py` compares `erpops migrate` with: the same lines by raw COPY, by pandas `to_sql`, and
+the ERP's own tables written set-wise (the floor under any loader that keeps the ERP's integrity); and the
+fixed overhead of the migration against importing Prefect and GX."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _connect(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+
+
+def raw_copy(url: str, path: Path) -> float:
+    """COPY of the file into a plain (logged, like every ERP table) table without indexes."""
+    with _connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        conn.execute("CREATE TABLE bench_raw_copy (order_no text, platform text, created text, line int, "
+                     "sku text, qty int, price numeric)")
+        start = time.perf_counter()
+        with conn.cursor().copy("COPY bench_raw_copy FROM STDIN (FORMAT csv, HEADER true)") as copy, \
+                path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        elapsed = time.perf_counter() - start
+        conn.execute("DROP TABLE bench_raw_copy")
+    return elapsed
+
+
+def erp_tables_floor(url: str) -> float:
+    """What the ERP tables alone cost: the migrated orders and their lines written again, set-wise, by two
+    INSERT ... SELECT statements (every column copied; new ids, the orders under new external ids, the lines
+    pointing at the new orders), with every index, check, unique constraint and foreign-key trigger of
+    sales_orders and sales_order_lines, in one transaction that is rolled back. It leaves out what a loader
+    adds: reading and parsing the file, transforming, gating, staging, the legacy-key map and the
+    reconciliation. No loader that keeps the ERP's integrity writes the same rows faster."""
+    with _connect(url) as conn:
+        conn.execute("BEGIN")
+        conn.execute("SET LOCAL jit = off")
+        orders, lines = (int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0])
+                         for t in ("sales_orders", "sales_order_lines"))
+        statements = [_copy_rows(conn, "sales_orders", {"id": f"id + {orders}", "external_id": "external_id || '~'"}),
+                      _copy_rows(conn, "sales_order_lines", {"id": f"id + {lines}",
+                                                             "sales_order_id": f"sales_order_id + {orders}"})]
+        start = time.perf_counter()
+        for statement in statements:
+            conn.execute(statement)
+        elapsed = time.perf_counter() - start
+        conn.execute("ROLLBACK")
+    return elapsed
+
+
+def _copy_rows(conn: Any, table: str, changed: dict[str, str]) -> str:
+    """INSERT ... SELECT of every row of ``table`` into itself, with ``changed`` columns computed."""
+    columns = [r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND table_schema = 'public' "
+        "AND is_generated = 'NEVER' ORDER BY ordinal_position", (table,))]
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(changed.get(c, c) for c in columns)} FROM {table}")
+
+
+def to_sql(url: str, path: Path) -> float:
+    import pandas as pd
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    start = time.perf_counter()
+    frame = pd.read_csv(path)
+    frame.to_sql("bench_to_sql", engine, if_exists="replace", index=False, chunksize=50_000)
+    elapsed = time.perf_counter() - start
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE bench_to_sql"))
+    engine.dispose()
+    return elapsed
+
+
+def fixed_overhead(migrate: Any, directory: Path, write_one: Any) -> tuple[float, float]:
+    """Seconds of an `erpops migrate` of a 1-row export end to end (``migrate(mapping)``), and of importing
+    Prefect and GX in a fresh interpreter, which every such run must pay."""
+    mapping = write_one(directory)
+    elapsed, run = migrate(mapping)
+    if run is None or run["status"] != "passed":
+        raise RuntimeError(f"the 1-row migration did not pass: {run and run['status']}")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import prefect, great_expectations"], check=True,
+                   env={"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin"})
+    return elapsed, time.perf_counter() - start
