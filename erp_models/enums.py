@@ -145,6 +145,20 @@ class MigrationRunStatus(enum.StrEnum):
     ROLLED_BACK = "rolled_back"
 
 
+class CheckpointPhase(enum.StrEnum):
+    """The two phases a migrated entity checkpoints its batches in."""
+
+    STAGED = "staged"
+    LOADED = "loaded"
+
+
+class LoadStrategy(enum.StrEnum):
+    """How a migration target's rows reach the ERP (its registry entry says which)."""
+
+    UPSERT = "upsert"  # row by row through the legacy-key map
+    LEDGER_POSTING = "ledger_posting"  # as stock-ledger movements that bring a balance to the migrated one
+
+
 class MigrationPhase(enum.StrEnum):
     """Where a migration run's time goes, in the order an entity passes through them."""
 

@@ -3,8 +3,9 @@
 The gate keeps one validation per entity and run for them (`keeper`: an entity's first batch, in GX's SUMMARY
 format), so the docs show what the gate saw, at no second validation's cost. Docs are evidence for people,
 never part of the gate's verdict: any failure here is logged and gives None. They use the gate's ephemeral
-context; each directory becomes a Data Docs site of it, and its index lists every validation kept in this
-process.
+context; each directory becomes a Data Docs site of it, and a run's site lists that run's validations. The
+process keeps the validations of its newest `KEPT_RUNS` runs only (a worker runs many; a dry run writes no
+docs).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from expectations.runtime import gx_context, lock
 from expectations.spec import Severity
 
 logger = logging.getLogger(__name__)
+KEPT_RUNS = 16
+_kept: OrderedDict[str, list[tuple[Any, Any]]] = OrderedDict()  # run name -> (GX key, result), newest run last
 
 
 def build_data_docs(results_dir: Path, entity: str, df_sample: pd.DataFrame, *, key_column: str = "legacy_key",
@@ -32,9 +36,11 @@ def build_data_docs(results_dir: Path, entity: str, df_sample: pd.DataFrame, *, 
     entities or reason codes raise ValueError, as the gate does."""
     from expectations.gate import run_gate  # the gate keeps its validation through `keeper`
 
+    run_name = f"sample-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}"
+
     run_gate(df_sample, entity, key_column=key_column, severity=severity, enabled=enabled,
-             docs_run=f"sample-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}")  # the newest sorts last
-    return write_data_docs(results_dir)
+             docs_run=run_name)
+    return write_data_docs(results_dir, run_name)
 
 
 def keeper(run_name: str, suite: Any) -> Callable[[Any, str], None]:
@@ -53,20 +59,18 @@ def keeper(run_name: str, suite: Any) -> Callable[[Any, str], None]:
             run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
             result.meta["run_id"] = run_id
             _judge_by_blocking_expectations(result)
-            context.suites.add_or_update(suite)
-            context.validation_results_store.set(ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name), run_id=run_id,
-                batch_identifier=batch_id), result)
+            key = ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+                                             run_id=run_id, batch_identifier=batch_id)
+            with lock:
+                context.suites.add_or_update(suite)
+                _kept.setdefault(run_name, []).append((key, result))
+                _kept.move_to_end(run_name)
+                while len(_kept) > KEPT_RUNS:
+                    _kept.popitem(last=False)
         except Exception:  # docs must never fail a migration
             logger.warning("could not keep the validation of %s for the data docs", suite.name, exc_info=True)
 
     return keep
-
-
-def kept_runs() -> set[str]:
-    """The runs whose validations this process keeps for the docs."""
-    with lock:
-        return {key.run_id.run_name for key in gx_context().validation_results_store.list_keys()}
 
 
 def _judge_by_blocking_expectations(result: Any) -> None:
@@ -80,13 +84,21 @@ def _judge_by_blocking_expectations(result: Any) -> None:
     result.success = result.get_max_severity_failure() != FailureSeverity.CRITICAL
 
 
-def write_data_docs(results_dir: Path) -> Path | None:
-    """Render every sample validated in this process as a Data Docs site in ``results_dir``, which loads nothing
-    from the network; the index.html."""
+def write_data_docs(results_dir: Path, run_name: str) -> Path | None:
+    """Render the validations kept for run ``run_name`` as a Data Docs site in ``results_dir``, which loads
+    nothing from the network; the index.html, or None when nothing is kept for that run."""
     try:
         context = gx_context()
-        results_dir.mkdir(parents=True, exist_ok=True)
         with lock:
+            kept = list(_kept.get(run_name, ()))
+            if not kept:
+                return None
+            results_dir.mkdir(parents=True, exist_ok=True)
+            store = context.validation_results_store
+            for key in store.list_keys():  # the site lists this run's validations only
+                store.remove_key(key)
+            for key, result in kept:
+                store.set(key, result)
             context.build_data_docs(site_names=[_site(context, results_dir.resolve())])
             localize_site(results_dir)  # GX links CDN assets: with no network its pages would render blank
     except Exception:  # docs must never fail a migration

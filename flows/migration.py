@@ -20,6 +20,7 @@ from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration.mapping import MappingError, load_mapping
 from flows.outcomes import outcome_of_state
 from tasks.migration.flow_runs import mark_replaced_flow_run
+from tasks.migration.progress import Reporter, reporting
 from tasks.migration.tasks import (
     EntityResult,
     RunPlan,
@@ -81,14 +82,15 @@ def _run_name() -> str:
     return f"migration/{mapping_label(params.mapping)}/{run_mode(params)}"
 
 
-def run_migration(params: MigrateParams) -> MigrationOutcome:
+def run_migration(params: MigrateParams, reporter: Reporter | None = None) -> MigrationOutcome:
     """Run the flow tagged `phase:migrate`, `mapping:<name>` and `mode:<mode>`, as the runs list filters them; its
     outcome, also when the run ended Failed because a gate blocked it or a reconciliation failed. An error that
-    stopped the run is raised, with its hint."""
+    stopped the run is raised, with its hint. ``reporter`` receives (entity, phase, rows done, rows expected)
+    as the run goes."""
     labels = ["phase:migrate", f"mode:{run_mode(params)}"]
     if params.undo is None:
         labels.append(f"mapping:{mapping_label(params.mapping)}")
-    with tags(*labels):
+    with tags(*labels), reporting(reporter):
         state: State = migrate(params, return_state=True)
     return outcome_of_state(state, MigrationOutcome, "migration")
 

@@ -76,3 +76,11 @@ def leftover_staging(session: Session, *, older_than_days: float | None = None) 
 def drop_tables(session: Session, tables: list[StagingTable]) -> None:
     for table in tables:
         session.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+
+
+def recorded_entities(session: Session, run_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(entity, target) in the order the run recorded when it started; empty for an unknown run."""
+    found = session.execute(text("SELECT summary FROM migration_runs WHERE id = :r"), {"r": run_id}).scalar()
+    summary = found or {}
+    targets = dict(summary.get("targets", {}))
+    return [(name, targets.get(name, name)) for name in summary.get("order", [])]

@@ -12,7 +12,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from erp_models.enums import LOADING_MODES, UNFINISHED_MIGRATION, MigrationMode, MigrationRunStatus
+from erp_models.enums import LOADING_MODES, UNFINISHED_MIGRATION, CheckpointPhase, MigrationMode, MigrationRunStatus
 from erp_models.errors import Conflict, NotFound
 from erp_models.migration import watermark
 from erp_models.migration.loader import written_columns
@@ -112,7 +112,8 @@ class BatchCheckpoint(TypedDict):
     gate: dict[str, Any] | None  # phase 'staged': the batch's gate result, with its failed rows
 
 
-def done_batches(session: Session, *, run_id: uuid.UUID, entity: str, phase: str) -> dict[int, BatchCheckpoint]:
+def done_batches(session: Session, *, run_id: uuid.UUID, entity: str,
+                 phase: CheckpointPhase) -> dict[int, BatchCheckpoint]:
     rows = session.execute(text("""SELECT batch_no, rows_read, rows_loaded, rows_quarantined, rows_inserted,
                                    rows_updated, gate FROM migration_checkpoints
                                    WHERE run_id = :r AND entity = :e AND phase = :p"""),
@@ -121,8 +122,8 @@ def done_batches(session: Session, *, run_id: uuid.UUID, entity: str, phase: str
                                     updated=int(u), gate=g) for b, r, lo, q, i, u, g in rows}
 
 
-def checkpoint(session: Session, *, run_id: uuid.UUID, entity: str, phase: str, batch_no: int, read: int = 0,
-               loaded: int = 0, quarantined: int = 0, inserted: int = 0, updated: int = 0,
+def checkpoint(session: Session, *, run_id: uuid.UUID, entity: str, phase: CheckpointPhase, batch_no: int,
+               read: int = 0, loaded: int = 0, quarantined: int = 0, inserted: int = 0, updated: int = 0,
                gate: dict[str, Any] | None = None) -> None:
     session.execute(text("""INSERT INTO migration_checkpoints (run_id, entity, phase, batch_no, rows_read, rows_loaded,
                             rows_quarantined, rows_inserted, rows_updated, gate)

@@ -11,6 +11,7 @@ import io
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.errors import InvalidInput
+from erp_models.migration import runs
 from erp_models.migration.targets import Kind, Target
 from erp_models.migration.transform import datetime_text
 
@@ -188,3 +190,21 @@ def _remove_orphans(session: Session, table: str, target: Target) -> list[dict[s
 
 def staged_batches(session: Session, table: str) -> list[int]:
     return [int(b) for b in session.execute(text(f"SELECT DISTINCT _batch FROM {table} ORDER BY 1")).scalars()]
+
+
+def restage_if_emptied(session: Session, run_id: uuid.UUID, entity: str, table: str) -> None:
+    """A resumed entity whose staging holds fewer rows than its checkpoints say (UNLOGGED tables come back
+    empty after a server crash) is staged again from scratch, never loaded as if complete."""
+    expected = runs.staged_rows_expected(session, run_id=run_id, entity=entity)
+    if expected is None:
+        return
+    if int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) != expected:
+        runs.forget_staging(session, run_id=run_id, entity=entity)
+        session.execute(text(f"TRUNCATE {table}"))
+
+
+def still_staged(session: Session, table: str, rows: Sequence[int]) -> set[int]:
+    """Which of these staging rows (`_row`) are still in staging."""
+    # A hash join: `_row = ANY(:rows)` compares every staged row with every candidate.
+    return set(session.execute(text(f"SELECT s._row FROM {table} s JOIN unnest(CAST(:rows AS bigint[])) "
+                                    "AS c(r) ON c.r = s._row"), {"rows": list(rows)}).scalars())

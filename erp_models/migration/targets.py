@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from erp_models.enums import LoadStrategy
+
 Kind = Literal["text", "int", "money", "datetime", "date", "bool"]
 
 
@@ -44,8 +46,12 @@ class Target:
     natural_key: tuple[str, ...] = ()  # ERP columns that find an existing row the legacy map does not know
     sums: tuple[str, ...] = ()  # quantities and money reconciled as totals
     constants: dict[str, str] = field(default_factory=dict)  # ERP columns set to a SQL literal
-    # Posted to the stock ledger as movements (opening balances), not upserted row by row.
-    posts_to_ledger: bool = False
+    strategy: LoadStrategy = LoadStrategy.UPSERT
+
+    @property
+    def posts_to_ledger(self) -> bool:
+        """Posted to the stock ledger as movements (opening balances), not upserted row by row."""
+        return self.strategy is LoadStrategy.LEDGER_POSTING
 
     def field_names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -92,7 +98,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
                                              _f("warehouse_code", required=True, max_length=64),
                                              _f("qty", "int", required=True, column="qty_delta")),
            refs=(Ref("sku_code", "sku_id", "skus"), Ref("warehouse_code", "warehouse_id", "warehouses")),
-           sums=("qty",), constants={"reason": "'opening'", "ref_type": "'migration'"}, posts_to_ledger=True),
+           sums=("qty",), constants={"reason": "'opening'", "ref_type": "'migration'"},
+           strategy=LoadStrategy.LEDGER_POSTING),
     # Reference data an admin can also add through the API; the seeded rows are adopted by their code.
     Target("channels", "channels", (_f("code", required=True, max_length=32), NAME), natural_key=("code",)),
     Target("payment_methods", "payment_methods", (_f("code", required=True, max_length=32), NAME),

@@ -122,7 +122,6 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
         warm_up()
     stack = stack_for_flows(console)
     from flows.migration import MigrateParams, run_migration
-    from tasks.migration.progress import add_listener, clear_listeners
 
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
                            force=force, out_dir=str(settings.state_dir / "migrations"))
@@ -137,9 +136,8 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
                 tasks[key] = bars.add_task(f"{phase:6} {entity}", total=expected or None)
             bars.update(tasks[key], completed=done, total=max(expected, done) or None)
 
-        add_listener(on_progress)
         try:
-            outcome = run_migration(params)
+            outcome = run_migration(params, reporter=on_progress)
         except Exception as exc:
             from erpops.commands.migrate_view import with_run_hint
 
@@ -147,8 +145,6 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
             if hinted is exc:
                 raise
             raise hinted from None
-        finally:
-            clear_listeners()
     console.print(f"Prefect UI: {stack.ui_url}/runs/flow-run/{outcome.flow_run_id}", soft_wrap=True)
     return outcome
 

@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.migration import watermark
+from erp_models.migration import staging, watermark
 from erp_models.migration.mapping import Entity
 from erp_models.migration.transform import Batch, TransformState, transform_batch
 from tasks.migration.delta_scan import CarriedGroups
@@ -145,8 +144,6 @@ class LoadedMark:
         if self.top is None:
             return None
         labels = [int(label) for label in self.top.index]
-        # A hash join: `_row = ANY(:rows)` compares every staged row with every candidate.
-        staged = set(session.execute(text(f"SELECT s._row FROM {table} s JOIN unnest(CAST(:rows AS bigint[])) "
-                                          "AS c(r) ON c.r = s._row"), {"rows": labels}).scalars())
+        staged = staging.still_staged(session, table, labels)
         return next((str(t).strip() for label, t in zip(labels, self.top["text"], strict=True) if label in staged),
                     None)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from prefect import runtime
 from sqlalchemy.orm import Session
 
-from erp_models.enums import MigrationRunStatus
+from erp_models.enums import CheckpointPhase, MigrationRunStatus
 from erp_models.migration import runs
 from erp_models.project.evidence import record_evidence, run_counts, withdraw_evidence
 
@@ -27,8 +27,8 @@ def record_run_evidence(session: Session, plan: RunPlan, status: str, results: l
                      f"migration.{r.entity}.read": float(r.read), f"migration.{r.entity}.loaded": float(r.loaded),
                      f"migration.{r.entity}.reconciled": 1.0 if (r.reconciliation or {}).get("ok") else 0.0}
     # A crashed run reports no results: its committed batches say what it loaded (a resume adds to them).
-    committed = sum(batch["loaded"] for name in plan.order
-                    for batch in runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded").values())
+    committed = sum(batch["loaded"] for name in plan.order for batch in runs.done_batches(
+        session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED).values())
     loaded = max(sum(r.loaded for r in results), committed)
     record_evidence(session, source=f"migration run {plan.run_id} (flow run {flow_run})", values=evidence,
                     detail={"mapping": plan.mapping_name, "status": status, "mode": plan.mode, "loaded": loaded},

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from erp_models.enums import MigrationPhase
+from erp_models.enums import CheckpointPhase, MigrationPhase
 from erp_models.migration import loader, references, runs, staging
 from erp_models.migration.clock import PhaseClock
 from erp_models.migration.mapping import Entity, Mapping
@@ -95,8 +94,8 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
     clock = report.clock
     with clock.phase(MigrationPhase.STAGE), tx() as session:
         table = staging.create_staging(session, plan.run_id, name, target)
-        _restage_if_emptied(session, plan.run_id, name, table)
-        done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="staged")
+        staging.restage_if_emptied(session, plan.run_id, name, table)
+        done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED)
         state = prepare_state(session, plan.mapping, name, plan.run_id, plan.base_dir)
     gate_total: GateResult | None = None
     since = delta.since_value(plan.delta_marks.get(name), entity)
@@ -135,7 +134,7 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             _stage_batch(plan, name, table, batch_no, raw, batch, gate, reasons, good, tx)
         report.staged += len(good)
         if progress:
-            progress(name, "staged", report.read)
+            progress(name, CheckpointPhase.STAGED, report.read)
     with clock.phase(MigrationPhase.STAGE):
         if CHECKED not in done:
             _check_staged(plan, name, table, tx)
@@ -165,7 +164,7 @@ def _stage_batch(plan: Plan, name: str, table: str, batch_no: int, raw: RawBatch
         staging.copy_batch(session, table, good, target, batch_no, source=raw.file)
         runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
         references.record_rejected(session, plan.run_id, name, batch.rejected_keys)
-        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=batch_no,
+        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED, batch_no=batch_no,
                         read=batch.read, loaded=len(good), quarantined=len(reasons),
                         gate=gate.to_json(include_rows=True))
 
@@ -184,19 +183,8 @@ def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
             session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
         runs.quarantine(session, run_id=plan.run_id, entity=name,
                         rows=quarantine.orphan_rows(orphans, repeats.rows, repeats.keys))
-        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="staged", batch_no=CHECKED,
+        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED, batch_no=CHECKED,
                         quarantined=repeats.rows + len(orphans))  # rows that left staging
-
-
-def _restage_if_emptied(session: Session, run_id: uuid.UUID, name: str, table: str) -> None:
-    """A resumed entity whose staging holds fewer rows than its checkpoints say (UNLOGGED tables come back
-    empty after a server crash) is staged again from scratch, never loaded as if complete."""
-    expected = runs.staged_rows_expected(session, run_id=run_id, entity=name)
-    if expected is None:
-        return
-    if int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) != expected:
-        runs.forget_staging(session, run_id=run_id, entity=name)
-        session.execute(text(f"TRUNCATE {table}"))
 
 
 def _default_records(plan: Plan, name: str) -> list[dict[str, str]]:
@@ -238,13 +226,13 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
     table = staging.staging_table(plan.run_id, name)
     clock = PhaseClock()
     with clock.phase(MigrationPhase.RESOLVE), tx() as session:
-        done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase="loaded")
+        done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED)
         if PREPARED not in done:
             orphans = staging.prepare(session, table, target)
             if not target.posts_to_ledger:
                 loader.assign_ids(session, table=table, target=target, entity=name, run_id=plan.run_id)
             runs.quarantine(session, run_id=plan.run_id, entity=name, rows=quarantine.orphan_rows(orphans))
-            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=PREPARED,
+            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED, batch_no=PREPARED,
                             quarantined=len(orphans))  # rows that left staging
         batch_numbers = staging.staged_batches(session, table)
 
@@ -252,7 +240,7 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
         with tx() as session:
             result = loader.upsert_batch(session, table=table, target=target, entity=name, run_id=plan.run_id,
                                          batch_no=batch_no, mapped=set(entity.columns))
-            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase="loaded", batch_no=batch_no,
+            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED, batch_no=batch_no,
                             loaded=result.loaded, inserted=result.inserted, updated=result.updated)
         return result
 
@@ -268,7 +256,7 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
                 totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
                                          totals.unchanged + result.unchanged)
                 if progress:  # from this thread only, in batch order
-                    progress(name, "loaded", totals.loaded)
+                    progress(name, CheckpointPhase.LOADED, totals.loaded)
         except BaseException:
             if pool is not None:  # batches not started stay for --resume; those running finish
                 pool.shutdown(cancel_futures=True)

@@ -1,24 +1,33 @@
-"""Progress of a migration run: a listener for the CLI's progress bars and the Prefect progress artifact."""
+"""Progress of a migration run: the caller's reporter (the CLI's progress bars) and the Prefect progress artifact.
+
+The caller of the flow passes a reporter (`reporting`); the run's tasks, in the caller's context, report to
+it. It is a context variable, not a parameter of the flow: a flow's parameters go to the Prefect server, and a
+reporter is a function of the calling process.
+"""
 
 from __future__ import annotations
 
 import glob
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from uuid import UUID
 
 from erp_models.migration.mapping import Mapping
 
-Listener = Callable[[str, str, int, int], None]  # entity, phase, rows done, rows expected
-_listeners: list[Listener] = []
+Reporter = Callable[[str, str, int, int], None]  # entity, phase, rows done, rows expected
+_reporter: ContextVar[Reporter | None] = ContextVar("migration_reporter", default=None)
 
 
-def add_listener(listener: Listener) -> None:
-    _listeners.append(listener)
-
-
-def clear_listeners() -> None:
-    _listeners.clear()
+@contextmanager
+def reporting(reporter: Reporter | None) -> Iterator[None]:
+    """Within the block, the migration's tasks report their progress to ``reporter``."""
+    token = _reporter.set(reporter)
+    try:
+        yield
+    finally:
+        _reporter.reset(token)
 
 
 def expected_rows(mapping: Mapping, base: Path, entity: str) -> int:
@@ -39,7 +48,7 @@ def expected_rows(mapping: Mapping, base: Path, entity: str) -> int:
 
 
 class RunProgress:
-    """Fraction done over all (entity, phase) steps, pushed to listeners and the progress artifact."""
+    """Fraction done over all (entity, phase) steps, pushed to the caller's reporter and the progress artifact."""
 
     def __init__(self, artifact_id: UUID | None, steps: int) -> None:
         self.artifact_id = artifact_id
@@ -47,8 +56,9 @@ class RunProgress:
         self.done_steps = 0
 
     def update(self, entity: str, phase: str, rows: int, expected: int) -> None:
-        for listener in _listeners:
-            listener(entity, phase, rows, expected)
+        reporter = _reporter.get()
+        if reporter is not None:
+            reporter(entity, phase, rows, expected)
         fraction = min(rows / expected, 0.99) if expected else 0.5
         self._push(100.0 * (self.done_steps + fraction) / self.steps)
 

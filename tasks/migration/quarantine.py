@@ -2,7 +2,7 @@
 check it failed, their counts per reason, and the CSV the migration engineer reads.
 
 A summary row (a reason without a source row: exact repeats, repeated keys) carries its row count first in
-`detail` ("3 rows: K1, K2"), which `set_aside_counts` adds up.
+`detail` ("3 rows: K1, K2"), which `erp_models.migration.quarantined.set_aside_counts` adds up.
 """
 
 from __future__ import annotations
@@ -10,21 +10,19 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.migration.mapping import Entity
+from erp_models.migration.quarantined import quarantined_rows
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import Batch, apply_transform
 from expectations.gate import GateResult
 from expectations.result import ExpectationOutcome
 
-REJECT_REASONS = {"duplicate_row", "duplicate_key"}
 KEYS_LISTED = 10  # of a summary row's repeated keys, how many its detail names
 
 
@@ -110,21 +108,8 @@ def orphan_rows(orphans: list[dict[str, Any]], duplicates: int = 0,
     return rows
 
 
-def set_aside_counts(session: Session, run_id: uuid.UUID, entity: str) -> tuple[int, int, Counter[str]]:
-    """(quarantined, rejected, rows per reason) recorded for the entity in this run."""
-    rows = session.execute(text("""SELECT reason_code, count(*), coalesce(sum(CASE WHEN source_row IS NULL
-        THEN split_part(detail, ' ', 1)::int ELSE 0 END), 0) FROM quarantined_rows
-        WHERE run_id = :r AND entity = :e GROUP BY 1"""), {"r": run_id, "e": entity}).all()
-    reasons: Counter[str] = Counter()
-    for reason, count, summarised in rows:
-        reasons[str(reason)] += int(summarised) if int(summarised) else int(count)
-    rejected = sum(v for k, v in reasons.items() if k in REJECT_REASONS or k.startswith("rejected_"))
-    return sum(reasons.values()) - rejected, rejected, reasons
-
-
 def write_quarantine_csv(session: Session, run_id: uuid.UUID, out_dir: str) -> str | None:
-    rows = session.execute(text("""SELECT entity, reason_code, legacy_key, source_file, source_row, detail,
-        raw FROM quarantined_rows WHERE run_id = :r ORDER BY entity, id"""), {"r": run_id}).all()
+    rows = quarantined_rows(session, run_id)
     if not rows:
         return None
     path = Path(out_dir) / f"quarantine-{run_id}.csv"

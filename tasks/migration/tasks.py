@@ -8,21 +8,22 @@ from typing import Any
 
 from prefect import task
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from erp_models.enums import MigrationMode, MigrationPhase, MigrationRunStatus
 from erp_models.migration import runs, staging
 from erp_models.migration.clock import PhaseClock
+from erp_models.migration.listing import recorded_entities
 from erp_models.migration.mapping import MappingError, entity_order, fingerprints, load_mapping
+from erp_models.migration.quarantined import set_aside_counts
 from erp_models.migration.targets import TARGETS
-from expectations.docs import kept_runs, write_data_docs
+from expectations.docs import write_data_docs
 from expectations.suites import expectation_names, resolve_suite
 from infra.db import UnitOfWork, session_factory
 from infra.settings import get_settings
 from tasks.migration import pipeline
 from tasks.migration.evidence import record_run_evidence, withdraw_run_evidence
 from tasks.migration.progress import RunProgress, expected_rows
-from tasks.migration.quarantine import set_aside_counts, write_quarantine_csv
+from tasks.migration.quarantine import write_quarantine_csv
 
 
 class RunPlan(BaseModel):
@@ -157,9 +158,8 @@ def write_docs(plan: RunPlan) -> str | None:
     per run (not once per entity).
 
     Evidence only: the flow runs this in a thread while the entities load, and a failure is just logged."""
-    if str(plan.run_id) not in kept_runs():  # nothing staged in this process (a resume past staging)
-        return None  # keep the docs there are
-    index = write_data_docs(plan.docs_dir)
+    index = write_data_docs(plan.docs_dir, str(plan.run_id))  # None: nothing staged in this process (a resume
+    # past staging); the docs there are stay
     return None if index is None else str(index)
 
 
@@ -258,14 +258,10 @@ def export_quarantine(run_id: uuid.UUID, out_dir: str) -> str | None:
 def undo_run(run_id: uuid.UUID) -> dict[str, int]:
     """Revert exactly what one run did."""
     with UnitOfWork() as uow:
-        summary = uow.session.execute(text("SELECT summary, mode FROM migration_runs WHERE id = :r"),
-                                      {"r": run_id}).one_or_none()
-        order = list((summary[0] or {}).get("order", [])) if summary else []
-        targets = dict((summary[0] or {}).get("targets", {})) if summary else {}
-        reverted = runs.undo_run(uow.session, run_id=run_id,
-                                 entities=[(n, targets.get(n, n)) for n in order if targets.get(n, n) in TARGETS])
+        entities = recorded_entities(uow.session, run_id)
+        reverted = runs.undo_run(uow.session, run_id=run_id, entities=[e for e in entities if e[1] in TARGETS])
         withdraw_run_evidence(uow.session, run_id)
-        for name in order:  # an undone run is never resumed: its staging (of a failed run) goes too
+        for name, _ in entities:  # an undone run is never resumed: its staging (of a failed run) goes too
             staging.drop_staging(uow.session, run_id, name)
         uow.commit()
     return reverted

@@ -37,8 +37,15 @@ def test_a_load_names_its_run_tags_it_and_names_each_entitys_tasks(harness: None
     import asyncio
 
     mapping, name = a_mapping(tmp_path)
-    outcome = run_migration(MigrateParams(mapping=str(mapping), out_dir=str(tmp_path / "out")))
+    reported: list[tuple[str, str, int]] = []
+    outcome = run_migration(MigrateParams(mapping=str(mapping), out_dir=str(tmp_path / "out")),
+                            reporter=lambda entity, phase, done, _expected: reported.append((entity, phase, done)))
     assert (outcome.status, outcome.mode) == (MigrationRunStatus.PASSED, MigrationMode.LOAD)
+    last = {(entity, phase): done for entity, phase, done in reported}  # the caller's reporter saw every step
+    assert {(e.entity, "staged") for e in outcome.entities} | {(e.entity, "loaded") for e in outcome.entities} \
+        <= set(last)
+    assert all(last[(e.entity, "loaded")] == e.loaded for e in outcome.entities)
+    assert all(set(e.seconds) >= {"transform", "gate", "stage", "upsert", "reconcile"} for e in outcome.entities)
 
     async def read() -> tuple[str, list[str], str]:
         async with get_client() as client:

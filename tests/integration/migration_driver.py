@@ -15,9 +15,9 @@ from sqlalchemy.orm import sessionmaker
 from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration import runs
 from erp_models.migration.mapping import entity_order, load_mapping
+from erp_models.migration.quarantined import set_aside_counts
 from infra.migrate import upgrade
 from tasks.migration import pipeline
-from tasks.migration.quarantine import set_aside_counts
 
 
 def upgraded_engine(new_database: Callable[[], URL]) -> Iterator[Engine]:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from erp_models.enums import CheckpointPhase
 from erp_models.migration import runs
 from infra.migrate import upgrade
 from infra.settings import get_settings
@@ -56,7 +57,7 @@ def a_run(engine: Engine, mapping: str, *, loaded_rows: int = 0) -> RunPlan:
         runs.finish_run(session, run_id=run_id, status="running",
                         summary={"order": ["sales_orders"], "targets": {"sales_orders": "sales_orders"}})
         if loaded_rows:
-            runs.checkpoint(session, run_id=run_id, entity="sales_orders", phase="loaded", batch_no=1,
+            runs.checkpoint(session, run_id=run_id, entity="sales_orders", phase=CheckpointPhase.LOADED, batch_no=1,
                             loaded=loaded_rows)
         session.commit()
     return RunPlan(run_id=run_id, mapping_path="mapping.yaml", mapping_name=mapping, mode="load",

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from erp_models.enums import CheckpointPhase
 from erp_models.migration import listing, loader, runs, staging
 from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.targets import TARGETS
@@ -169,18 +170,18 @@ def test_clean_keeps_the_staging_a_resume_needs_and_drops_the_rest(session: Sess
 def test_the_rows_staging_should_hold_follow_the_checkpoints_until_staging_is_forgotten(session: Session) -> None:
     run = runs.start_run(session, mapping_name=ref("mapping"), mapping_hash="h", mode="load")
     assert runs.staged_rows_expected(session, run_id=run, entity="customers") is None
-    runs.checkpoint(session, run_id=run, entity="customers", phase="staged", batch_no=1, read=6, loaded=5)
-    runs.checkpoint(session, run_id=run, entity="customers", phase="staged", batch_no=2, read=4, loaded=3)
-    runs.checkpoint(session, run_id=run, entity="customers", phase="staged", batch_no=0, quarantined=1)
-    runs.checkpoint(session, run_id=run, entity="customers", phase="loaded", batch_no=0, quarantined=1)
-    runs.checkpoint(session, run_id=run, entity="customers", phase="loaded", batch_no=1, loaded=4, inserted=3,
-                    updated=1)
+    runs.checkpoint(session, run_id=run, entity="customers", phase=CheckpointPhase.STAGED, batch_no=1, read=6, loaded=5)
+    runs.checkpoint(session, run_id=run, entity="customers", phase=CheckpointPhase.STAGED, batch_no=2, read=4, loaded=3)
+    runs.checkpoint(session, run_id=run, entity="customers", phase=CheckpointPhase.STAGED, batch_no=0, quarantined=1)
+    runs.checkpoint(session, run_id=run, entity="customers", phase=CheckpointPhase.LOADED, batch_no=0, quarantined=1)
+    runs.checkpoint(session, run_id=run, entity="customers", phase=CheckpointPhase.LOADED, batch_no=1, loaded=4,
+                    inserted=3, updated=1)
     assert runs.staged_rows_expected(session, run_id=run, entity="customers") == 6
 
     runs.forget_staging(session, run_id=run, entity="customers")
 
     assert runs.staged_rows_expected(session, run_id=run, entity="customers") is None
-    loaded = runs.done_batches(session, run_id=run, entity="customers", phase="loaded")
+    loaded = runs.done_batches(session, run_id=run, entity="customers", phase=CheckpointPhase.LOADED)
     assert list(loaded) == [1] and (loaded[1]["inserted"], loaded[1]["updated"]) == (3, 1)
 
 
