@@ -14,7 +14,8 @@ def user_message(exc: BaseException) -> tuple[int, str] | None:
     domain = sys.modules.get("erp_models.errors")
     if domain is not None and isinstance(exc, domain.DomainError):
         return 2, exc.message
-    for module, name in (("erp_models.migration.mapping", "MappingError"), ("tasks.migration.extract", "SourceError"),
+    for module, name in (("erp_models.migration.mapping", "MappingError"),
+                         ("erp_models.migration.service.extract", "SourceError"),
                          ("erp_models.migration.transform", "TransformError"),
                          ("erp_models.project.spec", "PlanError"),
                          ("erp_models.cutover.runbook", "RunbookError"),

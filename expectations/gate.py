@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from erp_models.migration.gate_result import SAMPLE_SIZE, ExpectationOutcome, GateResult
 from expectations.docs import keeper
-from expectations.result import SAMPLE_SIZE, ExpectationOutcome, GateResult
 from expectations.runtime import Check, build_suite, validate
 from expectations.spec import ExpectationSpec, Severity
 from expectations.suites import resolve_suite

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Severity = Literal["block", "warn"]
+from erp_models.migration.gate_result import Severity as Severity  # the domain's type of a verdict
+
 SEVERITIES: tuple[Severity, ...] = ("block", "warn")
 
 KEY = "<key_column>"  # placeholder column: run_gate(key_column=...) fills it in

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erp_models.base import Base, IntPK
-from erp_models.enums import MigrationMode, MigrationRunStatus, checked_enum
+from erp_models.enums import CheckpointPhase, MigrationMode, MigrationRunStatus, checked_enum
 
 # None of these tables is ERP business content: fingerprints and reconciliation skip them.
 
@@ -71,7 +71,7 @@ class MigrationCheckpoint(Base):
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("migration_runs.id", ondelete="CASCADE"))
     entity: Mapped[str] = mapped_column(String(64))
     # staged: extracted, transformed, gated and copied to staging; loaded: upserted into the ERP tables.
-    phase: Mapped[str] = mapped_column(String(16), server_default="loaded")
+    phase: Mapped[str] = mapped_column(String(16), server_default=CheckpointPhase.LOADED.value)
     batch_no: Mapped[int]
     rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
     rows_loaded: Mapped[int] = mapped_column(default=0, server_default="0")

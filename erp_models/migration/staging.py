@@ -20,7 +20,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from erp_models.errors import InvalidInput
-from erp_models.migration import runs
 from erp_models.migration.targets import Kind, Target
 from erp_models.migration.transform import datetime_text
 
@@ -192,15 +191,13 @@ def staged_batches(session: Session, table: str) -> list[int]:
     return [int(b) for b in session.execute(text(f"SELECT DISTINCT _batch FROM {table} ORDER BY 1")).scalars()]
 
 
-def restage_if_emptied(session: Session, run_id: uuid.UUID, entity: str, table: str) -> None:
-    """A resumed entity whose staging holds fewer rows than its checkpoints say (UNLOGGED tables come back
-    empty after a server crash) is staged again from scratch, never loaded as if complete."""
-    expected = runs.staged_rows_expected(session, run_id=run_id, entity=entity)
-    if expected is None:
-        return
-    if int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) != expected:
-        runs.forget_staging(session, run_id=run_id, entity=entity)
-        session.execute(text(f"TRUNCATE {table}"))
+def emptied(session: Session, table: str, expected: int) -> bool:
+    """Staging that holds other than ``expected`` rows (UNLOGGED tables come back empty after a server crash)
+    is emptied, to be staged again from scratch."""
+    if int(session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) == expected:
+        return False
+    session.execute(text(f"TRUNCATE {table}"))
+    return True
 
 
 def still_staged(session: Session, table: str, rows: Sequence[int]) -> set[int]:

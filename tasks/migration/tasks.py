@@ -6,24 +6,27 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import task
 from pydantic import BaseModel, Field
 
 from erp_models.enums import MigrationMode, MigrationPhase, MigrationRunStatus
 from erp_models.migration import runs, staging
 from erp_models.migration.clock import PhaseClock
+from erp_models.migration.gate_result import GateResult, Severity
 from erp_models.migration.listing import recorded_entities
 from erp_models.migration.mapping import MappingError, entity_order, fingerprints, load_mapping
 from erp_models.migration.quarantined import set_aside_counts
+from erp_models.migration.service import pipeline
+from erp_models.migration.service.quarantine import write_quarantine_csv
 from erp_models.migration.targets import TARGETS
 from expectations.docs import write_data_docs
+from expectations.gate import run_gate
 from expectations.suites import expectation_names, resolve_suite
 from infra.db import UnitOfWork, session_factory
 from infra.settings import get_settings
-from tasks.migration import pipeline
 from tasks.migration.evidence import record_run_evidence, withdraw_run_evidence
 from tasks.migration.progress import RunProgress, expected_rows
-from tasks.migration.quarantine import write_quarantine_csv
 
 
 class RunPlan(BaseModel):
@@ -67,9 +70,17 @@ class EntityResult(BaseModel):
         return self.quarantined / self.read if self.read else 0.0
 
 
+def gx_gate(frame: pd.DataFrame, target: str, *, severity: dict[str, Severity], disable: list[str],
+            docs_run: str | None) -> GateResult:
+    """The migration service's gate: the target's GX suite, less the expectations the mapping disables."""
+    enabled = None if not disable else [n for n in expectation_names(target) if n not in disable]
+    return run_gate(frame, target, severity=severity, enabled=enabled, docs_run=docs_run)
+
+
 def _pipeline_plan(plan: RunPlan) -> pipeline.Plan:
     mapping, _ = load_mapping(Path(plan.mapping_path))
-    return pipeline.Plan(plan.run_id, mapping, Path(plan.mapping_path).parent, plan.order, plan.delta_marks)
+    return pipeline.Plan(plan.run_id, mapping, Path(plan.mapping_path).parent, plan.order, gx_gate,
+                         plan.delta_marks)
 
 
 @task

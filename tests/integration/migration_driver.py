@@ -16,8 +16,9 @@ from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration import runs
 from erp_models.migration.mapping import entity_order, load_mapping
 from erp_models.migration.quarantined import set_aside_counts
+from erp_models.migration.service import pipeline
 from infra.migrate import upgrade
-from tasks.migration import pipeline
+from tasks.migration.tasks import gx_gate
 
 
 def upgraded_engine(new_database: Callable[[], URL]) -> Iterator[Engine]:
@@ -54,7 +55,7 @@ def migrate(engine: Engine, mapping_path: Path) -> Migrated:
         run_id: uuid.UUID = runs.start_run(session, mapping_name=mapping.name, mapping_hash=digest,
                                            mode=MigrationMode.LOAD)
         session.commit()
-    plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping))
+    plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping), gx_gate)
     tx = pipeline.uow_tx(factory)
     read = {}
     for name in plan.order:

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from erp_models.migration import loader, runs, staging
 from erp_models.migration.mapping import Entity
+from erp_models.migration.service.extract import batches
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import TransformState, transform_batch
 from erpops.errors import user_message
-from tasks.migration.extract import batches
 from tests.integration.builders import ref
 
 TARGET = TARGETS["warehouses"]

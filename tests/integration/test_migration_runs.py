@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from erp_models.enums import CheckpointPhase
 from erp_models.migration import listing, loader, runs, staging
 from erp_models.migration.mapping import Entity, Mapping
+from erp_models.migration.service.extract import SourceError, batches
 from erp_models.migration.targets import TARGETS
-from tasks.migration.extract import SourceError, batches
 from tests.integration.builders import ref
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from erp_models.migration.mapping import Entity
+from erp_models.migration.service import delta
+from erp_models.migration.service.extract import RawBatch
 from erp_models.migration.transform import TransformState, transform_batch
-from tasks.migration import delta
-from tasks.migration.extract import RawBatch
 
 LINES = Entity.model_validate({
     "target": "sales_order_lines", "legacy_key": "{no}#{line_no}", "source": {"csv": {"path": "l.csv"}},

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from erp_models.migration.mapping import Entity
+from erp_models.migration.service import delta, delta_scan
+from erp_models.migration.service.extract import batches
+from erp_models.migration.service.plain_lines import offset_after_lines
 from erp_models.migration.sources import Source
 from erp_models.migration.transform import TransformState
-from tasks.migration import delta, delta_scan
-from tasks.migration.extract import batches
-from tasks.migration.plain_lines import offset_after_lines
 
 ORDERS = Entity.model_validate({
     "target": "sales_orders", "legacy_key": "{no}", "source": {"csv": {"path": "lines.csv"}}, "watermark": "at",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from erp_models.migration.mapping import Entity
+from erp_models.migration.service import quarantine
 from erp_models.migration.transform import TransformState, transform_batch
 from expectations.gate import run_gate
-from tasks.migration import quarantine
 
 
 def orders() -> Entity:

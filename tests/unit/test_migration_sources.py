@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from erp_models.migration.mapping import Entity
-from tasks.migration.extract import SourceError, batches
+from erp_models.migration.service.extract import SourceError, batches
 
 
 def entity(path: str, encoding: str = "utf-8") -> Entity:

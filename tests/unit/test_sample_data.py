@@ -98,8 +98,8 @@ def test_the_mapping_validates_and_loads_masters_before_orders(clean: tuple[Path
 
 
 def test_every_column_the_mapping_reads_is_in_its_file(clean: tuple[Path, SampleSummary]) -> None:
+    from erp_models.migration.service.extract import source_columns
     from expectations.suites import resolve_suite
-    from tasks.migration.extract import source_columns
 
     mapping, _ = load_mapping(clean[1].mapping)
     for entity in mapping.entities.values():

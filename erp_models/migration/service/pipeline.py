@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -23,19 +23,27 @@ from sqlalchemy.orm import Session
 from erp_models.enums import CheckpointPhase, MigrationPhase
 from erp_models.migration import loader, references, runs, staging
 from erp_models.migration.clock import PhaseClock
+from erp_models.migration.gate_result import GateResult, Severity
 from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.relational import referenced_target
+from erp_models.migration.service import delta, delta_scan, quarantine
+from erp_models.migration.service.extract import RawBatch, batches
+from erp_models.migration.service.relations import prepare_state
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import Batch
-from expectations.gate import GateResult, run_gate
-from tasks.migration import delta, delta_scan, quarantine
-from tasks.migration.extract import RawBatch, batches
-from tasks.migration.relations import prepare_state
 
 PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
 CHECKED = 0  # the 'staged' checkpoint that says repeated keys and orphans left staging
 Tx = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[str, str, int], None]  # entity, phase, rows done
+
+
+class Gate(Protocol):
+    """Validates a batch of a target's transformed rows: which rows to quarantine, and why. ``disable`` names
+    expectations left out; ``docs_run`` keeps the validation for that run's Data Docs."""
+
+    def __call__(self, frame: pd.DataFrame, target: str, *, severity: dict[str, Severity], disable: list[str],
+                 docs_run: str | None) -> GateResult: ...
 
 
 @dataclass
@@ -44,6 +52,7 @@ class Plan:
     mapping: Mapping
     base_dir: Path
     order: list[str]
+    gate: Gate
     delta_marks: dict[str, str] = field(default_factory=dict)  # entity -> the watermark a delta starts from
 
 
@@ -94,7 +103,7 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
     clock = report.clock
     with clock.phase(MigrationPhase.STAGE), tx() as session:
         table = staging.create_staging(session, plan.run_id, name, target)
-        staging.restage_if_emptied(session, plan.run_id, name, table)
+        _restage_if_emptied(session, plan.run_id, name, table)
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED)
         state = prepare_state(session, plan.mapping, name, plan.run_id, plan.base_dir)
     gate_total: GateResult | None = None
@@ -120,10 +129,9 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             continue
         clean = batch.frame.drop(index=list(batch.quarantined))
         with clock.phase(MigrationPhase.GATE):
-            gate = run_gate(clean, entity.target, severity=entity.gate.severity,
-                            enabled=None if not entity.gate.disable else
-                            [n for n in _names(entity.target) if n not in entity.gate.disable],
-                            docs_run=None if report.documented or clean.empty else str(plan.run_id))
+            gate = plan.gate(clean, entity.target, severity=dict(entity.gate.severity),
+                             disable=list(entity.gate.disable),
+                             docs_run=None if report.documented or clean.empty else str(plan.run_id))
         report.documented = report.documented or not clean.empty
         gate_total = gate if gate_total is None else gate_total.merge(gate)
         reasons = dict(batch.quarantined)
@@ -187,6 +195,14 @@ def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
                         quarantined=repeats.rows + len(orphans))  # rows that left staging
 
 
+def _restage_if_emptied(session: Session, run_id: uuid.UUID, name: str, table: str) -> None:
+    """A resumed entity whose staging holds fewer rows than its checkpoints say is staged again from scratch,
+    never loaded as if complete."""
+    expected = runs.staged_rows_expected(session, run_id=run_id, entity=name)
+    if expected is not None and staging.emptied(session, table, expected):
+        runs.forget_staging(session, run_id=run_id, entity=name)
+
+
 def _default_records(plan: Plan, name: str) -> list[dict[str, str]]:
     """The default references' records this entity creates: it is the first of their target in the run."""
     target = plan.mapping.entities[name].target
@@ -194,12 +210,6 @@ def _default_records(plan: Plan, name: str) -> list[dict[str, str]]:
         return []
     return [c.default_reference for e in plan.mapping.entities.values() for f, c in e.columns.items()
             if c.default_reference and referenced_target(e.target, f) == target]
-
-
-def _names(target: str) -> list[str]:
-    from expectations.suites import expectation_names
-
-    return expectation_names(target)
 
 
 @dataclass

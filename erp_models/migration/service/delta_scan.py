@@ -26,9 +26,9 @@ import pandas as pd
 
 from erp_models.migration import watermark
 from erp_models.migration.mapping import Entity
+from erp_models.migration.service.extract import SourceError, Unread, check_csv, source_columns, source_files
+from erp_models.migration.service.plain_lines import offset_after_lines
 from erp_models.migration.transform import group_keys
-from tasks.migration.extract import SourceError, Unread, check_csv, source_columns, source_files
-from tasks.migration.plain_lines import offset_after_lines
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
-"""What a gate found in a batch: one outcome per expectation, the rows to quarantine, and how batches add up."""
+"""What a migration gate found in a batch: one outcome per expectation, the rows to quarantine, and how batches
+add up. The gate itself is `expectations.gate.run_gate`, which the caller passes to the migration service."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from expectations.spec import Severity
+Severity = Literal["block", "warn"]  # a failed blocking expectation quarantines its rows; warn only reports
 
 SAMPLE_SIZE = 10
 

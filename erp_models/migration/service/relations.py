@@ -17,10 +17,7 @@ from sqlalchemy.orm import Session
 from erp_models.migration import references
 from erp_models.migration.mapping import Mapping
 from erp_models.migration.relational import other_columns
-from erp_models.migration.targets import TARGETS
-from erp_models.migration.transform import TransformState
-from erp_models.migration.transform.relations import KeyMap
-from tasks.migration.extract import (
+from erp_models.migration.service.extract import (
     SourceError,
     _parser_problem,
     _undecodable,
@@ -28,6 +25,9 @@ from tasks.migration.extract import (
     read_sql_batches,
     source_files,
 )
+from erp_models.migration.targets import TARGETS
+from erp_models.migration.transform import TransformState
+from erp_models.migration.transform.relations import KeyMap
 
 
 def read_columns(mapping: Mapping, source: str, columns: list[str], base: Path,

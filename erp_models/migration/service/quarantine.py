@@ -16,12 +16,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from erp_models.migration.gate_result import ExpectationOutcome, GateResult
 from erp_models.migration.mapping import Entity
 from erp_models.migration.quarantined import quarantined_rows
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import Batch, apply_transform
-from expectations.gate import GateResult
-from expectations.result import ExpectationOutcome
 
 KEYS_LISTED = 10  # of a summary row's repeated keys, how many its detail names
 

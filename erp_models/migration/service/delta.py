@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from erp_models.migration import staging, watermark
 from erp_models.migration.mapping import Entity
+from erp_models.migration.service.delta_scan import CarriedGroups
+from erp_models.migration.service.extract import RawBatch, SourceError
 from erp_models.migration.transform import Batch, TransformState, transform_batch
-from tasks.migration.delta_scan import CarriedGroups
-from tasks.migration.extract import RawBatch, SourceError
 
 KEEP = 10_000  # candidates kept for the run's watermark: the highest values staged
 
