@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from erp_models.base import Base
 from erp_models.enums import UNFINISHED_MIGRATION as UNFINISHED
-from erp_models.migration import staging
+from erp_models.migration import reference_check, staging
 from erp_models.migration.targets import Target, stored_fields
 
 
@@ -155,6 +155,9 @@ def _upsert_rows(session: Session, *, table: str, target: Target, entity: str, r
         session.execute(text(f"LOCK TABLE {erp} IN SHARE ROW EXCLUSIVE MODE"))
     columns = written_columns(target, mapped)
     consts = list(target.constants.items())
+    checks = reference_check.set_wise_checks(session, target, [(c.erp, c.value("fresh")) for c in columns] + consts)
+    if checks is not None:
+        reference_check.triggers_off(session)
     insert_cols = ", ".join(["id", *[f'"{c.erp}"' for c in columns], *[c for c, _ in consts]])
     insert_vals = ", ".join([":base + fresh._new_pos", *[c.value("fresh") for c in columns], *[v for _, v in consts]])
     set_clause = ", ".join(f'"{c.erp}" = {c.value("c")}' for c in columns)
@@ -192,6 +195,8 @@ def _upsert_rows(session: Session, *, table: str, target: Target, entity: str, r
         SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM src)
                + 0 * (SELECT count(*) FROM kept) + 0 * (SELECT count(*) FROM mapped) + 0 * (SELECT count(*) FROM added)
     """), params).one()
+    if checks is not None:
+        reference_check.verify(session, checks, staging=table, batch_no=batch_no, run_id=run_id)
     return Upserted(int(inserted), int(updated), int(total) - int(inserted) - int(updated))
 
 
