@@ -39,7 +39,9 @@ def erp_tables_floor(url: str) -> float:
     pointing at the new orders), with every index, check, unique constraint and foreign-key trigger of
     sales_orders and sales_order_lines, in one transaction that is rolled back. It leaves out what a loader
     adds: reading and parsing the file, transforming, gating, staging, the legacy-key map and the
-    reconciliation. No loader that keeps the ERP's integrity writes the same rows faster."""
+    reconciliation. It is the floor of a loader that leaves the foreign keys to the tables' own triggers (one
+    call per row); a loader that checks them set-wise, as `erpops migrate` does where the role may, can write
+    the rows themselves faster."""
     with _connect(url) as conn:
         conn.execute("BEGIN")
         conn.execute("SET LOCAL jit = off")
