@@ -68,27 +68,6 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-# The newest revision under erp_models/migrations/versions (a unit test keeps them equal): every command checks the
-# schema against it, and reading the migration scripts to find it would cost each command a third of a second.
-HEAD = "0019"
-
-
-def ensure_at_head(engine: Engine) -> str:
-    """Raise a one-line error unless the schema is at the newest revision; returns that revision."""
-    from infra.errors import SchemaNotCurrent
-
-    current = current_revision(engine)
-    if current == HEAD:
-        return current
-    head = head_revision(engine)
-    if current != head:
-        raise SchemaNotCurrent(
-            f"the ERP schema is at {current or 'no revision (empty database)'}, not {head}; "
-            "run `erpops db upgrade`"
-        )
-    return current or ""
-
-
 def known_revisions(engine: Engine) -> set[str]:
     """Every revision this code's migrations know: a database or backup at any other one was made by newer code."""
     return {script.revision for script in ScriptDirectory.from_config(alembic_config(engine)).walk_revisions()}

@@ -25,7 +25,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document o
 def connected_engine(*, schema_current: bool = False) -> Engine:
     """The configured ERP engine, after one successful round trip (or a one-line error)."""
     from infra.db import check_connection, get_engine
-    from infra.migrate import ensure_at_head
+    from infra.schema_head import ensure_at_head
 
     engine = get_engine()
     check_connection(engine)

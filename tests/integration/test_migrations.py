@@ -42,6 +42,8 @@ def test_upgrading_twice_changes_nothing(migrated_engine: Engine) -> None:
 
 
 def test_the_head_every_command_checks_against_is_the_newest_migration(migrated_engine: Engine) -> None:
-    from infra.migrate import HEAD, head_revision
+    from infra.migrate import current_revision, head_revision
+    from infra.schema_head import HEAD, stored_revision
 
-    assert HEAD == head_revision(migrated_engine), "bump infra.migrate.HEAD to the new revision"
+    assert HEAD == head_revision(migrated_engine), "bump infra.schema_head.HEAD to the new revision"
+    assert stored_revision(migrated_engine) == current_revision(migrated_engine) == HEAD
