@@ -15,7 +15,7 @@ from erp_models.migration import runs, staging
 from erp_models.migration.clock import PhaseClock
 from erp_models.migration.gate_result import GateResult, Severity
 from erp_models.migration.listing import recorded_entities
-from erp_models.migration.mapping import MappingError, entity_order, fingerprints, load_mapping
+from erp_models.migration.mapping import Mapping, MappingError, entity_order, fingerprints, load_mapping
 from erp_models.migration.quarantined import set_aside_counts
 from erp_models.migration.service import pipeline
 from erp_models.migration.service.quarantine import write_quarantine_csv
@@ -30,9 +30,13 @@ from tasks.migration.progress import RunProgress, expected_rows
 
 
 class RunPlan(BaseModel):
+    """A run as `plan_run` set it up. It carries the mapping as parsed and checked then: the tasks never read
+    the file again, so an edit made while the run goes on does not reach it."""
+
     run_id: uuid.UUID
     mapping_path: str
     mapping_name: str
+    mapping: Mapping
     mode: MigrationMode
     order: list[str]
     targets: dict[str, str]
@@ -78,8 +82,7 @@ def gx_gate(frame: pd.DataFrame, target: str, *, severity: dict[str, Severity], 
 
 
 def _pipeline_plan(plan: RunPlan) -> pipeline.Plan:
-    mapping, _ = load_mapping(Path(plan.mapping_path))
-    return pipeline.Plan(plan.run_id, mapping, Path(plan.mapping_path).parent, plan.order, gx_gate,
+    return pipeline.Plan(plan.run_id, plan.mapping, Path(plan.mapping_path).parent, plan.order, gx_gate,
                          plan.delta_marks)
 
 
@@ -120,7 +123,8 @@ def plan_run(mapping_path: str, *, dry_run: bool, resume: bool, delta: bool, out
                 "mapping": marks_of_mapping})
         replaced = runs.swap_flow_run(uow.session, run_id=run_id, flow_run_id=flow_run)
         uow.commit()
-    return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mode=mode, order=order,
+    return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mapping=mapping, mode=mode,
+                   order=order,
                    targets={n: mapping.entities[n].target for n in order}, delta_marks=marks,
                    resumed=found is not None, out_dir=out_dir, replaced_flow_run=replaced,
                    mapping_marks=marks_of_mapping)

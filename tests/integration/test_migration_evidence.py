@@ -15,8 +15,9 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from erp_models.enums import CheckpointPhase
+from erp_models.enums import CheckpointPhase, MigrationMode, MigrationRunStatus
 from erp_models.migration import runs
+from erp_models.migration.mapping import load_mapping
 from infra.migrate import upgrade
 from infra.settings import get_settings
 from tasks.migration.tasks import EntityResult, RunPlan, finish_run, undo_run
@@ -24,6 +25,7 @@ from tasks.plan.tasks import evaluate_gates, load_plan_file
 from tests.integration.builders import ref
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plan.yaml"
+MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 BEFORE_M3_IS_DUE = date(2026, 9, 1)
 
 
@@ -53,15 +55,16 @@ def configured(own_database: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterato
 def a_run(engine: Engine, mapping: str, *, loaded_rows: int = 0) -> RunPlan:
     """A started load of `mapping` (sales orders only); `loaded_rows` committed in one load batch."""
     with Session(engine) as session:
-        run_id = runs.start_run(session, mapping_name=mapping, mapping_hash="h", mode="load")
-        runs.finish_run(session, run_id=run_id, status="running",
+        run_id = runs.start_run(session, mapping_name=mapping, mapping_hash="h", mode=MigrationMode.LOAD)
+        runs.finish_run(session, run_id=run_id, status=MigrationRunStatus.RUNNING,
                         summary={"order": ["sales_orders"], "targets": {"sales_orders": "sales_orders"}})
         if loaded_rows:
             runs.checkpoint(session, run_id=run_id, entity="sales_orders", phase=CheckpointPhase.LOADED, batch_no=1,
                             loaded=loaded_rows)
         session.commit()
-    return RunPlan(run_id=run_id, mapping_path="mapping.yaml", mapping_name=mapping, mode="load",
-                   order=["sales_orders"], targets={"sales_orders": "sales_orders"})
+    return RunPlan(run_id=run_id, mapping_path="mapping.yaml", mapping_name=mapping, mode=MigrationMode.LOAD,
+                   mapping=load_mapping(MINI / "mapping.yaml")[0], order=["sales_orders"],
+                   targets={"sales_orders": "sales_orders"})
 
 
 def sales_orders(*, read: int, loaded: int, quarantined: int, reconciled: bool) -> EntityResult:
