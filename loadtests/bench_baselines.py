@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from erp_models.enums import MigrationRunStatus
+
 
 def _connect(url: str) -> Any:
     import psycopg
@@ -87,7 +89,7 @@ def fixed_overhead(migrate: Any, directory: Path, write_one: Any) -> tuple[float
     Prefect and GX in a fresh interpreter, which every such run must pay."""
     mapping = write_one(directory)
     elapsed, run = migrate(mapping)
-    if run is None or run["status"] != "passed":
+    if run is None or run["status"] != MigrationRunStatus.PASSED:
         raise RuntimeError(f"the 1-row migration did not pass: {run and run['status']}")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import prefect, great_expectations"], check=True,

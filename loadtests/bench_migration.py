@@ -44,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
+from erp_models.enums import MigrationRunStatus  # noqa: E402
 from loadtests.bench_baselines import erp_tables_floor, fixed_overhead, raw_copy, to_sql  # noqa: E402
 
 SKUS, LINES_PER_ORDER = 2000, 5
@@ -155,7 +156,7 @@ def bench_delta(env: dict[str, str], work: Path, mapping: Path, lines: int) -> i
     print_phases(delta, delta_s, "the delta's time")
     ratio = delta_s / full_s
     lines_delta = delta["entities"]["sales_order_lines"]
-    ok = (full["status"] == delta["status"] == "passed" and ratio <= TARGET_DELTA_RATIO
+    ok = (full["status"] == delta["status"] == MigrationRunStatus.PASSED and ratio <= TARGET_DELTA_RATIO
           and (lines_delta["skipped"], lines_delta["inserted"]) == (lines, more))
     print(f"ratio delta/full load = {ratio:.3f} (target <= {TARGET_DELTA_RATIO})")
     print("PASS" if ok else "FAIL")
@@ -259,7 +260,7 @@ def report(n: int, run: dict[str, Any], migrate_s: float, peak_mib: float, floor
     for text, target, met in checks:
         print(f"{text:36} target {target:7}: {'met' if met else 'MISSED'}")
     print(f"(migrate/raw COPY rows/s = {copy_s / migrate_s:.3f})")
-    ok = run["status"] == "passed" and all(met for _, _, met in checks)
+    ok = run["status"] == MigrationRunStatus.PASSED and all(met for _, _, met in checks)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

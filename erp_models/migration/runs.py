@@ -115,8 +115,7 @@ class BatchCheckpoint(TypedDict):
 def done_batches(session: Session, *, run_id: uuid.UUID, entity: str,
                  phase: CheckpointPhase) -> dict[int, BatchCheckpoint]:
     rows = session.execute(text("""SELECT batch_no, rows_read, rows_loaded, rows_quarantined, rows_inserted,
-                                   rows_updated, gate FROM migration_checkpoints
-                                   WHERE run_id = :r AND entity = :e AND phase = :p"""),
+        rows_updated, gate FROM migration_checkpoints WHERE run_id = :r AND entity = :e AND phase = :p"""),
                            {"r": run_id, "e": entity, "p": phase}).all()
     return {int(b): BatchCheckpoint(read=int(r), loaded=int(lo), quarantined=int(q), inserted=int(i),
                                     updated=int(u), gate=g) for b, r, lo, q, i, u, g in rows}
