@@ -15,9 +15,9 @@ from erp_models.migration.gate_result import SAMPLE_SIZE, ExpectationOutcome, Ga
 from expectations.docs import keeper
 from expectations.runtime import Check, build_suite, validate
 from expectations.spec import ExpectationSpec, Severity
-from expectations.suites import resolve_suite
+from expectations.suites import expectation_names, resolve_suite
 
-__all__ = ["ExpectationOutcome", "GateResult", "Severity", "run_gate"]
+__all__ = ["ExpectationOutcome", "GateResult", "MigrationGate", "Severity", "run_gate"]
 
 
 def run_gate(df: pd.DataFrame, entity: str, *, key_column: str = "legacy_key",
@@ -72,3 +72,20 @@ def _sample_keys(keys: pd.Series, check: Check) -> list[str]:
 def _plain(label: Any) -> Any:
     """Index labels as Python values (numpy scalars are not JSON-serialisable)."""
     return label.item() if hasattr(label, "item") else label
+
+
+class MigrationGate:
+    """The migration service's gate (`erp_models.migration.service.pipeline.Gate`): a target's GX suite, less the
+    expectations the mapping disables."""
+
+    def __call__(self, frame: pd.DataFrame, target: str, *, severity: dict[str, Severity], disable: list[str],
+                 docs_run: str | None) -> GateResult:
+        enabled = None if not disable else [n for n in expectation_names(target) if n not in disable]
+        return run_gate(frame, target, severity=severity, enabled=enabled, docs_run=docs_run)
+
+    def check(self, target: str, *, severity: dict[str, Severity], disable: list[str]) -> None:
+        """ValueError, in one line, for an expectation the suite does not have or a severity it cannot take."""
+        unknown = [n for n in disable if n not in expectation_names(target)]
+        if unknown:
+            raise ValueError(f"unknown expectation {unknown[0]!r} for {target}")
+        resolve_suite(target, severity=severity)

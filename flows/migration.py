@@ -24,6 +24,7 @@ from tasks.migration.progress import Reporter, reporting
 from tasks.migration.tasks import (
     EntityResult,
     RunPlan,
+    RunRequest,
     dry_run_entities,
     export_quarantine,
     finish_run,
@@ -114,8 +115,9 @@ def migrate(params: MigrateParams) -> MigrationOutcome | State:
         return MigrationOutcome(run_id=params.undo, status=MigrationRunStatus.UNDONE, mode=MigrationMode.UNDO,
                                 reverted=reverted,
                                 flow_run_id=flow_run)
-    plan: RunPlan = plan_run(params.mapping, dry_run=params.dry_run, resume=params.resume, delta=params.delta,
-                             out_dir=params.out_dir, flow_run=uuid.UUID(flow_run), force=params.force)
+    request = RunRequest(mapping_path=params.mapping, dry_run=params.dry_run, resume=params.resume,
+                         delta=params.delta, force=params.force, out_dir=params.out_dir)
+    plan: RunPlan = plan_run(request, uuid.UUID(flow_run))
     if plan.replaced_flow_run is not None:
         mark_replaced_flow_run(plan, uuid.UUID(flow_run))
     progress: Any = create_progress_artifact(0.0, key="migration-progress", description=f"run {plan.run_id}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -17,8 +18,17 @@ from sqlalchemy.orm import Session
 REJECT_REASONS = {"duplicate_row", "duplicate_key"}
 
 
-def set_aside_counts(session: Session, run_id: uuid.UUID, entity: str) -> tuple[int, int, Counter[str]]:
-    """(quarantined, rejected, rows per reason) recorded for the entity in this run."""
+@dataclass(frozen=True)
+class SetAside:
+    """An entity's rows set aside in a run so far: quarantined, rejected, and the rows per reason."""
+
+    quarantined: int
+    rejected: int
+    reasons: dict[str, int]
+
+
+def set_aside_counts(session: Session, run_id: uuid.UUID, entity: str) -> SetAside:
+    """The rows of the entity quarantined and rejected in this run, and per reason."""
     rows = session.execute(text("""SELECT reason_code, count(*), coalesce(sum(CASE WHEN source_row IS NULL
         THEN split_part(detail, ' ', 1)::int ELSE 0 END), 0) FROM quarantined_rows
         WHERE run_id = :r AND entity = :e GROUP BY 1"""), {"r": run_id, "e": entity}).all()
@@ -26,7 +36,7 @@ def set_aside_counts(session: Session, run_id: uuid.UUID, entity: str) -> tuple[
     for reason, count, summarised in rows:
         reasons[str(reason)] += int(summarised) if int(summarised) else int(count)
     rejected = sum(v for k, v in reasons.items() if k in REJECT_REASONS or k.startswith("rejected_"))
-    return sum(reasons.values()) - rejected, rejected, reasons
+    return SetAside(sum(reasons.values()) - rejected, rejected, dict(reasons))
 
 
 def quarantined_rows(session: Session, run_id: uuid.UUID) -> Sequence[Any]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from erp_models.errors import Unauthenticated
 from erp_models.security.services import Principal, authenticate
 from erp_models.system.freeze import guard_writes
+from infra.db import UnitOfWork
 
 T = TypeVar("T")
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -33,30 +34,23 @@ class Database:
         self._factory = factory
 
     def read(self, work: Callable[[Session], T]) -> T:
-        with self._factory() as session:
-            try:
-                return work(session)
-            finally:
-                session.rollback()
+        with UnitOfWork(self._factory) as uow:
+            return work(uow.session)
 
     def write(self, work: Callable[[Session], T], *, guarded: bool = True, actor: str | None = None) -> T:
         """Run `work` and commit; a guarded write is refused with `Frozen` while business writes are frozen,
         unless the freeze exempts `actor` (see erp_models.system.freeze: the check runs inside this transaction,
         so none slips past a freeze)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            with self._factory() as session:
-                try:
+            try:
+                with UnitOfWork(self._factory) as uow:
                     if guarded:
-                        guard_writes(session, actor)
-                    result = work(session)
-                    session.commit()
+                        guard_writes(uow.session, actor)
+                    result = work(uow.session)
+                    uow.commit()
                     return result
-                except DBAPIError as exc:
-                    session.rollback()
-                    if getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS:
-                        raise
-                except BaseException:
-                    session.rollback()
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS:
                     raise
             time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise AssertionError("unreachable")

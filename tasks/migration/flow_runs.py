@@ -9,7 +9,7 @@ from prefect.client.orchestration import get_client
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.states import Crashed
 
-from tasks.migration.tasks import RunPlan
+from erp_models.migration.service.results import RunPlan
 
 
 @task

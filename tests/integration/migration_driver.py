@@ -17,8 +17,9 @@ from erp_models.migration import runs
 from erp_models.migration.mapping import entity_order, load_mapping
 from erp_models.migration.quarantined import set_aside_counts
 from erp_models.migration.service import pipeline
+from expectations.gate import MigrationGate
+from infra.db import UnitOfWork
 from infra.migrate import upgrade
-from tasks.migration.tasks import gx_gate
 
 
 def upgraded_engine(new_database: Callable[[], URL]) -> Iterator[Engine]:
@@ -55,21 +56,24 @@ def migrate(engine: Engine, mapping_path: Path) -> Migrated:
         run_id: uuid.UUID = runs.start_run(session, mapping_name=mapping.name, mapping_hash=digest,
                                            mode=MigrationMode.LOAD)
         session.commit()
-    plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping), gx_gate)
-    tx = pipeline.uow_tx(factory)
+    plan = pipeline.Plan(run_id, mapping, mapping_path.parent, entity_order(mapping), MigrationGate())
+
+    def units() -> UnitOfWork:
+        return UnitOfWork(factory)
+
     read = {}
     for name in plan.order:
-        staged = pipeline.stage_entity(plan, name, tx)
+        staged = pipeline.stage_entity(plan, name, units)
         assert not staged.blocking, name
         read[name] = staged.read
     loaded = {}
     for name in plan.order:
-        report = pipeline.load_entity(plan, name, tx)
+        report = pipeline.load_entity(plan, name, units)
         loaded[name] = {"inserted": report.inserted, "updated": report.updated, "unchanged": report.unchanged,
                         "loaded": report.loaded, "reconciliation": report.reconciliation, "read": read[name]}
     with factory() as session:
         for name in plan.order:
-            loaded[name]["reasons"] = dict(set_aside_counts(session, run_id, name)[2])
+            loaded[name]["reasons"] = set_aside_counts(session, run_id, name).reasons
         runs.finish_run(session, run_id=run_id, status=MigrationRunStatus.PASSED, summary={})
         session.commit()
     return Migrated(run_id, [(n, mapping.entities[n].target) for n in plan.order], loaded)

@@ -12,7 +12,7 @@ from prefect.logging import disable_run_logger
 from sqlalchemy import Engine, text
 
 from erp_models.errors import Conflict
-from tasks.migration.tasks import RunPlan, plan_run
+from tasks.migration.tasks import RunPlan, RunRequest, plan_run
 from tests.integration.builders import ref
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
@@ -31,8 +31,7 @@ def test_an_edited_mapping_does_not_resume_without_force(configured: Engine, tmp
 
     def plan(**options: bool) -> RunPlan:
         with disable_run_logger():
-            return plan_run.fn(str(mapping), dry_run=False, delta=False, out_dir=str(tmp_path),
-                               flow_run=uuid.uuid4(), **options)
+            return plan_run.fn(RunRequest(mapping_path=str(mapping), out_dir=str(tmp_path), **options), uuid.uuid4())
 
     started = plan(resume=False)  # a load that is then killed: its run stays `running`, resumable
     assert plan(resume=True).run_id == started.run_id

@@ -4,15 +4,16 @@ Phase 1 (`stage_entity`) streams the source: transform, gate, quarantine, COPY i
 committing with its checkpoint; then repeated keys, orphans and natural-key duplicates leave staging for
 the quarantine, so every entity's quarantine rate is known before anything loads. Phase 2 (`load_entity`)
 resolves references to ids, then upserts batch by batch, each batch committing with its checkpoint.
-A dry run passes one shared session (`SharedTx`) and rolls it back at the end.
+Each step opens its own unit of work from the `units` the caller passes; a dry run passes savepoints of one
+outer transaction, which it rolls back at the end.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,19 +32,23 @@ from erp_models.migration.service.extract import RawBatch, batches
 from erp_models.migration.service.relations import prepare_state
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import Batch
+from erp_models.uow import UnitsOfWork
 
 PREPARED = 0  # the 'loaded' checkpoint that says references were resolved to ids
 CHECKED = 0  # the 'staged' checkpoint that says repeated keys and orphans left staging
-Tx = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[str, str, int], None]  # entity, phase, rows done
 
 
 class Gate(Protocol):
     """Validates a batch of a target's transformed rows: which rows to quarantine, and why. ``disable`` names
-    expectations left out; ``docs_run`` keeps the validation for that run's Data Docs."""
+    expectations left out; ``docs_run`` keeps the validation for that run's Data Docs. `check` vets a mapping's
+    gate settings before a run starts."""
 
     def __call__(self, frame: pd.DataFrame, target: str, *, severity: dict[str, Severity], disable: list[str],
                  docs_run: str | None) -> GateResult: ...
+
+    def check(self, target: str, *, severity: dict[str, Severity], disable: list[str]) -> None:
+        """Raise ValueError, in one line, when the mapping's gate settings do not fit the target's suite."""
 
 
 @dataclass
@@ -69,43 +74,17 @@ class StageReport:
     clock: PhaseClock = field(default_factory=PhaseClock)
 
 
-def uow_tx(factory: Callable[[], Session]) -> Tx:
-    """A new transaction per call, committed when the block succeeds."""
-
-    @contextmanager
-    def tx() -> Iterator[Session]:
-        with factory() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    return tx
-
-
-def shared_tx(session: Session) -> Tx:
-    """Every call runs in a savepoint of one outer transaction (the dry run's)."""
-
-    @contextmanager
-    def tx() -> Iterator[Session]:
-        with session.begin_nested():
-            yield session
-
-    return tx
-
-
-def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None) -> StageReport:
+def stage_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | None = None) -> StageReport:
     entity: Entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     report = StageReport(name)
     clock = report.clock
-    with clock.phase(MigrationPhase.STAGE), tx() as session:
-        table = staging.create_staging(session, plan.run_id, name, target)
-        _restage_if_emptied(session, plan.run_id, name, table)
-        done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED)
-        state = prepare_state(session, plan.mapping, name, plan.run_id, plan.base_dir)
+    with clock.phase(MigrationPhase.STAGE), units() as uow:
+        table = staging.create_staging(uow.session, plan.run_id, name, target)
+        _restage_if_emptied(uow.session, plan.run_id, name, table)
+        done = runs.done_batches(uow.session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED)
+        state = prepare_state(uow.session, plan.mapping, name, plan.run_id, plan.base_dir)
+        uow.commit()
     gate_total: GateResult | None = None
     since = delta.since_value(plan.delta_marks.get(name), entity)
     with clock.phase(MigrationPhase.EXTRACT):
@@ -139,19 +118,19 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
             reasons.setdefault(int(label), []).extend(codes)
         good = batch.frame.drop(index=list(reasons))
         with clock.phase(MigrationPhase.STAGE):
-            _stage_batch(plan, name, table, batch_no, raw, batch, gate, reasons, good, tx)
+            _stage_batch(plan, name, table, batch_no, raw, batch, gate, reasons, good, units)
         report.staged += len(good)
         if progress:
             progress(name, CheckpointPhase.STAGED, report.read)
     with clock.phase(MigrationPhase.STAGE):
         if CHECKED not in done:
-            _check_staged(plan, name, table, tx)
+            _check_staged(plan, name, table, units)
         if entity.watermark_column:
-            with tx() as session:
-                report.watermark = loaded_mark.highest_staged(session, table)
+            with units() as uow:
+                report.watermark = loaded_mark.highest_staged(uow.session, table)
         if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
-            with tx() as session:
-                added = references.count_default_records(session, table)
+            with units() as uow:
+                added = references.count_default_records(uow.session, table)
             report.read, report.staged = report.read + added, report.staged + added
     if gate_total is not None:
         report.gate = gate_total.to_json()
@@ -162,37 +141,39 @@ def stage_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None
 
 
 def _stage_batch(plan: Plan, name: str, table: str, batch_no: int, raw: RawBatch, batch: Batch, gate: GateResult,
-                 reasons: dict[int, list[str]], good: pd.DataFrame, tx: Tx) -> None:
+                 reasons: dict[int, list[str]], good: pd.DataFrame, units: UnitsOfWork) -> None:
     """One batch's clean rows into staging and its set-aside rows into the quarantine, with its checkpoint."""
     entity, target = plan.mapping.entities[name], TARGETS[plan.mapping.entities[name].target]
     set_aside = quarantine.quarantine_rows(batch, reasons, entity, gate, raw.file)
     dropped = [quarantine.summary_row(reason, count, raw.file, batch.examples.get(reason))
                for reason, count in batch.rejected.items() if count]
-    with tx() as session:
-        staging.copy_batch(session, table, good, target, batch_no, source=raw.file)
-        runs.quarantine(session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
-        references.record_rejected(session, plan.run_id, name, batch.rejected_keys)
-        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED, batch_no=batch_no,
-                        read=batch.read, loaded=len(good), quarantined=len(reasons),
+    with units() as uow:
+        staging.copy_batch(uow.session, table, good, target, batch_no, source=raw.file)
+        runs.quarantine(uow.session, run_id=plan.run_id, entity=name, rows=set_aside + dropped)
+        references.record_rejected(uow.session, plan.run_id, name, batch.rejected_keys)
+        runs.checkpoint(uow.session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED,
+                        batch_no=batch_no, read=batch.read, loaded=len(good), quarantined=len(reasons),
                         gate=gate.to_json(include_rows=True))
+        uow.commit()
 
 
-def _check_staged(plan: Plan, name: str, table: str, tx: Tx) -> None:
+def _check_staged(plan: Plan, name: str, table: str, units: UnitsOfWork) -> None:
     """Repeated keys, orphans (against the entities staged before this one) and natural-key duplicates out of
     staging."""
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     before = {n: TARGETS[plan.mapping.entities[n].target] for n in plan.order[:plan.order.index(name)]}
     records = _default_records(plan, name)
-    with tx() as session:
+    with units() as uow:
         if records:
-            references.stage_default_records(session, table, target, records)
+            references.stage_default_records(uow.session, table, target, records)
         repeats, orphans = references.check_staged(
-            session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
-        runs.quarantine(session, run_id=plan.run_id, entity=name,
+            uow.session, table, target, entity.dedupe.keep, references.key_sources(plan.run_id, name, target, before))
+        runs.quarantine(uow.session, run_id=plan.run_id, entity=name,
                         rows=quarantine.orphan_rows(orphans, repeats.rows, repeats.keys))
-        runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED, batch_no=CHECKED,
-                        quarantined=repeats.rows + len(orphans))  # rows that left staging
+        runs.checkpoint(uow.session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.STAGED,
+                        batch_no=CHECKED, quarantined=repeats.rows + len(orphans))  # rows that left staging
+        uow.commit()
 
 
 def _restage_if_emptied(session: Session, run_id: uuid.UUID, name: str, table: str) -> None:
@@ -225,17 +206,19 @@ class LoadReport:
         return self.inserted + self.updated + self.unchanged
 
 
-def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None, workers: int = 1) -> LoadReport:
+def load_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | None = None,
+                workers: int = 1) -> LoadReport:
     """Phase 2 for one entity; returns its counts, reconciliation and time per phase.
 
-    With `workers` > 1 that many batches load at once, each in its own transaction (never with a shared `tx`:
-    the dry run's savepoints are one connection). Opening stock always loads one batch at a time: each posts
+    With `workers` > 1 that many batches load at once, each in its own unit of work (never with a dry run's
+    savepoints: they are one connection). Opening stock always loads one batch at a time: each posts
     to the ledger on from the entries before it."""
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     table = staging.staging_table(plan.run_id, name)
     clock = PhaseClock()
-    with clock.phase(MigrationPhase.RESOLVE), tx() as session:
+    with clock.phase(MigrationPhase.RESOLVE), units() as uow:
+        session = uow.session
         done = runs.done_batches(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED)
         if PREPARED not in done:
             orphans = staging.prepare(session, table, target)
@@ -245,13 +228,15 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
             runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED, batch_no=PREPARED,
                             quarantined=len(orphans))  # rows that left staging
         batch_numbers = staging.staged_batches(session, table)
+        uow.commit()
 
     def load(batch_no: int) -> loader.Upserted:
-        with tx() as session:
-            result = loader.upsert_batch(session, table=table, target=target, entity=name, run_id=plan.run_id,
+        with units() as uow:
+            result = loader.upsert_batch(uow.session, table=table, target=target, entity=name, run_id=plan.run_id,
                                          batch_no=batch_no, mapped=set(entity.columns))
-            runs.checkpoint(session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED, batch_no=batch_no,
-                            loaded=result.loaded, inserted=result.inserted, updated=result.updated)
+            runs.checkpoint(uow.session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED,
+                            batch_no=batch_no, loaded=result.loaded, inserted=result.inserted, updated=result.updated)
+            uow.commit()
         return result
 
     finished = [done[b] for b in batch_numbers if b in done]  # by a run that was killed: counted as it did them
@@ -271,9 +256,11 @@ def load_entity(plan: Plan, name: str, tx: Tx, progress: Progress | None = None,
             if pool is not None:  # batches not started stay for --resume; those running finish
                 pool.shutdown(cancel_futures=True)
             raise
-    with clock.phase(MigrationPhase.UPSERT), tx() as session:
-        loader.link_self_refs(session, table=table, target=target, entity=name)
-        loader.refresh_statistics(session, target, totals.inserted)
-    with clock.phase(MigrationPhase.RECONCILE), tx() as session:
-        reconciliation = runs.reconcile(session, table=table, target=target, entity=name, mapped=set(entity.columns))
+    with clock.phase(MigrationPhase.UPSERT), units() as uow:
+        loader.link_self_refs(uow.session, table=table, target=target, entity=name)
+        loader.refresh_statistics(uow.session, target, totals.inserted)
+        uow.commit()
+    with clock.phase(MigrationPhase.RECONCILE), units() as uow:
+        reconciliation = runs.reconcile(uow.session, table=table, target=target, entity=name,
+                                        mapped=set(entity.columns))
     return LoadReport(totals.inserted, totals.updated, totals.unchanged, reconciliation, clock)

@@ -3,11 +3,9 @@ withdrawal when the run is undone. The rule for which runs count is the domain's
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from typing import TYPE_CHECKING
 
-from prefect import runtime
 from sqlalchemy.orm import Session
 
 from erp_models.enums import CheckpointPhase, MigrationRunStatus
@@ -15,7 +13,7 @@ from erp_models.migration import runs
 from erp_models.project.evidence import record_evidence, run_counts, withdraw_evidence
 
 if TYPE_CHECKING:
-    from tasks.migration.tasks import EntityResult, RunPlan
+    from erp_models.migration.service.results import EntityResult, RunPlan
 
 
 def record_run_evidence(session: Session, plan: RunPlan, status: str, results: list[EntityResult],
@@ -36,15 +34,6 @@ def record_run_evidence(session: Session, plan: RunPlan, status: str, results: l
                     counts=run_counts(passed=status == MigrationRunStatus.PASSED, loaded_rows=loaded))
 
 
-def withdraw_run_evidence(session: Session, run_id: uuid.UUID) -> int:
-    """After an undo: the run's evidence stays listed, and gates judge the run before it again."""
-    return withdraw_evidence(session, run_id=run_id, by=_who(), reason=f"migration run {run_id} was undone")
-
-
-def _who() -> str:
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        user = "unknown user"
-    flow_run = runtime.flow_run.id
-    return f"{user} (flow run {flow_run})" if flow_run else user
+def withdraw_run_evidence(session: Session, run_id: uuid.UUID, by: str) -> int:
+    """After an undo (by `by`): the run's evidence stays listed, and gates judge the run before it again."""
+    return withdraw_evidence(session, run_id=run_id, by=by, reason=f"migration run {run_id} was undone")
