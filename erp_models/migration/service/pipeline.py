@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ from erp_models.migration.gate_result import GateResult, Severity
 from erp_models.migration.mapping import Entity, Mapping
 from erp_models.migration.relational import referenced_target
 from erp_models.migration.service import delta, delta_scan, quarantine
+from erp_models.migration.service.behind import Behind
 from erp_models.migration.service.extract import RawBatch, batches
 from erp_models.migration.service.relations import prepare_state
 from erp_models.migration.targets import TARGETS
@@ -74,7 +76,10 @@ class StageReport:
     clock: PhaseClock = field(default_factory=PhaseClock)
 
 
-def stage_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | None = None) -> StageReport:
+def stage_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | None = None, *,
+                 behind: bool = True) -> StageReport:
+    """Phase 1 for one entity. With `behind`, each batch's writes run in a thread behind the next batch's
+    transform and gate (`Behind`); never with a dry run's savepoints, which share one connection."""
     entity: Entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     report = StageReport(name)
@@ -92,36 +97,40 @@ def stage_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress |
     loaded_mark = delta.LoadedMark()
     unread = first_look.unread if first_look else None
     source = clock.timed(MigrationPhase.EXTRACT, batches(entity, plan.base_dir, plan.mapping.batch_size, unread))
-    for batch_no, raw in enumerate(source, start=1):
-        with clock.phase(MigrationPhase.TRANSFORM):
-            batch, skipped, marks = delta.transform_past(raw, entity, state, since,
-                                                         first_look.carried if first_look else None)
-        report.read += raw.rows
-        report.skipped += skipped
-        loaded_mark.offer(marks)
-        if batch_no in done:
-            report.staged += done[batch_no]["loaded"]
-            stored = done[batch_no]["gate"]
-            if stored is not None:  # so a resumed run reports the gate a clean run would
-                gate_done = quarantine.gate_from_json(stored)
-                gate_total = gate_done if gate_total is None else gate_total.merge(gate_done)
-            continue
-        clean = batch.frame.drop(index=list(batch.quarantined))
-        with clock.phase(MigrationPhase.GATE):
-            gate = plan.gate(clean, entity.target, severity=dict(entity.gate.severity),
-                             disable=list(entity.gate.disable),
-                             docs_run=None if report.documented or clean.empty else str(plan.run_id))
-        report.documented = report.documented or not clean.empty
-        gate_total = gate if gate_total is None else gate_total.merge(gate)
-        reasons = dict(batch.quarantined)
-        for label, codes in gate.failed_rows.items():
-            reasons.setdefault(int(label), []).extend(codes)
-        good = batch.frame.drop(index=list(reasons))
+    with Behind(enabled=behind) as writer:
+        for batch_no, raw in enumerate(source, start=1):
+            with clock.phase(MigrationPhase.TRANSFORM):
+                batch, skipped, marks = delta.transform_past(raw, entity, state, since,
+                                                             first_look.carried if first_look else None)
+            report.read += raw.rows
+            report.skipped += skipped
+            loaded_mark.offer(marks)
+            if batch_no in done:
+                report.staged += done[batch_no]["loaded"]
+                stored = done[batch_no]["gate"]
+                if stored is not None:  # so a resumed run reports the gate a clean run would
+                    gate_done = quarantine.gate_from_json(stored)
+                    gate_total = gate_done if gate_total is None else gate_total.merge(gate_done)
+                continue
+            clean = batch.frame.drop(index=list(batch.quarantined))
+            with clock.phase(MigrationPhase.GATE):
+                gate = plan.gate(clean, entity.target, severity=dict(entity.gate.severity),
+                                 disable=list(entity.gate.disable),
+                                 docs_run=None if report.documented or clean.empty else str(plan.run_id))
+            report.documented = report.documented or not clean.empty
+            gate_total = gate if gate_total is None else gate_total.merge(gate)
+            reasons = dict(batch.quarantined)
+            for label, codes in gate.failed_rows.items():
+                reasons.setdefault(int(label), []).extend(codes)
+            good = batch.frame.drop(index=list(reasons))
+            with clock.phase(MigrationPhase.STAGE):
+                writer.submit(partial(_stage_batch, plan, name, table, batch_no, raw, batch, gate, reasons, good,
+                                      units))
+            report.staged += len(good)
+            if progress:
+                progress(name, CheckpointPhase.STAGED, report.read)
         with clock.phase(MigrationPhase.STAGE):
-            _stage_batch(plan, name, table, batch_no, raw, batch, gate, reasons, good, units)
-        report.staged += len(good)
-        if progress:
-            progress(name, CheckpointPhase.STAGED, report.read)
+            writer.wait()  # the last batch's writes
     with clock.phase(MigrationPhase.STAGE):
         if CHECKED not in done:
             _check_staged(plan, name, table, units)

@@ -76,9 +76,10 @@ def plan_run(request: RunRequest, units: UnitsOfWork, gate: pipeline.Gate, flow_
 
 
 def stage(plan: RunPlan, entity: str, units: UnitsOfWork, gate: pipeline.Gate,
-          progress: pipeline.Progress | None = None) -> EntityResult:
-    """Phase 1 of an entity: extract, transform, gate, quarantine and COPY into staging, batch by batch."""
-    report = pipeline.stage_entity(plan.pipeline(gate), entity, units, progress)
+          progress: pipeline.Progress | None = None, *, behind: bool = True) -> EntityResult:
+    """Phase 1 of an entity: extract, transform, gate, quarantine and COPY into staging, batch by batch (with
+    `behind`, each batch's writes overlap the next batch's transform and gate)."""
+    report = pipeline.stage_entity(plan.pipeline(gate), entity, units, progress, behind=behind)
     with units() as uow:
         return staged_result(plan, entity, report, set_aside_counts(uow.session, plan.run_id, entity))
 
@@ -108,7 +109,7 @@ def dry_run(plan: RunPlan, units: UnitsOfWork, gate: pipeline.Gate) -> DryRun:
             return SavepointUnitOfWork(outer.session)
 
         for name in plan.order:
-            staged = stage(plan, name, savepoint, gate)
+            staged = stage(plan, name, savepoint, gate, behind=False)
             if staged.blocked_by:
                 results.append(staged)
                 break
