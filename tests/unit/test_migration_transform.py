@@ -180,3 +180,37 @@ def test_a_legacy_key_with_a_missing_part_is_null_and_is_not_taken_for_a_duplica
 
     assert batch.frame["legacy_key"].tolist() == [pd.NA, pd.NA, "536365#1"]
     assert batch.rejected["duplicate_key"] == 0  # the gate quarantines them (legacy_key_not_null), visibly
+
+
+def orders(legacy_key: str, keep: str) -> Entity:
+    """Orders made from their lines: the total runs over an order's lines, and one row per order stays."""
+    return Entity.model_validate({
+        "target": "sales_orders", "legacy_key": legacy_key, "source": {"csv": {"path": "lines.csv"}},
+        "dedupe": {"keep": keep},
+        "columns": {"channel": {"value": "tmall"}, "external_id": {"from": "no"},
+                    "ordered_at": {"from": "at", "transforms": [{"date": {"formats": ["%Y-%m-%d"]}}]},
+                    "status": {"value": "completed"},
+                    "total": {"running_total": {"within": ["no"], "quantity": "qty", "price": "price"}}},
+    })
+
+
+def order_lines(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["no", "at", "qty", "price"])
+    frame["_line"] = range(2, 2 + len(frame))
+    return frame
+
+
+def test_repeated_keys_dropped_before_the_transforms_give_what_dropping_them_after_gives() -> None:
+    # "{no}" reads a source column, so its repeats leave before the typed transforms; "{external_id}" reads a
+    # field, so they can only leave after them. Same keys, same rows kept, same totals and failures.
+    lines = order_lines([("A", "2024-01-02", "1", "10.00"), ("A", "bad date", "2", "5.00"),
+                         ("B", "2024-01-03", "1", "1.50"), ("A", "2024-01-04", "1", "1.00"),
+                         ("C", "not a date", "3", "2.00"), ("", "2024-01-05", "1", "1.00")])
+    for keep in ("first", "last"):
+        early = transform_batch(lines.copy(), orders("{no}", keep), TransformState())
+        late = transform_batch(lines.copy(), orders("{external_id}", keep), TransformState())
+        pd.testing.assert_frame_equal(early.frame, late.frame)
+        assert early.quarantined == late.quarantined
+        assert early.rejected == late.rejected and +early.rejected == {"duplicate_key": 2}
+        assert early.examples["duplicate_key"] == late.examples["duplicate_key"] == ["A"]
+    assert early.frame.set_index("legacy_key")["total"].to_dict()["A"] == 2100  # 10.00 + 2 × 5.00 + 1.00

@@ -176,14 +176,23 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
         if state.record_rejected and bool(hit.any()):
             keys.append(_rejected_keys(raw[hit], entity, state, rule.reason))
         raw = raw[~hit]
-    frame, failures = _fields(raw, entity, state)
+    carried = _carried_columns(raw, entity, state)  # over every row, the repeats too: they add to the totals
+    early_keys = _source_keys(raw, entity, state)
+    if early_keys is not None:
+        early = early_keys.duplicated(keep=entity.dedupe.keep) & early_keys.notna()
+        if bool(early.any()):
+            rejected["duplicate_key"] += int(early.sum())
+            examples["duplicate_key"] = early_keys[early].drop_duplicates().head(EXAMPLES).tolist()
+            raw, early_keys = raw[~early], early_keys[~early]
+    frame, failures = _fields(raw, entity, state, carried)
     for ref_field, reasons in state.parent_rejects.items():  # rejected with their parent, before any check
         fate = frame[ref_field].map(reasons) if ref_field in frame else pd.Series(dtype="object")
         if bool(fate.notna().any()):
             rejected.update(fate.dropna().value_counts().to_dict())
             frame, raw = frame[fate.isna()], raw[fate.isna()]
             failures = {k: v for k, v in failures.items() if k in frame.index}
-    frame["legacy_key"] = _template(frame, raw, entity.legacy_key, whole=True)  # the gate quarantines a null one
+    frame["legacy_key"] = early_keys.loc[frame.index] if early_keys is not None else \
+        _template(frame, raw, entity.legacy_key, whole=True)  # the gate quarantines a null one
     # One row per legacy key, as the mapping says (first or last); across batches staging does the same.
     repeated = frame["legacy_key"].duplicated(keep=entity.dedupe.keep) & frame["legacy_key"].notna()
     if bool(repeated.any()):
@@ -199,13 +208,51 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
                  rejected_keys=pd.concat(keys) if keys else None)
 
 
-def _fields(raw: pd.DataFrame, entity: Entity, state: TransformState) -> tuple[pd.DataFrame, dict[int, list[str]]]:
-    """The entity's fields for these rows, and per row the reasons it failed."""
+def _carries(column: Column) -> bool:
+    """A column whose value carries on from the rows before it (a running total, a sequence)."""
+    return column.running_total is not None or column.sequence_within is not None
+
+
+def _carried_columns(raw: pd.DataFrame, entity: Entity, state: TransformState) -> dict[str, pd.Series] | None:
+    """The carrying columns' values over all of `raw`, when the repeated keys can leave before the other
+    transforms (`_early_dedupe`); None otherwise (then `_fields` computes them in column order)."""
+    if not _early_dedupe(entity, state):
+        return None
+    empty = pd.DataFrame(index=raw.index)
+    return {name: _column_values(c, raw, empty, state) for name, c in entity.columns.items() if _carries(c)}
+
+
+def _early_dedupe(entity: Entity, state: TransformState) -> bool:
+    """Whether repeated legacy keys can be dropped before the typed transforms, with the same outcome as after
+    them: the key and the carrying columns' groups read source columns only (no field of the entity), and no
+    row is rejected with its parent (that happens on typed fields, before the repeats are counted)."""
+    fields = set(entity.columns) | set(TARGETS[entity.target].field_names())
+    names = set(PLACEHOLDER.findall(entity.legacy_key))
+    for column in entity.columns.values():
+        names |= set(column.running_total.within if column.running_total else column.sequence_within or [])
+    return not names & fields and not any(len(r) for r in state.parent_rejects.values())
+
+
+def _source_keys(raw: pd.DataFrame, entity: Entity, state: TransformState) -> pd.Series | None:
+    """The rows' legacy keys from the source columns, so repeated keys leave before the typed transforms;
+    None when they can only be known after them (`_early_dedupe`)."""
+    if not _early_dedupe(entity, state):
+        return None
+    return _template(pd.DataFrame(index=raw.index), raw, entity.legacy_key, whole=True)
+
+
+def _fields(raw: pd.DataFrame, entity: Entity, state: TransformState,
+            carried: dict[str, pd.Series] | None = None) -> tuple[pd.DataFrame, dict[int, list[str]]]:
+    """The entity's fields for these rows, and per row the reasons it failed. `carried` holds carrying
+    columns already computed over these rows and more."""
     target = TARGETS[entity.target]
     frame = pd.DataFrame(index=raw.index)
     failures: dict[int, list[str]] = {}
     for name, column in entity.columns.items():
-        values = _column_values(column, raw, frame, state)
+        if carried is not None and name in carried:
+            values = carried[name].loc[raw.index]
+        else:
+            values = _column_values(column, raw, frame, state)
         related = column.related
         if related is not None:
             values, unmatched, unreadable = state.relations[name].apply(values)
