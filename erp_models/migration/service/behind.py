@@ -8,6 +8,7 @@ a batch's checkpoint never commits before an earlier batch's. A write's error re
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
@@ -27,7 +28,8 @@ class Behind:
         if self._pool is None:
             write()
         else:
-            self._pending = self._pool.submit(write)
+            # in the caller's context: the database in scope (a rehearsal's copy) is a context variable
+            self._pending = self._pool.submit(contextvars.copy_context().run, write)
 
     def wait(self) -> None:
         """Until the write in flight has committed; its error is raised here."""

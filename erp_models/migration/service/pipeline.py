@@ -10,6 +10,7 @@ outer transaction, which it rolls back at the end.
 
 from __future__ import annotations
 
+import contextvars
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -256,7 +257,10 @@ def load_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | 
     with clock.phase(MigrationPhase.UPSERT), \
             ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else nullcontext() as pool:
         try:
-            for result in pool.map(load, pending) if pool is not None else map(load, pending):
+            # each batch in a copy of this thread's context: the database in scope is a context variable
+            contexts = {b: contextvars.copy_context() for b in pending}
+            loads = pool.map(lambda b: contexts[b].run(load, b), pending) if pool is not None else map(load, pending)
+            for result in loads:
                 totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
                                          totals.unchanged + result.unchanged)
                 if progress:  # from this thread only, in batch order
