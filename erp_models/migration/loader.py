@@ -78,12 +78,16 @@ def assign_ids(session: Session, *, table: str, target: Target, entity: str, run
     session.execute(text("SET LOCAL work_mem = '128MB'"))
     session.execute(text("SET LOCAL jit = off"))
     adopt = _natural_key_match(target)
-    # The ERP rows a staged row may adopt are looked for among those with a staged natural key only: a delta
-    # of a few rows then never compares every row of a large table with every map entry.
-    adoptable = f"""WITH adoptable AS MATERIALIZED (
-            SELECT a.id, {', '.join(f'a."{k}"' for k in target.natural_key)} FROM {erp} a
-            WHERE EXISTS (SELECT 1 FROM {table} s WHERE {adopt})
-              AND NOT EXISTS (SELECT 1 FROM legacy_key_map n WHERE n.entity = :entity AND n.target_id = a.id))""" \
+    # The ERP rows a staged row may adopt are looked for from the staged natural keys, through the ERP table's
+    # natural-key index: a delta of new rows then finds none at once, and never compares every row of a large
+    # table with every map entry (as a semi-join from the ERP side did: the planner misjudges how many
+    # distinct keys staging holds).
+    adoptable = f"""WITH candidates AS MATERIALIZED (
+            SELECT DISTINCT a.id, {', '.join(f'a."{k}"' for k in target.natural_key)} FROM {table} s JOIN {erp} a
+              ON {adopt}),
+        adoptable AS MATERIALIZED (
+            SELECT a.* FROM candidates a
+            WHERE NOT EXISTS (SELECT 1 FROM legacy_key_map n WHERE n.entity = :entity AND n.target_id = a.id))""" \
         if adopt else ""
     joins = f"LEFT JOIN adoptable a ON {adopt}" if adopt else ""
     found = "a.id" if adopt else "NULL::bigint"

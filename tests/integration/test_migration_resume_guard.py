@@ -46,3 +46,31 @@ def test_an_edited_mapping_does_not_resume_without_force(configured: Engine, tmp
         kept = conn.execute(text("SELECT summary -> 'mapping' ->> 'products' FROM migration_runs WHERE id = :r"),
                             {"r": started.run_id}).scalar_one()
     assert kept == forced.mapping_marks["products"]
+
+
+def test_a_resumed_delta_reads_past_the_marks_it_started_from_with_or_without_delta(configured: Engine,
+                                                                                    tmp_path: Path) -> None:
+    from erp_models.enums import MigrationMode, MigrationRunStatus
+    from erp_models.migration.service import run
+    from expectations.gate import MigrationGate
+    from infra.db import UnitOfWork
+
+    shutil.copytree(MINI, tmp_path / "mini")
+    mapping = tmp_path / "mini" / "mapping.yaml"
+    name = ref("resume-delta")
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("name: mini-shop", f"name: {name}"), "utf-8")
+    gate = MigrationGate()
+
+    def plan(**options: bool) -> RunPlan:
+        return run.plan_run(RunRequest(mapping_path=str(mapping), out_dir=str(tmp_path), **options), UnitOfWork,
+                            gate, uuid.uuid4())
+
+    load = plan()
+    results = [run.load(load, run.stage(load, e, UnitOfWork, gate), UnitOfWork, gate) for e in load.order]
+    run.finish(load, MigrationRunStatus.PASSED, results, "flow-1", UnitOfWork)
+    delta = plan(delta=True)  # then killed: it stays running, resumable
+    assert delta.delta_marks, "the load left watermarks"
+    for options in ({"resume": True}, {"resume": True, "delta": True}):
+        resumed = plan(**options)
+        assert (resumed.run_id, resumed.mode) == (delta.run_id, MigrationMode.DELTA)
+        assert resumed.delta_marks == delta.delta_marks

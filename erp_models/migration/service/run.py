@@ -54,7 +54,6 @@ def plan_run(request: RunRequest, units: UnitsOfWork, gate: pipeline.Gate, flow_
     mode = MigrationMode.DRY_RUN if request.dry_run else MigrationMode.DELTA if request.delta else MigrationMode.LOAD
     targets = {n: mapping.entities[n].target for n in order}
     with units() as uow:
-        marks = runs.last_watermarks(uow.session, mapping=mapping) if request.delta else {}
         found = runs.resumable_run(uow.session, mapping_name=mapping.name) if request.resume else None
         if request.resume and found is None:
             raise NotFound(f"{path}: no unfinished run of mapping {mapping.name!r} to resume")
@@ -68,6 +67,9 @@ def plan_run(request: RunRequest, units: UnitsOfWork, gate: pipeline.Gate, flow_
             run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
             runs.finish_run(uow.session, run_id=run_id, status=MigrationRunStatus.RUNNING, summary={
                 "order": order, "targets": targets, "mapping": marks_of_mapping})
+        # A delta, also one resumed without --delta, reads past the marks the runs before it left (a resumed
+        # run's own do not count: it has not passed), so it stages the batches its checkpoints name.
+        marks = runs.last_watermarks(uow.session, mapping=mapping) if mode == MigrationMode.DELTA else {}
         replaced = runs.swap_flow_run(uow.session, run_id=run_id, flow_run_id=flow_run)
         uow.commit()
     return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mapping=mapping, mode=mode,
