@@ -11,6 +11,7 @@ from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
+    update_progress_artifact,
 )
 from prefect.client.schemas.objects import State
 from prefect.states import Failed
@@ -135,6 +136,7 @@ def migrate(params: MigrateParams) -> MigrationOutcome | State:
         raise
     status = _status(results, complete)
     finish_run(plan, status, results, flow_run)
+    update_progress_artifact(progress, 100.0)  # the run is over, whatever its verdict
     if plan.mode != MigrationMode.DRY_RUN:
         csv_path = export_quarantine(plan.run_id, params.out_dir)
     publish(plan, status, results, csv_path)

@@ -8,6 +8,7 @@ reporter is a function of the calling process.
 from __future__ import annotations
 
 import glob
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from uuid import UUID
 from erp_models.migration.mapping import Mapping
 
 Reporter = Callable[[str, str, int, int], None]  # entity, phase, rows done, rows expected
+PUSH_EVERY_S = 1.0
 _reporter: ContextVar[Reporter | None] = ContextVar("migration_reporter", default=None)
 
 
@@ -48,12 +50,15 @@ def expected_rows(mapping: Mapping, base: Path, entity: str) -> int:
 
 
 class RunProgress:
-    """Fraction done over all (entity, phase) steps, pushed to the caller's reporter and the progress artifact."""
+    """Fraction done over all (entity, phase) steps, pushed to the caller's reporter at every batch and to the
+    progress artifact at most once a second (each push is a call to the Prefect server; the flow sets 100 %
+    when the run ends)."""
 
     def __init__(self, artifact_id: UUID | None, steps: int) -> None:
         self.artifact_id = artifact_id
         self.steps = max(steps, 1)
         self.done_steps = 0
+        self._pushed_at: float | None = None
 
     def update(self, entity: str, phase: str, rows: int, expected: int) -> None:
         reporter = _reporter.get()
@@ -62,13 +67,11 @@ class RunProgress:
         fraction = min(rows / expected, 0.99) if expected else 0.5
         self._push(100.0 * (self.done_steps + fraction) / self.steps)
 
-    def step_done(self) -> None:
-        self.done_steps += 1
-        self._push(100.0 * self.done_steps / self.steps)
-
     def _push(self, percent: float) -> None:
-        if self.artifact_id is None:
+        now = time.monotonic()
+        if self.artifact_id is None or (self._pushed_at is not None and now - self._pushed_at < PUSH_EVERY_S):
             return
+        self._pushed_at = now
         from prefect.artifacts import update_progress_artifact
 
         update_progress_artifact(self.artifact_id, min(percent, 100.0))

@@ -58,6 +58,16 @@ def test_a_load_names_its_run_tags_it_and_names_each_entitys_tasks(harness: None
     assert state == "COMPLETED"
     tasks = asyncio.run(_task_names(outcome.flow_run_id))
     assert "stage_entity[skus]" in tasks and "load_entity[sales_order_lines]" in tasks
+    assert asyncio.run(_progress(outcome.flow_run_id)) == [100.0], "a finished run's progress reads 100 %"
+
+
+async def _progress(flow_run_id: str) -> list[float]:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterType
+
+    async with get_client() as client:
+        artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), type=ArtifactFilterType(any_=["progress"])))
+    return [float(a.data) for a in artifacts]  # type: ignore[arg-type]
 
 
 def test_a_blocked_run_ends_failed_with_its_reason_and_still_returns_its_outcome(harness: None, erp_database: Engine,
