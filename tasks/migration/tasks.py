@@ -25,7 +25,10 @@ GATE = MigrationGate()
 @task
 def plan_run(request: RunRequest, flow_run: uuid.UUID) -> RunPlan:
     """Check the mapping, then start a run (or find the unfinished one to resume) for `flow_run`."""
-    return run.plan_run(request, UnitOfWork, GATE, flow_run)
+    plan = run.plan_run(request, UnitOfWork, GATE, flow_run)
+    if plan.forced_change is not None:
+        print(f"resuming run {plan.run_id} with a changed mapping (--force): {plan.forced_change}")
+    return plan
 
 
 def _progress(plan: RunPlan, progress_id: uuid.UUID | None, step: int, expected: int) -> pipeline.Progress:

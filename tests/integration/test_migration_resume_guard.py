@@ -41,6 +41,7 @@ def test_an_edited_mapping_does_not_resume_without_force(configured: Engine, tmp
         plan(resume=True)
     forced = plan(resume=True, force=True)
     assert forced.run_id == started.run_id
+    assert forced.forced_change == "entity products changed", "the forced resume says what it goes on despite"
     assert plan(resume=True).run_id == started.run_id, "once forced, the run goes on with the new mapping"
     with configured.connect() as conn:
         kept = conn.execute(text("SELECT summary -> 'mapping' ->> 'products' FROM migration_runs WHERE id = :r"),

@@ -31,6 +31,7 @@ class RunPlan(BaseModel):
     replaced_flow_run: uuid.UUID | None = None  # a resume's killed flow run, to be marked crashed
     out_dir: str = ".erpops/migrations"
     mapping_marks: dict[str, str] = Field(default_factory=dict)  # the mapping's fingerprints, kept with the run
+    forced_change: str | None = None  # what changed in the mapping of a run resumed with --force
 
     @property
     def docs_dir(self) -> Path:

@@ -61,9 +61,8 @@ def plan_run(request: RunRequest, units: UnitsOfWork, gate: pipeline.Gate, flow_
             run_id, mode = found
             changed = runs.check_same_mapping(uow.session, run_id, digest=digest, marks=marks_of_mapping,
                                               force=request.force)
-            if changed is not None:
-                print(f"resuming run {run_id} with a changed mapping (--force): {changed}")
         else:
+            changed = None
             run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
             runs.finish_run(uow.session, run_id=run_id, status=MigrationRunStatus.RUNNING, summary={
                 "order": order, "targets": targets, "mapping": marks_of_mapping})
@@ -74,7 +73,8 @@ def plan_run(request: RunRequest, units: UnitsOfWork, gate: pipeline.Gate, flow_
         uow.commit()
     return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mapping=mapping, mode=mode,
                    order=order, targets=targets, delta_marks=marks, resumed=found is not None,
-                   out_dir=request.out_dir, replaced_flow_run=replaced, mapping_marks=marks_of_mapping)
+                   out_dir=request.out_dir, replaced_flow_run=replaced, mapping_marks=marks_of_mapping,
+                   forced_change=changed)
 
 
 def stage(plan: RunPlan, entity: str, units: UnitsOfWork, gate: pipeline.Gate,
