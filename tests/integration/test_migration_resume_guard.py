@@ -49,8 +49,7 @@ def test_an_edited_mapping_does_not_resume_without_force(configured: Engine, tmp
     assert kept == forced.mapping_marks["products"]
 
 
-def test_a_resumed_delta_reads_past_the_marks_it_started_from_with_or_without_delta(configured: Engine,
-                                                                                    tmp_path: Path) -> None:
+def test_a_resumed_or_dry_delta_reads_past_the_marks_it_started_from(configured: Engine, tmp_path: Path) -> None:
     from erp_models.enums import MigrationMode, MigrationRunStatus
     from erp_models.migration.service import run
     from expectations.gate import MigrationGate
@@ -75,3 +74,5 @@ def test_a_resumed_delta_reads_past_the_marks_it_started_from_with_or_without_de
         resumed = plan(**options)
         assert (resumed.run_id, resumed.mode) == (delta.run_id, MigrationMode.DELTA)
         assert resumed.delta_marks == delta.delta_marks
+    rehearsal = plan(dry_run=True, delta=True)
+    assert (rehearsal.mode, rehearsal.delta_marks) == (MigrationMode.DRY_RUN, delta.delta_marks)

@@ -66,9 +66,10 @@ def plan_run(request: RunRequest, units: UnitsOfWork, gate: pipeline.Gate, flow_
             run_id = runs.start_run(uow.session, mapping_name=mapping.name, mapping_hash=digest, mode=mode)
             runs.finish_run(uow.session, run_id=run_id, status=MigrationRunStatus.RUNNING, summary={
                 "order": order, "targets": targets, "mapping": marks_of_mapping})
-        # A delta, also one resumed without --delta, reads past the marks the runs before it left (a resumed
-        # run's own do not count: it has not passed), so it stages the batches its checkpoints name.
-        marks = runs.last_watermarks(uow.session, mapping=mapping) if mode == MigrationMode.DELTA else {}
+        # A delta (a dry one too, and one resumed without --delta) reads past the marks the runs before it left
+        # (a resumed run's own do not count: it has not passed), so it stages the batches its checkpoints name.
+        reads_delta = mode == MigrationMode.DELTA or (mode == MigrationMode.DRY_RUN and request.delta)
+        marks = runs.last_watermarks(uow.session, mapping=mapping) if reads_delta else {}
         replaced = runs.swap_flow_run(uow.session, run_id=run_id, flow_run_id=flow_run)
         uow.commit()
     return RunPlan(run_id=run_id, mapping_path=str(path), mapping_name=mapping.name, mapping=mapping, mode=mode,
