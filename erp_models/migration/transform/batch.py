@@ -176,14 +176,12 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
         if state.record_rejected and bool(hit.any()):
             keys.append(_rejected_keys(raw[hit], entity, state, rule.reason))
         raw = raw[~hit]
-    carried = _carried_columns(raw, entity, state)  # over every row, the repeats too: they add to the totals
-    early_keys = _source_keys(raw, entity, state)
-    if early_keys is not None:
-        early = early_keys.duplicated(keep=entity.dedupe.keep) & early_keys.notna()
-        if bool(early.any()):
-            rejected["duplicate_key"] += int(early.sum())
-            examples["duplicate_key"] = early_keys[early].drop_duplicates().head(EXAMPLES).tolist()
-            raw, early_keys = raw[~early], early_keys[~early]
+    early_keys, carried = None, None
+    if _early_dedupe(entity, state):  # repeated keys leave now, found on the source columns
+        carried = _carried_columns(raw, entity, state)  # over every row: the repeats add to the totals too
+        early_keys = _template(pd.DataFrame(index=raw.index), raw, entity.legacy_key, whole=True)
+        kept = _one_per_key(early_keys, entity, rejected, examples)
+        raw, early_keys = raw[kept], early_keys[kept]
     frame, failures = _fields(raw, entity, state, carried)
     for ref_field, reasons in state.parent_rejects.items():  # rejected with their parent, before any check
         fate = frame[ref_field].map(reasons) if ref_field in frame else pd.Series(dtype="object")
@@ -193,12 +191,9 @@ def transform_batch(raw: pd.DataFrame, entity: Entity, state: TransformState) ->
             failures = {k: v for k, v in failures.items() if k in frame.index}
     frame["legacy_key"] = early_keys.loc[frame.index] if early_keys is not None else \
         _template(frame, raw, entity.legacy_key, whole=True)  # the gate quarantines a null one
-    # One row per legacy key, as the mapping says (first or last); across batches staging does the same.
-    repeated = frame["legacy_key"].duplicated(keep=entity.dedupe.keep) & frame["legacy_key"].notna()
-    if bool(repeated.any()):
-        rejected["duplicate_key"] += int(repeated.sum())
-        examples["duplicate_key"] = frame.loc[repeated, "legacy_key"].drop_duplicates().head(EXAMPLES).tolist()
-        frame, raw = frame[~repeated], raw[~repeated]
+    kept = _one_per_key(frame["legacy_key"], entity, rejected, examples)  # none repeats if they left early
+    if not bool(kept.all()):
+        frame, raw = frame[kept], raw[kept]
         failures = {k: v for k, v in failures.items() if k in frame.index}
     fields = TARGETS[entity.target].field_names()
     hashed = pd.DataFrame({name: datetime_text(frame[name]) for name in fields})  # text of every kind of value
@@ -213,11 +208,18 @@ def _carries(column: Column) -> bool:
     return column.running_total is not None or column.sequence_within is not None
 
 
-def _carried_columns(raw: pd.DataFrame, entity: Entity, state: TransformState) -> dict[str, pd.Series] | None:
-    """The carrying columns' values over all of `raw`, when the repeated keys can leave before the other
-    transforms (`_early_dedupe`); None otherwise (then `_fields` computes them in column order)."""
-    if not _early_dedupe(entity, state):
-        return None
+def _one_per_key(keys: pd.Series, entity: Entity, rejected: Counter[str], examples: dict[str, list[str]]) -> pd.Series:
+    """The rows to keep: one per legacy key, the first or the last as the mapping says (across batches staging
+    does the same). The others count as `duplicate_key`."""
+    repeated = keys.duplicated(keep=entity.dedupe.keep) & keys.notna()
+    if bool(repeated.any()):
+        rejected["duplicate_key"] += int(repeated.sum())
+        examples["duplicate_key"] = keys[repeated].drop_duplicates().head(EXAMPLES).tolist()
+    return ~repeated
+
+
+def _carried_columns(raw: pd.DataFrame, entity: Entity, state: TransformState) -> dict[str, pd.Series]:
+    """The carrying columns' values over all of `raw`, for `_fields` when the repeated keys leave first."""
     empty = pd.DataFrame(index=raw.index)
     return {name: _column_values(c, raw, empty, state) for name, c in entity.columns.items() if _carries(c)}
 
@@ -231,14 +233,6 @@ def _early_dedupe(entity: Entity, state: TransformState) -> bool:
     for column in entity.columns.values():
         names |= set(column.running_total.within if column.running_total else column.sequence_within or [])
     return not names & fields and not any(len(r) for r in state.parent_rejects.values())
-
-
-def _source_keys(raw: pd.DataFrame, entity: Entity, state: TransformState) -> pd.Series | None:
-    """The rows' legacy keys from the source columns, so repeated keys leave before the typed transforms;
-    None when they can only be known after them (`_early_dedupe`)."""
-    if not _early_dedupe(entity, state):
-        return None
-    return _template(pd.DataFrame(index=raw.index), raw, entity.legacy_key, whole=True)
 
 
 def _fields(raw: pd.DataFrame, entity: Entity, state: TransformState,
