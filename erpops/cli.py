@@ -18,6 +18,7 @@ from erpops.commands import (
     cutover,
     db,
     delivery,
+    deploy,
     evidence,
     freeze,
     loadtest,
@@ -64,6 +65,7 @@ app.command()(manual.manual)
 app.command("sample-data")(sample_data.sample_data)
 app.command()(smoke.smoke)
 stack.register(app)
+deploy.register_commands(app)
 
 
 def main() -> None:

@@ -23,17 +23,16 @@ from erp_models.migration.targets import TARGETS, Target, stored_fields
 
 def start_run(session: Session, *, mapping_name: str, mapping_hash: str, mode: MigrationMode) -> uuid.UUID:
     run_id = uuid.uuid4()
-    session.execute(text("""INSERT INTO migration_runs (id, mapping_name, mapping_hash, mode, status)
-                            VALUES (:id, :name, :hash, :mode, :status)"""),
-                    {"id": run_id, "name": mapping_name, "hash": mapping_hash, "mode": MigrationMode(mode),
-                     "status": MigrationRunStatus.RUNNING})
+    session.execute(text("""INSERT INTO migration_runs (id, mapping_name, mapping_hash, mode, status) VALUES
+        (:id, :name, :hash, :mode, :status)"""), {"id": run_id, "name": mapping_name, "hash": mapping_hash,
+                                                   "mode": MigrationMode(mode), "status": MigrationRunStatus.RUNNING})
     return run_id
 
 
 def finish_run(session: Session, *, run_id: uuid.UUID, status: MigrationRunStatus, summary: dict[str, Any]) -> None:
     """Record a run's status and summary; it is finished (`finished_at`) unless it is still running."""
     session.execute(text("""UPDATE migration_runs SET status = CAST(:st AS varchar), summary = CAST(:s AS jsonb),
-                            finished_at = CASE WHEN :running THEN NULL ELSE now() END WHERE id = :id"""),
+        finished_at = CASE WHEN :running THEN NULL ELSE now() END WHERE id = :id"""),
                     {"st": MigrationRunStatus(status), "running": status == MigrationRunStatus.RUNNING,
                      "s": json.dumps(summary, default=str), "id": run_id})
 
@@ -41,16 +40,16 @@ def finish_run(session: Session, *, run_id: uuid.UUID, status: MigrationRunStatu
 def started_with(session: Session, run_id: uuid.UUID) -> tuple[str, dict[str, str] | None]:
     """The hash of the mapping file a run started with, and its entities' fingerprints (None for a run recorded
     before they were kept)."""
-    digest, marks = session.execute(text("SELECT mapping_hash, summary -> 'mapping' FROM migration_runs WHERE id = :r"),
-                                    {"r": run_id}).one()
-    return str(digest), marks
+    row = session.execute(text("SELECT mapping_hash, summary -> 'mapping' FROM migration_runs WHERE id = :r"),
+                          {"r": run_id}).one()
+    return str(row[0]), row[1]
 
 
 def use_mapping(session: Session, run_id: uuid.UUID, *, digest: str, marks: dict[str, str]) -> None:
     """A resumed run goes on with this mapping (`--force` after it changed): the next resume compares with it."""
-    session.execute(text("""UPDATE migration_runs SET mapping_hash = :h,
-                            summary = coalesce(summary, '{}'::jsonb) || jsonb_build_object('mapping', CAST(:m AS jsonb))
-                            WHERE id = :r"""), {"h": digest, "m": json.dumps(marks), "r": run_id})
+    session.execute(text("""UPDATE migration_runs SET mapping_hash = :h, summary = coalesce(summary, '{}'::jsonb)
+        || jsonb_build_object('mapping', CAST(:m AS jsonb)) WHERE id = :r"""),
+                    {"h": digest, "m": json.dumps(marks), "r": run_id})
 
 
 def check_same_mapping(session: Session, run_id: uuid.UUID, *, digest: str, marks: dict[str, str],
@@ -69,14 +68,15 @@ def check_same_mapping(session: Session, run_id: uuid.UUID, *, digest: str, mark
     return changed
 
 
-def resumable_run(session: Session, *, mapping_name: str) -> tuple[uuid.UUID, MigrationMode] | None:
-    """The newest load of this mapping, when it did not finish (killed or failed), with its mode.
-
-    An older unfinished run is never picked: a later load has superseded it."""
-    row = session.execute(text("""SELECT id, mode, status FROM migration_runs WHERE mapping_name = :n
+def resumable_run(session: Session, *, mapping_name: str,
+                  done_by: uuid.UUID | None = None) -> tuple[uuid.UUID, MigrationMode] | None:
+    """The newest load of this mapping if unfinished (killed, failed), with its mode; with `done_by`, only if that
+    flow run did it. An older unfinished run is never picked: a later load superseded it."""
+    row = session.execute(text("""SELECT id, mode, status, flow_run_id FROM migration_runs WHERE mapping_name = :n
                                   AND mode = ANY(:modes) ORDER BY started_at DESC LIMIT 1"""),
                           {"n": mapping_name, "modes": LOADING_MODES}).one_or_none()
-    return None if row is None or row[2] not in UNFINISHED_MIGRATION else (row[0], MigrationMode(row[1]))
+    found = row is not None and row[2] in UNFINISHED_MIGRATION and done_by in (None, row[3])
+    return (row[0], MigrationMode(row[1])) if found and row is not None else None
 
 
 def watermark_history(session: Session, *, mapping_name: str) -> list[watermark.RunMarks]:
@@ -124,9 +124,9 @@ def done_batches(session: Session, *, run_id: uuid.UUID, entity: str,
 def checkpoint(session: Session, *, run_id: uuid.UUID, entity: str, phase: CheckpointPhase, batch_no: int,
                read: int = 0, loaded: int = 0, quarantined: int = 0, inserted: int = 0, updated: int = 0,
                gate: dict[str, Any] | None = None) -> None:
-    session.execute(text("""INSERT INTO migration_checkpoints (run_id, entity, phase, batch_no, rows_read, rows_loaded,
-                            rows_quarantined, rows_inserted, rows_updated, gate)
-                            VALUES (:r, :e, :p, :b, :rd, :lo, :q, :i, :u, CAST(:g AS jsonb))"""),
+    session.execute(text("""INSERT INTO migration_checkpoints (run_id, entity, phase, batch_no, rows_read,
+        rows_loaded, rows_quarantined, rows_inserted, rows_updated, gate)
+        VALUES (:r, :e, :p, :b, :rd, :lo, :q, :i, :u, CAST(:g AS jsonb))"""),
                     {"r": run_id, "e": entity, "p": phase, "b": batch_no, "rd": read, "lo": loaded, "q": quarantined,
                      "i": inserted, "u": updated, "g": None if gate is None else json.dumps(gate, default=str)})
 

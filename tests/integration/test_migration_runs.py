@@ -27,6 +27,15 @@ def test_resume_picks_the_newest_unfinished_load(session: Session) -> None:
     assert runs.resumable_run(session, mapping_name=name) == (killed, "load")
 
 
+def test_a_retried_flow_run_finds_the_run_it_had_started_and_no_other(session: Session) -> None:
+    name = ref("mapping")
+    killed = runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")
+    flow_run, other = uuid.uuid4(), uuid.uuid4()
+    runs.swap_flow_run(session, run_id=killed, flow_run_id=flow_run)
+    assert runs.resumable_run(session, mapping_name=name, done_by=flow_run) == (killed, "load")
+    assert runs.resumable_run(session, mapping_name=name, done_by=other) is None  # a new run starts afresh
+
+
 def test_an_unfinished_run_superseded_by_a_later_load_is_not_resumed(session: Session) -> None:
     name = ref("mapping")
     runs.start_run(session, mapping_name=name, mapping_hash="h", mode="load")

@@ -54,7 +54,10 @@ def plan_run(request: RunRequest, units: UnitsOfWork, gate: pipeline.Gate, flow_
     mode = MigrationMode.DRY_RUN if request.dry_run else MigrationMode.DELTA if request.delta else MigrationMode.LOAD
     targets = {n: mapping.entities[n].target for n in order}
     with units() as uow:
-        found = runs.resumable_run(uow.session, mapping_name=mapping.name) if request.resume else None
+        # A retry of the same flow run (Prefect's retries, the UI's Retry after a worker died) continues its run.
+        retried = None if request.resume else flow_run
+        found = (runs.resumable_run(uow.session, mapping_name=mapping.name, done_by=retried)
+                 if request.resume or mode != MigrationMode.DRY_RUN else None)
         if request.resume and found is None:
             raise NotFound(f"{path}: no unfinished run of mapping {mapping.name!r} to resume")
         if found is not None:
