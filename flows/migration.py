@@ -19,18 +19,22 @@ from pydantic import BaseModel, Field
 
 from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration.mapping import MappingError, load_mapping
+from erp_models.migration.service.relations import fated_parents
 from flows.outcomes import outcome_of_state
 from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.progress import Reporter, reporting
+from tasks.migration.runners import staging_runner
 from tasks.migration.tasks import (
     EntityResult,
     RunPlan,
     RunRequest,
+    check_staged,
     dry_run_entities,
     export_quarantine,
     finish_run,
     load_entity,
     plan_run,
+    stage_batches,
     stage_entity,
     undo_run,
     write_docs,
@@ -49,6 +53,8 @@ class MigrateParams(BaseModel):
     force: bool = Field(default=False, description="With resume: go on although the mapping changed since the run "
                         "started")
     out_dir: str = Field(default=".erpops/migrations", description="Where quarantine CSVs are written")
+    dask_workers: int = Field(default=0, ge=0, le=64, description="Stage the entities on a local Dask cluster of "
+                              "this many worker processes (0: in this process; ERPOPS_DASK_ADDRESS: that cluster)")
 
 
 class MigrationOutcome(BaseModel):
@@ -129,7 +135,7 @@ def migrate(params: MigrateParams) -> MigrationOutcome | State:
             results, csv_path = dry.results, dry.quarantine_csv
             complete = len(results) == len(plan.order)
         else:
-            results, complete = _load(plan, progress)
+            results, complete = _load(plan, progress, params.dask_workers)
     except Exception as exc:
         finish_run(plan, MigrationRunStatus.FAILED, [], flow_run)  # resumable; the error itself reaches the caller
         exc.add_note(failure_hint(plan))
@@ -166,8 +172,23 @@ def failure_hint(plan: RunPlan) -> str:
             f"--resume` or undo it with `erpops migrate --undo {plan.run_id}`")
 
 
-def _load(plan: RunPlan, progress: uuid.UUID | None) -> tuple[list[EntityResult], bool]:
-    staged = [stage_entity(plan, name, progress, step) for step, name in enumerate(plan.order)]
+def _stage(plan: RunPlan, progress: uuid.UUID | None, dask_workers: int) -> list[EntityResult]:
+    """Every entity staged: one after another here, or its batches on Dask workers, all entities at once but those
+    that share a parent's rejects (they wait for its batches); then each entity's check here, in order."""
+    runner = staging_runner(dask_workers)
+    if runner is None:
+        return [stage_entity(plan, name, progress, step) for step, name in enumerate(plan.order)]
+    with runner:
+        futures: dict[str, Any] = {}
+        for step, name in enumerate(plan.order):
+            futures[name] = runner.submit(
+                stage_batches, parameters={"plan": plan, "entity": name, "progress_id": progress, "step": step},
+                wait_for=[futures[parent] for parent in fated_parents(plan.mapping, name).values()])
+        return [check_staged(plan, futures[name].result()) for name in plan.order]
+
+
+def _load(plan: RunPlan, progress: uuid.UUID | None, dask_workers: int) -> tuple[list[EntityResult], bool]:
+    staged = _stage(plan, progress, dask_workers)
     docs = write_docs.submit(plan)  # evidence only: rendered in a thread while the entities load
     try:
         if any(r.blocked_by for r in staged):

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     )
     api_bench_endpoints: bool = Field(default=False, description="Mount the bare-UPDATE benchmark endpoint.")
     connect_timeout_s: int = Field(default=5, ge=1)
+    dask_address: str | None = Field(
+        default=None, description="A Dask scheduler (tcp://host:8786) that stages a migration's entities; unset "
+        "means `erpops migrate --dask-workers K` starts a local cluster, and no Dask without it.",
+    )
     migration_load_workers: int = Field(
         default=2, ge=1, le=8,
         description="Batches of one entity a migration loads at once, each on its own connection.",

@@ -23,6 +23,9 @@ def migrate(
                                         "the run started (it names what changed).")] = False,
     delta: Annotated[bool, typer.Option("--delta", help="Only rows past the last load's watermark.")] = False,
     undo: Annotated[str | None, typer.Option("--undo", metavar="RUN_ID", help="Revert what a run did.")] = None,
+    dask_workers: Annotated[int, typer.Option("--dask-workers", metavar="K", min=0, max=64, help=(
+        "Stage the entities on a local Dask cluster of K worker processes (ERPOPS_DASK_ADDRESS: on that "
+        "cluster); 0 stages them here, one after another."))] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Run the migration flow: extract, transform, GX gate, quarantine, stage, upsert, reconcile.
@@ -45,7 +48,7 @@ def migrate(
     except ValueError:
         raise ConfigError(f"--undo: {undo!r} is not a run id (a UUID); `erpops migrate list` shows them") from None
     outcome = _run_flow(mapping, dry_run=dry_run, resume=resume, delta=delta, undo=undo_id, quiet=as_json,
-                        force=force)
+                        force=force, dask_workers=dask_workers)
     if as_json:
         typer.echo(json.dumps(_document(outcome), indent=2, ensure_ascii=False, default=str))
     else:
@@ -103,7 +106,7 @@ def clean(
 
 
 def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool, undo: uuid.UUID | None,
-              quiet: bool, force: bool = False) -> Any:
+              quiet: bool, force: bool = False, dask_workers: int = 0) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -124,7 +127,7 @@ def _run_flow(mapping: Path | None, *, dry_run: bool, resume: bool, delta: bool,
     from flows.migration import MigrateParams, run_migration
 
     params = MigrateParams(mapping=str(mapping or ""), dry_run=dry_run, resume=resume, delta=delta, undo=undo,
-                           force=force, out_dir=str(settings.state_dir / "migrations"))
+                           force=force, out_dir=str(settings.state_dir / "migrations"), dask_workers=dask_workers)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     # Bars only on a terminal: logs and CI keep just the summary, and an error stays one line.
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bars:

@@ -45,6 +45,20 @@ def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = Non
     return run.stage(plan, entity, UnitOfWork, GATE, _progress(plan, progress_id, step, expected))
 
 
+@task(task_run_name="stage_batches[{entity}]")
+def stage_batches(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = None,
+                  step: int = 0) -> pipeline.StageReport:
+    """Phase 1 without its end: the batches, on whichever worker runs the task (a Dask worker, say)."""
+    expected = expected_rows(plan.mapping, plan.base_dir, entity)
+    return run.stage_batches(plan, entity, UnitOfWork, GATE, _progress(plan, progress_id, step, expected))
+
+
+@task(task_run_name="check_staged[{staged.entity}]")
+def check_staged(plan: RunPlan, staged: pipeline.StageReport) -> EntityResult:
+    """The end of phase 1: repeats and orphans out of staging, once the entities before it are staged."""
+    return run.check(plan, staged, UnitOfWork, GATE)
+
+
 @task
 def write_docs(plan: RunPlan) -> str | None:
     """GX Data Docs of the validations the gate kept while staging (an entity's first batch), rendered once

@@ -75,12 +75,16 @@ class StageReport:
     blocking: list[str] = field(default_factory=list)
     documented: bool = False  # the gate kept a batch's validation for the run's GX Data Docs
     clock: PhaseClock = field(default_factory=PhaseClock)
+    checked: bool = False  # repeats and orphans have left staging (`check_staged`)
+    marks: delta.LoadedMark = field(default_factory=delta.LoadedMark)
 
 
 def stage_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | None = None, *,
-                 behind: bool = True) -> StageReport:
+                 behind: bool = True, check: bool = True) -> StageReport:
     """Phase 1 for one entity. With `behind`, each batch's writes run in a thread behind the next batch's
-    transform and gate (`Behind`); never with a dry run's savepoints, which share one connection."""
+    transform and gate (`Behind`); never with a dry run's savepoints, which share one connection. Without
+    `check`, only the batches: `check_staged` then ends the phase, once the entities whose staging its check
+    reads have been staged (the batches of different entities are independent, but for `relations.fated_parents`)."""
     entity: Entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     report = StageReport(name)
@@ -95,7 +99,7 @@ def stage_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress |
     since = delta.since_value(plan.delta_marks.get(name), entity)
     with clock.phase(MigrationPhase.EXTRACT):
         first_look = delta_scan.scan(entity, plan.base_dir, plan.mapping.batch_size, since)
-    loaded_mark = delta.LoadedMark()
+    loaded_mark = report.marks
     unread = first_look.unread if first_look else None
     source = clock.timed(MigrationPhase.EXTRACT, batches(entity, plan.base_dir, plan.mapping.batch_size, unread))
     with Behind(enabled=behind) as writer:
@@ -132,21 +136,30 @@ def stage_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress |
                 progress(name, CheckpointPhase.STAGED, report.read)
         with clock.phase(MigrationPhase.STAGE):
             writer.wait()  # the last batch's writes
-    with clock.phase(MigrationPhase.STAGE):
-        if CHECKED not in done:
-            _check_staged(plan, name, table, units)
-        if entity.watermark_column:
-            with units() as uow:
-                report.watermark = loaded_mark.highest_staged(uow.session, table)
-        if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
-            with units() as uow:
-                added = references.count_default_records(uow.session, table)
-            report.read, report.staged = report.read + added, report.staged + added
+    report.checked = CHECKED in done
     if gate_total is not None:
         report.gate = gate_total.to_json()
         row_level = {name for names in gate_total.failed_rows.values() for name in names}
         # A blocking expectation that failed without naming rows (a table-level one) blocks the entity.
         report.blocking = [f"gate {o.name}" for o in gate_total.blocking_failures if o.name not in row_level]
+    return check_staged(plan, report, units) if check else report
+
+
+def check_staged(plan: Plan, report: StageReport, units: UnitsOfWork) -> StageReport:
+    """The end of phase 1: repeats and orphans out of staging, the watermark of the rows left, default records."""
+    name, entity = report.entity, plan.mapping.entities[report.entity]
+    table = staging.staging_table(plan.run_id, name)
+    with report.clock.phase(MigrationPhase.STAGE):
+        if not report.checked:
+            _check_staged(plan, name, table, units)
+            report.checked = True
+        if entity.watermark_column:
+            with units() as uow:
+                report.watermark = report.marks.highest_staged(uow.session, table)
+        if _default_records(plan, name):  # rows the mapping adds count as read: read = loaded + set aside
+            with units() as uow:
+                added = references.count_default_records(uow.session, table)
+            report.read, report.staged = report.read + added, report.staged + added
     return report
 
 

@@ -80,16 +80,21 @@ def is_parent(mapping: Mapping, name: str) -> bool:
                for other in mapping.entities.values() for ref in TARGETS[other.target].refs)
 
 
+def fated_parents(mapping: Mapping, name: str) -> dict[str, str]:
+    """Ref field -> the parent entity whose rejects the entity's rows share: staging the entity waits for staging
+    those parents (every other entity stages independently of the others)."""
+    return {ref.field: ref.entity for ref in TARGETS[mapping.entities[name].target].refs
+            if ref.by == "legacy" and ref.entity is not None and ref.field in mapping.entities[name].columns
+            and ref.entity in mapping.entities and is_parent(mapping, ref.entity)}
+
+
 def parent_fates(session: Session, mapping: Mapping, name: str, run_id: uuid.UUID) -> dict[str, pd.Series]:
     """Ref field -> reason by parent legacy key, for parents rejected in this run."""
     fates: dict[str, pd.Series] = {}
-    for ref in TARGETS[mapping.entities[name].target].refs:
-        parent = ref.entity
-        if ref.by == "legacy" and parent is not None and ref.field in mapping.entities[name].columns \
-                and parent in mapping.entities and is_parent(mapping, parent):
-            reasons = references.rejected_parents(session, run_id, parent)
-            if reasons:
-                fates[ref.field] = pd.Series(reasons, dtype="object")
+    for field, parent in fated_parents(mapping, name).items():
+        reasons = references.rejected_parents(session, run_id, parent)
+        if reasons:
+            fates[field] = pd.Series(reasons, dtype="object")
     return fates
 
 

@@ -85,9 +85,20 @@ def stage(plan: RunPlan, entity: str, units: UnitsOfWork, gate: pipeline.Gate,
           progress: pipeline.Progress | None = None, *, behind: bool = True) -> EntityResult:
     """Phase 1 of an entity: extract, transform, gate, quarantine and COPY into staging, batch by batch (with
     `behind`, each batch's writes overlap the next batch's transform and gate)."""
-    report = pipeline.stage_entity(plan.pipeline(gate), entity, units, progress, behind=behind)
+    return check(plan, stage_batches(plan, entity, units, gate, progress, behind=behind), units, gate)
+
+
+def stage_batches(plan: RunPlan, entity: str, units: UnitsOfWork, gate: pipeline.Gate,
+                  progress: pipeline.Progress | None = None, *, behind: bool = True) -> pipeline.StageReport:
+    """Phase 1 of an entity without its end (`check`): the batches, which may run beside other entities'."""
+    return pipeline.stage_entity(plan.pipeline(gate), entity, units, progress, behind=behind, check=False)
+
+
+def check(plan: RunPlan, staged: pipeline.StageReport, units: UnitsOfWork, gate: pipeline.Gate) -> EntityResult:
+    """The end of phase 1 (repeats and orphans out of staging), once the entities before it are staged."""
+    report = pipeline.check_staged(plan.pipeline(gate), staged, units)
     with units() as uow:
-        return staged_result(plan, entity, report, set_aside_counts(uow.session, plan.run_id, entity))
+        return staged_result(plan, staged.entity, report, set_aside_counts(uow.session, plan.run_id, staged.entity))
 
 
 def load(plan: RunPlan, staged: EntityResult, units: UnitsOfWork, gate: pipeline.Gate,
