@@ -15,12 +15,13 @@ from prefect.artifacts import (
 )
 from prefect.client.schemas.objects import State
 from prefect.states import Failed
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration.mapping import MappingError, load_mapping
 from erp_models.migration.service.relations import fated_parents
 from flows.outcomes import outcome_of_state
+from infra.stack import database_url
 from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.progress import Reporter, reporting
 from tasks.migration.runners import staging_runner
@@ -178,11 +179,12 @@ def _stage(plan: RunPlan, progress: uuid.UUID | None, dask_workers: int) -> list
     runner = staging_runner(dask_workers)
     if runner is None:
         return [stage_entity(plan, name, progress, step) for step, name in enumerate(plan.order)]
+    database = SecretStr(database_url())  # the workers write where this run does (a rehearsal's copy, say)
     with runner:
         futures: dict[str, Any] = {}
         for step, name in enumerate(plan.order):
-            futures[name] = runner.submit(
-                stage_batches, parameters={"plan": plan, "entity": name, "progress_id": progress, "step": step},
+            futures[name] = runner.submit(stage_batches, parameters={
+                "plan": plan, "entity": name, "database": database, "progress_id": progress, "step": step},
                 wait_for=[futures[parent] for parent in fated_parents(plan.mapping, name).values()])
         return [check_staged(plan, futures[name].result()) for name in plan.order]
 

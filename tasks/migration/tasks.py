@@ -7,6 +7,7 @@ import getpass
 import uuid
 
 from prefect import runtime, task
+from pydantic import SecretStr
 
 from erp_models.enums import MigrationRunStatus
 from erp_models.migration.service import pipeline, run
@@ -16,6 +17,7 @@ from expectations.docs import write_data_docs
 from expectations.gate import MigrationGate
 from infra.db import UnitOfWork
 from infra.settings import get_settings
+from infra.stack import using_database
 from tasks.migration.progress import RunProgress, expected_rows
 
 __all__ = ["DryRun", "EntityResult", "RunPlan", "RunRequest"]
@@ -46,11 +48,13 @@ def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = Non
 
 
 @task(task_run_name="stage_batches[{entity}]")
-def stage_batches(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = None,
+def stage_batches(plan: RunPlan, entity: str, database: SecretStr, progress_id: uuid.UUID | None = None,
                   step: int = 0) -> pipeline.StageReport:
-    """Phase 1 without its end: the batches, on whichever worker runs the task (a Dask worker, say)."""
+    """Phase 1 without its end: the batches, on whichever worker runs the task (a Dask worker, say), into the
+    flow's own database (`database`), whatever the worker's settings say."""
     expected = expected_rows(plan.mapping, plan.base_dir, entity)
-    return run.stage_batches(plan, entity, UnitOfWork, GATE, _progress(plan, progress_id, step, expected))
+    with using_database(database.get_secret_value()):
+        return run.stage_batches(plan, entity, UnitOfWork, GATE, _progress(plan, progress_id, step, expected))
 
 
 @task(task_run_name="check_staged[{staged.entity}]")
