@@ -16,11 +16,15 @@ to_sql's and 0.5 of the ERP tables' floor, the fixed overhead at most 1.5 times 
 most 512 MiB. Uses a fresh embedded PostgreSQL (or a new database on the server named by
 ERPOPS_BENCH_DATABASE_URL) and its own Prefect server; nothing else is touched.
 
+`--dask-workers K` times the full load with its staging on a local Dask cluster (`erpops migrate --dask-workers`)
+of 1 worker, then of K, each into a fresh database, and prints the speed-up.
+
 `--mode delta` times a delta instead: the full load of the lines (orders and lines with a `created`
 watermark), then 5 % new lines (newer orders) appended to the file and `erpops migrate --delta`. It prints
 both times and their ratio; target: the delta takes at most 0.25 of the full load's time.
 
-  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 100000] [--mode load|delta] [--port N]
+  .venv/bin/python loadtests/bench_migration.py [--lines 1000000] [--batch-size 100000] [--mode load|delta]
+      [--dask-workers K] [--port N]
 
 Its Prefect server listens on a free loopback port unless --port names one, so two runs on one machine do not
 collide. It first compiles erpops's modules to bytecode, as an installed package has them.
@@ -163,6 +167,35 @@ def bench_delta(env: dict[str, str], work: Path, mapping: Path, lines: int) -> i
     return 0 if ok else 1
 
 
+def bench_dask(env: dict[str, str], mapping: Path, workers: int) -> int:
+    """The full load with its staging on a local Dask cluster of 1, then of `workers` workers, each into a fresh
+    database; the speed-up between the two, and where the time went."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(subprocess.run([str(BIN / "erpops"), "db", "url", "--show-password"], env=env, check=True,
+                                  capture_output=True, text=True).stdout.strip())
+    times: dict[int, float] = {}
+    for k in sorted({1, workers}):
+        name = f"bench_dask_{k}"
+        with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                             autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        run_env = env | {"ERPOPS_DATABASE_URL": url.set(database=name).render_as_string(hide_password=False)}
+        subprocess.run([str(BIN / "erpops"), "db", "upgrade"], env=run_env, check=True, capture_output=True)
+        print(f"full load, staging on {k} Dask worker(s) ...", flush=True)
+        times[k], run = _migrate(run_env, mapping, "--dask-workers", str(k))
+        if run is None or run["status"] != MigrationRunStatus.PASSED:
+            return 2
+        print_phases(run, times[k], f"the load on {k} worker(s)")
+    speedup = times[1] / times[workers]
+    print(f"\nstaging on 1 Dask worker: {times[1]:.1f} s; on {workers}: {times[workers]:.1f} s; "
+          f"speed-up {speedup:.2f}x (the phases above are summed over entities, so with several workers staging "
+          "at once they add up to more than the wall time)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="1M order lines through erpops migrate vs COPY and to_sql")
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -170,6 +203,8 @@ def main() -> int:
     parser.add_argument("--mode", choices=("load", "delta"), default="load",
                         help="load: the full load against COPY and to_sql; delta: a 5 %% delta against the full load")
     parser.add_argument("--port", type=int, default=None, help="the Prefect server's port (default: a free one)")
+    parser.add_argument("--dask-workers", type=int, default=0, metavar="K",
+                        help="time the full load with its staging on 1 and on K local Dask workers instead")
     args = parser.parse_args()
     # erpops's own modules as an installed package has them: compiled (a machine that sets
     # PYTHONDONTWRITEBYTECODE would otherwise compile them again in every timed command).
@@ -193,6 +228,8 @@ def main() -> int:
             subprocess.run([str(BIN / "erpops"), "db", "upgrade"], env=env, check=True, capture_output=True)
             if args.mode == "delta":
                 return bench_delta(env, work, mapping, args.lines)
+            if args.dask_workers:
+                return bench_dask(env, mapping, args.dask_workers)
             url = subprocess.run([str(BIN / "erpops"), "db", "url", "--show-password"], env=env, check=True,
                                  capture_output=True, text=True).stdout.strip()
             print("migrating ...", flush=True)
@@ -203,7 +240,7 @@ def main() -> int:
             print("the ERP tables alone ...", flush=True)
             floor_s = erp_tables_floor(url)
             print("raw COPY ...", flush=True)
-            copy_s = raw_copy(url, work / "lines.csv")
+            copy_s, index_s = raw_copy(url, work / "lines.csv")
             print("DataFrame.to_sql ...", flush=True)
             to_sql_s = to_sql(url, work / "lines.csv")
             print("a 1-row export, and importing Prefect and GX ...", flush=True)
@@ -211,7 +248,7 @@ def main() -> int:
         finally:
             subprocess.run([str(BIN / "erpops"), "stop"], env=env, capture_output=True)
             EmbeddedPostgres(state).stop()
-    return report(args.lines, run, migrate_s, peak_mib, floor_s, copy_s, to_sql_s, one_s, imports_s)
+    return report(args.lines, run, migrate_s, peak_mib, floor_s, (copy_s, index_s), to_sql_s, one_s, imports_s)
 
 
 def write_one(directory: Path) -> Path:
@@ -237,15 +274,17 @@ def print_phases(run: dict[str, Any], wall_s: float, what: str) -> None:
         print(f"  {phase:22} {seconds:6.1f}  {seconds / wall_s:6.1%}")
 
 
-def report(n: int, run: dict[str, Any], migrate_s: float, peak_mib: float, floor_s: float, copy_s: float,
-           to_sql_s: float, one_s: float, imports_s: float) -> int:
+def report(n: int, run: dict[str, Any], migrate_s: float, peak_mib: float, floor_s: float,
+           copied: tuple[float, float], to_sql_s: float, one_s: float, imports_s: float) -> int:
+    copy_s, index_s = copied
     lines = run["entities"]["sales_order_lines"]
     orders = run["entities"]["sales_orders"]["loaded"]
     rate = n / migrate_s
     print(f"\nerpops migrate: {n:,} order lines (+ {orders:,} orders, {SKUS} SKUs) in {migrate_s:.1f} s = {rate:,.0f} "
           f"lines/s; status {run['status']}, loaded {lines['loaded']:,}, reconciled {lines['reconciliation']['ok']}")
     print(f"to_sql:                  {to_sql_s:.1f} s = {n / to_sql_s:,.0f} rows/s")
-    print(f"raw COPY:                {copy_s:.1f} s = {n / copy_s:,.0f} rows/s")
+    print(f"raw COPY:                {copy_s:.1f} s = {n / copy_s:,.0f} rows/s; then a unique btree index over "
+          f"them: {index_s:.1f} s = {n / index_s:,.0f} rows/s")
     print(f"the ERP tables alone:    {floor_s:.1f} s = {n / floor_s:,.0f} lines/s (with their {orders:,} orders)")
     print(f"1-row export end to end: {one_s:.1f} s; import prefect, great_expectations: {imports_s:.1f} s")
     print_phases(run, migrate_s, "the migration's time")
