@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -173,37 +174,39 @@ def failure_hint(plan: RunPlan) -> str:
             f"--resume` or undo it with `erpops migrate --undo {plan.run_id}`")
 
 
-def _stage(plan: RunPlan, progress: uuid.UUID | None, dask_workers: int) -> list[EntityResult]:
+def _stage(plan: RunPlan, progress: uuid.UUID | None, runner: Any | None,
+           database: SecretStr) -> list[EntityResult]:
     """Every entity staged: one after another here, or its batches on Dask workers, all entities at once but those
     that share a parent's rejects (they wait for its batches); then each entity's check here, in order."""
-    runner = staging_runner(dask_workers)
     if runner is None:
         return [stage_entity(plan, name, progress, step) for step, name in enumerate(plan.order)]
-    database = SecretStr(database_url())  # the workers write where this run does (a rehearsal's copy, say)
-    with runner:
-        futures: dict[str, Any] = {}
-        for step, name in enumerate(plan.order):
-            futures[name] = runner.submit(stage_batches, parameters={
-                "plan": plan, "entity": name, "database": database, "progress_id": progress, "step": step},
-                wait_for=[futures[parent] for parent in fated_parents(plan.mapping, name).values()])
-        return [check_staged(plan, futures[name].result()) for name in plan.order]
+    futures: dict[str, Any] = {}
+    for step, name in enumerate(plan.order):
+        futures[name] = runner.submit(stage_batches, parameters={
+            "plan": plan, "entity": name, "database": database, "progress_id": progress, "step": step},
+            wait_for=[futures[parent] for parent in fated_parents(plan.mapping, name).values()])
+    return [check_staged(plan, futures[name].result()) for name in plan.order]
 
 
 def _load(plan: RunPlan, progress: uuid.UUID | None, dask_workers: int) -> tuple[list[EntityResult], bool]:
-    staged = _stage(plan, progress, dask_workers)
-    docs = write_docs.submit(plan)  # evidence only: rendered in a thread while the entities load
-    try:
-        if any(r.blocked_by for r in staged):
-            return staged, False  # a gate or orphans blocked: nothing of any entity is loaded
-        loaded: list[EntityResult] = []
-        for step, result in enumerate(staged, start=len(staged)):
-            outcome = load_entity(plan, result, progress, step)
-            loaded.append(outcome)
-            if outcome.blocked_by:  # a reference vanished from the ERP since staging
-                return loaded + staged[len(loaded):], False
-        return loaded, True
-    finally:
-        docs.wait()  # the summary links the docs
+    runner = staging_runner(dask_workers)  # None: everything in this process
+    database = SecretStr(database_url())  # Dask workers write where this run does (a rehearsal's copy, say)
+    with runner if runner is not None else nullcontext():
+        staged = _stage(plan, progress, runner, database)
+        address = runner.client.scheduler.address if runner is not None else None
+        docs = write_docs.submit(plan)  # evidence only: rendered in a thread while the entities load
+        try:
+            if any(r.blocked_by for r in staged):
+                return staged, False  # a gate or orphans blocked: nothing of any entity is loaded
+            loaded: list[EntityResult] = []
+            for step, result in enumerate(staged, start=len(staged)):
+                outcome = load_entity(plan, result, progress, step, dask_address=address, database=database)
+                loaded.append(outcome)
+                if outcome.blocked_by:  # a reference vanished from the ERP since staging
+                    return loaded + staged[len(loaded):], False
+            return loaded, True
+        finally:
+            docs.wait()  # the summary links the docs
 
 
 def publish(plan: RunPlan, status: MigrationRunStatus, results: list[EntityResult], csv_path: str | None) -> None:

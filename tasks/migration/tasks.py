@@ -19,6 +19,7 @@ from infra.db import UnitOfWork
 from infra.settings import get_settings
 from infra.stack import using_database
 from tasks.migration.progress import RunProgress, expected_rows
+from tasks.migration.runners import batch_pool
 
 __all__ = ["DryRun", "EntityResult", "RunPlan", "RunRequest"]
 GATE = MigrationGate()
@@ -75,11 +76,13 @@ def write_docs(plan: RunPlan) -> str | None:
 
 
 @task(task_run_name="load_entity[{staged.entity}]")
-def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | None = None,
-                step: int = 0) -> EntityResult:
-    """Phase 2: drop duplicate keys, quarantine orphans, upsert through the legacy-key map, reconcile."""
-    return run.load(plan, staged, UnitOfWork, GATE, _progress(plan, progress_id, step, staged.read),
-                    workers=get_settings().migration_load_workers)
+def load_entity(plan: RunPlan, staged: EntityResult, progress_id: uuid.UUID | None = None, step: int = 0,
+                dask_address: str | None = None, database: SecretStr | None = None) -> EntityResult:
+    """Phase 2: drop duplicate keys, quarantine orphans, upsert through the legacy-key map, reconcile; with a
+    Dask cluster's address, its workers upsert the batches (into `database`, the run's own)."""
+    with batch_pool(dask_address, database) as pool:
+        return run.load(plan, staged, UnitOfWork, GATE, _progress(plan, progress_id, step, staged.read),
+                        workers=get_settings().migration_load_workers, pool=pool)
 
 
 @task

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,6 +32,7 @@ from erp_models.migration.relational import referenced_target
 from erp_models.migration.service import delta, delta_scan, quarantine
 from erp_models.migration.service.behind import Behind
 from erp_models.migration.service.extract import RawBatch, batches
+from erp_models.migration.service.load_batch import load_batch
 from erp_models.migration.service.relations import prepare_state
 from erp_models.migration.targets import TARGETS
 from erp_models.migration.transform import Batch
@@ -230,12 +231,12 @@ class LoadReport:
 
 
 def load_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | None = None,
-                workers: int = 1) -> LoadReport:
+                workers: int = 1, pool: Executor | None = None) -> LoadReport:
     """Phase 2 for one entity; returns its counts, reconciliation and time per phase.
 
     With `workers` > 1 that many batches load at once, each in its own unit of work (never with a dry run's
-    savepoints: they are one connection). Opening stock always loads one batch at a time: each posts
-    to the ledger on from the entries before it."""
+    savepoints: they are one connection); with `pool` (Dask workers, say), the batches load there instead.
+    Opening stock always loads one batch at a time here: each posts to the ledger on from the entries before it."""
     entity = plan.mapping.entities[name]
     target = TARGETS[entity.target]
     table = staging.staging_table(plan.run_id, name)
@@ -252,35 +253,29 @@ def load_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | 
                             quarantined=len(orphans))  # rows that left staging
         batch_numbers = staging.staged_batches(session, table)
         uow.commit()
-
-    def load(batch_no: int) -> loader.Upserted:
-        with units() as uow:
-            result = loader.upsert_batch(uow.session, table=table, target=target, entity=name, run_id=plan.run_id,
-                                         batch_no=batch_no, mapped=set(entity.columns))
-            runs.checkpoint(uow.session, run_id=plan.run_id, entity=name, phase=CheckpointPhase.LOADED,
-                            batch_no=batch_no, loaded=result.loaded, inserted=result.inserted, updated=result.updated)
-            uow.commit()
-        return result
-
     finished = [done[b] for b in batch_numbers if b in done]  # by a run that was killed: counted as it did them
     inserted, updated = sum(c["inserted"] for c in finished), sum(c["updated"] for c in finished)
     totals = loader.Upserted(inserted, updated, sum(c["loaded"] for c in finished) - inserted - updated)
     pending = [b for b in batch_numbers if b not in done]
-    parallel = min(workers, len(pending)) if not target.posts_to_ledger else 1
+    load = partial(load_batch, plan.run_id, name, entity.target, frozenset(entity.columns), units)
+    threads = 1 if target.posts_to_ledger or pool is not None else min(workers, len(pending))
     with clock.phase(MigrationPhase.UPSERT), \
-            ThreadPoolExecutor(max_workers=parallel) if parallel > 1 else nullcontext() as pool:
+            ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext() as own:
+        if own is not None:  # each batch in a copy of this thread's context: the database in scope is one
+            futures = [own.submit(contextvars.copy_context().run, load, b) for b in pending]
+        elif pool is not None and not target.posts_to_ledger:
+            futures = [pool.submit(load, b) for b in pending]
+        else:
+            futures = None
         try:
-            # each batch in a copy of this thread's context: the database in scope is a context variable
-            contexts = {b: contextvars.copy_context() for b in pending}
-            loads = pool.map(lambda b: contexts[b].run(load, b), pending) if pool is not None else map(load, pending)
-            for result in loads:
+            for result in map(load, pending) if futures is None else (f.result() for f in futures):
                 totals = loader.Upserted(totals.inserted + result.inserted, totals.updated + result.updated,
                                          totals.unchanged + result.unchanged)
                 if progress:  # from this thread only, in batch order
                     progress(name, CheckpointPhase.LOADED, totals.loaded)
         except BaseException:
-            if pool is not None:  # batches not started stay for --resume; those running finish
-                pool.shutdown(cancel_futures=True)
+            for future in futures or []:  # batches not started stay for --resume; those running finish
+                future.cancel()
             raise
     with clock.phase(MigrationPhase.UPSERT), units() as uow:
         loader.link_self_refs(uow.session, table=table, target=target, entity=name)
@@ -290,3 +285,4 @@ def load_entity(plan: Plan, name: str, units: UnitsOfWork, progress: Progress | 
         reconciliation = runs.reconcile(uow.session, table=table, target=target, entity=name,
                                         mapped=set(entity.columns))
     return LoadReport(totals.inserted, totals.updated, totals.unchanged, reconciliation, clock)
+

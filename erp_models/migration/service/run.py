@@ -9,6 +9,7 @@ thin wrappers of these functions; tests call them directly.
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Executor
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -102,10 +103,10 @@ def check(plan: RunPlan, staged: pipeline.StageReport, units: UnitsOfWork, gate:
 
 
 def load(plan: RunPlan, staged: EntityResult, units: UnitsOfWork, gate: pipeline.Gate,
-         progress: pipeline.Progress | None = None, workers: int = 1) -> EntityResult:
-    """Phase 2 of an entity: drop duplicate keys, quarantine orphans, upsert through the legacy-key map,
-    reconcile."""
-    outcome = pipeline.load_entity(plan.pipeline(gate), staged.entity, units, progress, workers=workers)
+         progress: pipeline.Progress | None = None, workers: int = 1, pool: Executor | None = None) -> EntityResult:
+    """Phase 2 of an entity: drop duplicate keys, quarantine orphans, upsert through the legacy-key map (the
+    batches on `pool` when one is given), reconcile."""
+    outcome = pipeline.load_entity(plan.pipeline(gate), staged.entity, units, progress, workers=workers, pool=pool)
     with units() as uow:
         aside = set_aside_counts(uow.session, plan.run_id, staged.entity)
     return loaded_result(staged, outcome, aside, plan.mapping)
