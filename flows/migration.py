@@ -15,6 +15,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.client.schemas.objects import State
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.states import Failed
 from pydantic import BaseModel, Field, SecretStr
 
@@ -100,7 +101,10 @@ def run_migration(params: MigrateParams, reporter: Reporter | None = None) -> Mi
     labels = ["phase:migrate", f"mode:{run_mode(params)}"]
     if params.undo is None:
         labels.append(f"mapping:{mapping_label(params.mapping)}")
-    with tags(*labels), reporting(reporter):
+    # No heartbeats from a run this process waits for: they only tell a server that a run whose process died has
+    # crashed, and a killed run is marked crashed by the --resume that replaces it; without them the run does not
+    # wait up to a second for the heartbeat thread at its end. Runs that workers start keep them.
+    with tags(*labels), reporting(reporter), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         state: State = migrate(params, return_state=True)
     return outcome_of_state(state, MigrationOutcome, "migration")
 
