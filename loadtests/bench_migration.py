@@ -16,8 +16,8 @@ to_sql's and 0.5 of the ERP tables' floor, the fixed overhead at most 1.5 times 
 most 512 MiB. Uses a fresh embedded PostgreSQL (or a new database on the server named by
 ERPOPS_BENCH_DATABASE_URL) and its own Prefect server; nothing else is touched.
 
-`--dask-workers K` times the full load with its staging on a local Dask cluster (`erpops migrate --dask-workers`)
-of 1 worker, then of K, each into a fresh database, and prints the speed-up.
+`--dask-workers K` times the full load with its staging and upsert batches on a local Dask cluster (`erpops migrate
+--dask-workers`) of 1 worker, then of K, each into a fresh database, and prints the speed-up.
 
 `--mode delta` times a delta instead: the full load of the lines (orders and lines with a `created`
 watermark), then 5 % new lines (newer orders) appended to the file and `erpops migrate --delta`. It prints
@@ -168,8 +168,8 @@ def bench_delta(env: dict[str, str], work: Path, mapping: Path, lines: int) -> i
 
 
 def bench_dask(env: dict[str, str], mapping: Path, workers: int) -> int:
-    """The full load with its staging on a local Dask cluster of 1, then of `workers` workers, each into a fresh
-    database; the speed-up between the two, and where the time went."""
+    """The full load with its staging and upsert batches on a local Dask cluster of 1, then of `workers` workers,
+    each into a fresh database; the speed-up between the two, and where the time went."""
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -184,13 +184,13 @@ def bench_dask(env: dict[str, str], mapping: Path, workers: int) -> int:
             conn.execute(f"CREATE DATABASE {name}")
         run_env = env | {"ERPOPS_DATABASE_URL": url.set(database=name).render_as_string(hide_password=False)}
         subprocess.run([str(BIN / "erpops"), "db", "upgrade"], env=run_env, check=True, capture_output=True)
-        print(f"full load, staging on {k} Dask worker(s) ...", flush=True)
+        print(f"full load on {k} Dask worker(s) ...", flush=True)
         times[k], run = _migrate(run_env, mapping, "--dask-workers", str(k))
         if run is None or run["status"] != MigrationRunStatus.PASSED:
             return 2
         print_phases(run, times[k], f"the load on {k} worker(s)")
     speedup = times[1] / times[workers]
-    print(f"\nstaging on 1 Dask worker: {times[1]:.1f} s; on {workers}: {times[workers]:.1f} s; "
+    print(f"\non 1 Dask worker: {times[1]:.1f} s; on {workers}: {times[workers]:.1f} s; "
           f"speed-up {speedup:.2f}x (the phases above are summed over entities, so with several workers staging "
           "at once they add up to more than the wall time)")
     return 0
