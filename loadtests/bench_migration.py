@@ -204,7 +204,8 @@ def main() -> int:
                         help="load: the full load against COPY and to_sql; delta: a 5 %% delta against the full load")
     parser.add_argument("--port", type=int, default=None, help="the Prefect server's port (default: a free one)")
     parser.add_argument("--dask-workers", type=int, default=0, metavar="K",
-                        help="time the full load with its staging on 1 and on K local Dask workers instead")
+                        help="time the full load with its staging and upsert batches on 1, then on K local Dask "
+                        "workers instead")
     args = parser.parse_args()
     # erpops's own modules as an installed package has them: compiled (a machine that sets
     # PYTHONDONTWRITEBYTECODE would otherwise compile them again in every timed command).

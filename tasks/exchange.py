@@ -1,14 +1,16 @@
-"""The data-exchange pass as Prefect tasks: each opens its own connections through the shared engine."""
+"""The data-exchange pass as Prefect tasks: each opens its own units of work, and holds its consumers' locks on
+connections of the shared engine."""
 
 from __future__ import annotations
 
 from prefect import task
 from pydantic import BaseModel, Field
 
+from erp_models.integration.delivery_log import consumer_locks
 from erp_models.integration.exchange import ExchangePass, run_exchange_pass
 from erp_models.integration.http_sender import HttpxSender
 from erp_models.integration.signing import RetryPolicy
-from infra.db import get_engine
+from infra.db import UnitOfWork, get_engine
 
 
 class RetrySettings(BaseModel):
@@ -29,7 +31,8 @@ def exchange_once(retry: RetrySettings, *, webhooks: bool = True, stock: bool = 
     """One pass with a real HTTP sender: what the flow's tasks and `erpops exchange run` call."""
     policy = retry.policy()
     with HttpxSender(timeout_s=policy.timeout_s) as sender:
-        return run_exchange_pass(get_engine(), sender=sender, policy=policy, webhooks=webhooks, stock=stock)
+        return run_exchange_pass(UnitOfWork, consumer_locks(get_engine()), sender=sender, policy=policy,
+                                 webhooks=webhooks, stock=stock)
 
 
 @task(task_run_name="deliver webhooks")

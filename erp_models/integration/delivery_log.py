@@ -3,9 +3,10 @@ advisory lock that keeps two workers off one consumer (two would deliver everyth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -15,6 +16,13 @@ from sqlalchemy.orm import Session
 from erp_models.integration.exchange_models import DeliveryState, ExchangeDeadLetter, ExchangeDelivery
 from erp_models.integration.http_sender import SendResult
 from erp_models.integration.signing import RetryPolicy
+
+ConsumerLocks = Callable[[str], AbstractContextManager[bool]]  # consumer -> its lock, yielding whether it was got
+
+
+def consumer_locks(engine: Engine) -> ConsumerLocks:
+    """Consumer locks on `engine`'s database (`consumer_lock`): what delivery takes besides its units of work."""
+    return partial(consumer_lock, engine)
 
 
 @contextmanager

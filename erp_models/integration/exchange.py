@@ -6,12 +6,12 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine
-
+from erp_models.integration.delivery_log import ConsumerLocks
 from erp_models.integration.http_sender import Sender
 from erp_models.integration.signing import RetryPolicy
 from erp_models.integration.stock_delivery import sync_stock
 from erp_models.integration.webhook_delivery import ConsumerPass, deliver_webhooks
+from erp_models.uow import UnitsOfWork
 
 
 class PassStatus(StrEnum):
@@ -47,12 +47,13 @@ class ExchangePass:
 
 
 def run_exchange_pass(
-    engine: Engine, *, sender: Sender, policy: RetryPolicy, webhooks: bool = True, stock: bool = True
+    units: UnitsOfWork, locks: ConsumerLocks, *, sender: Sender, policy: RetryPolicy, webhooks: bool = True,
+    stock: bool = True,
 ) -> ExchangePass:
     """Deliver what the outbox holds for each subscription and channel, within the policy's bounds."""
     outcome = ExchangePass()
     if webhooks:
-        outcome.webhooks = deliver_webhooks(engine, sender=sender, policy=policy)
+        outcome.webhooks = deliver_webhooks(units, locks, sender=sender, policy=policy)
     if stock:
-        outcome.stock = sync_stock(engine, sender=sender, policy=policy)
+        outcome.stock = sync_stock(units, locks, sender=sender, policy=policy)
     return outcome

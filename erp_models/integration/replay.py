@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from erp_models.errors import NotFound
@@ -19,6 +19,7 @@ from erp_models.integration.http_sender import Sender, SendResult
 from erp_models.integration.signing import encode_body, signed_headers
 from erp_models.integration.stock_sync import list_endpoints, stock_figures
 from erp_models.integration.webhook_delivery import Clock, utc_now
+from erp_models.uow import UnitsOfWork
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,11 @@ class ReplayResult:
 
 
 def replay_dead_letters(
-    engine: Engine, *, sender: Sender, ids: Sequence[int] | None = None, clock: Clock = utc_now
+    units: UnitsOfWork, *, sender: Sender, ids: Sequence[int] | None = None, clock: Clock = utc_now
 ) -> list[ReplayResult]:
     """Replay the given open dead letters (all open ones when `ids` is None)."""
-    with Session(engine) as session:
+    with units() as uow:
+        session = uow.session
         query = select(ExchangeDeadLetter.id).where(ExchangeDeadLetter.replayed_at.is_(None))
         if ids is not None:
             query = query.where(ExchangeDeadLetter.id.in_(ids))
@@ -40,11 +42,12 @@ def replay_dead_letters(
     missing = sorted(set(ids or []) - set(open_ids))
     if missing:
         raise NotFound(f"no open dead letter {missing[0]} (see `erpops webhooks dead-letters`)", ids=missing)
-    return [_replay_one(engine, letter_id, sender=sender, now=clock()) for letter_id in open_ids]
+    return [_replay_one(units, letter_id, sender=sender, now=clock()) for letter_id in open_ids]
 
 
-def _replay_one(engine: Engine, letter_id: int, *, sender: Sender, now: datetime) -> ReplayResult:
-    with Session(engine) as session:
+def _replay_one(units: UnitsOfWork, letter_id: int, *, sender: Sender, now: datetime) -> ReplayResult:
+    with units() as uow:
+        session = uow.session
         letter = session.get_one(ExchangeDeadLetter, letter_id, with_for_update=True)
         result = (_send_webhook(session, letter, sender, now) if letter.kind == ExchangeKind.WEBHOOK
                   else _send_stock(session, letter, sender, now))
@@ -53,7 +56,7 @@ def _replay_one(engine: Engine, letter_id: int, *, sender: Sender, now: datetime
             letter.replayed_at = now
         else:
             letter.last_error = result.error
-        session.commit()
+        uow.commit()
     return ReplayResult(letter_id, result.ok, result.error)
 
 

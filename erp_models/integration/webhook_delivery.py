@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
-from erp_models.integration.delivery_log import consumer_lock, delivery_row, is_waiting, park, record_attempt
+from erp_models.integration.delivery_log import ConsumerLocks, delivery_row, is_waiting, park, record_attempt
 from erp_models.integration.exchange_models import DeliveryState, ExchangeKind
 from erp_models.integration.http_sender import Sender
 from erp_models.integration.outbox import Event, acknowledge, claim_events
 from erp_models.integration.signing import RetryPolicy, encode_body, signed_headers
 from erp_models.integration.webhooks import Subscription, list_subscriptions, webhook_consumer
+from erp_models.uow import UnitsOfWork
 
 Clock = Callable[[], datetime]
 
@@ -52,27 +50,31 @@ def event_document(event: Event) -> dict[str, Any]:
 
 
 def deliver_webhooks(
-    engine: Engine, *, sender: Sender, policy: RetryPolicy, limit: int = 200,
+    units: UnitsOfWork, locks: ConsumerLocks, *, sender: Sender, policy: RetryPolicy, limit: int = 200,
     only: Sequence[int] | None = None, clock: Clock = utc_now,
 ) -> list[ConsumerPass]:
     """One bounded pass over every active subscription (or those in `only`)."""
-    with Session(engine) as session:
+    with units() as uow:
+        session = uow.session
         subscriptions = [s for s in list_subscriptions(session, active_only=True) if only is None or s.id in only]
-    return [_deliver_to(engine, sub, sender=sender, policy=policy, limit=limit, clock=clock) for sub in subscriptions]
+    return [_deliver_to(units, locks, sub, sender=sender, policy=policy, limit=limit, clock=clock)
+            for sub in subscriptions]
 
 
 def _deliver_to(
-    engine: Engine, sub: Subscription, *, sender: Sender, policy: RetryPolicy, limit: int, clock: Clock
+    units: UnitsOfWork, locks: ConsumerLocks, sub: Subscription, *, sender: Sender, policy: RetryPolicy, limit: int,
+    clock: Clock,
 ) -> ConsumerPass:
     consumer = webhook_consumer(sub.id)
     outcome = ConsumerPass(consumer=consumer, target=sub.name)
-    with consumer_lock(engine, consumer) as got:
+    with locks(consumer) as got:
         if not got:
             outcome.busy = True
             return outcome
-        with Session(engine) as session:
+        with units() as uow:
+            session = uow.session
             events = claim_events(session, consumer=consumer, limit=limit)
-            session.commit()
+            uow.commit()
         outcome.read = len(events)
         passed: list[Event] = []  # handled events not yet acknowledged
         for event in events:
@@ -80,7 +82,7 @@ def _deliver_to(
                 outcome.skipped += 1
                 passed.append(event)
                 continue
-            state = _deliver_event(engine, sub, consumer, event, sender=sender, policy=policy, now=clock())
+            state = _deliver_event(units, sub, consumer, event, sender=sender, policy=policy, now=clock())
             if state == DeliveryState.PENDING:
                 outcome.failed += 1
                 break  # keep the order: the next events wait for this one
@@ -88,30 +90,33 @@ def _deliver_to(
             outcome.delivered += state == DeliveryState.DELIVERED
             outcome.parked += state == DeliveryState.PARKED
         if passed:
-            with Session(engine) as session:
+            with units() as uow:
+                session = uow.session
                 acknowledge(session, consumer=consumer, events=passed)
-                session.commit()
+                uow.commit()
     return outcome
 
 
 def _deliver_event(
-    engine: Engine, sub: Subscription, consumer: str, event: Event, *, sender: Sender, policy: RetryPolicy,
+    units: UnitsOfWork, sub: Subscription, consumer: str, event: Event, *, sender: Sender, policy: RetryPolicy,
     now: datetime,
 ) -> DeliveryState:
     key = f"event:{event.id}"
-    with Session(engine) as session:
+    with units() as uow:
+        session = uow.session
         row = delivery_row(session, consumer, key)
         if is_waiting(row, now):
             return DeliveryState.PENDING
         if row is not None and row.state != DeliveryState.PENDING:  # recorded before a crash lost the ack
             acknowledge(session, consumer=consumer, events=[event])
-            session.commit()
+            uow.commit()
             return row.state
     document = event_document(event)
     body = encode_body(document)
     result = sender.post(sub.url, body, signed_headers(secret=sub.secret, timestamp=int(now.timestamp()), body=body,
                                                        delivery_id=str(event.id), event_type=event.event_type))
-    with Session(engine) as session:
+    with units() as uow:
+        session = uow.session
         state = record_attempt(session, consumer=consumer, key=key, result=result, policy=policy, now=now)
         if state == DeliveryState.PARKED:
             attempts = delivery_row(session, consumer, key)
@@ -121,5 +126,5 @@ def _deliver_event(
                                   "last_error": result.error})
         if state != DeliveryState.PENDING:
             acknowledge(session, consumer=consumer, events=[event])
-        session.commit()
+        uow.commit()
     return state

@@ -109,13 +109,14 @@ def replay(ids: Annotated[list[int] | None, typer.Argument(help="Dead-letter ids
     from erp_models.integration.http_sender import HttpxSender
     from erp_models.integration.replay import replay_dead_letters
     from erpops.commands.db import connected_engine
+    from infra.db import UnitOfWork
 
     if not ids and not all_:
         typer.echo("erpops: name dead-letter ids or pass --all", err=True)
         raise typer.Exit(2)
-    engine = connected_engine(schema_current=True)
+    connected_engine(schema_current=True)
     with HttpxSender() as sender:
-        results = replay_dead_letters(engine, sender=sender, ids=None if all_ else ids)
+        results = replay_dead_letters(UnitOfWork, sender=sender, ids=None if all_ else ids)
     if as_json:
         _echo_json([asdict(r) for r in results])
     else:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from erp_models.catalogue import Category, Product, Sku
 from erp_models.enums import StockReason
 from erp_models.inventory import StockLedgerEntry, StockLevel, Warehouse
 from erp_models.sales import Channel, SalesOrder, SalesOrderLine
+from erp_models.uow import UnitsOfWork
+from infra.db import UnitOfWork
 
 
 def ref(prefix: str) -> str:
@@ -60,3 +62,9 @@ def an_order(session: Session, sku: Sku, *, external_id: str | None = None, qty:
     session.add(SalesOrderLine(sales_order_id=order.id, line_no=1, sku_id=sku.id, qty=qty, unit_price=9900))
     session.flush()
     return order
+
+
+def units_on(engine: Engine) -> UnitsOfWork:
+    """Units of work on `engine`'s database, as the services that take a `UnitsOfWork` open them."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    return lambda: UnitOfWork(factory)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from erp_models.integration.delivery_log import consumer_locks
 from erp_models.integration.http_sender import HttpxSender
 from erp_models.integration.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, RetryPolicy, verify_signature
 from erp_models.integration.stock_delivery import sync_stock
@@ -15,7 +16,7 @@ from erp_models.integration.stock_sync import remove_endpoint, set_endpoint
 from erp_models.integration.webhooks import list_dead_letters
 from erp_models.sales.channels import map_channel_sku
 from erp_models.sales.ordering import OrderLineInput, place_order
-from tests.integration.builders import a_sku, a_warehouse, ref, stock_of
+from tests.integration.builders import a_sku, a_warehouse, ref, stock_of, units_on
 from tests.integration.receiver import Receiver, receiver
 from tests.integration.test_outbox import current_tx, wait_until_visible_to_consumers
 
@@ -48,7 +49,7 @@ def order_one(engine: Engine, sku: str) -> int:
 
 def sync(engine: Engine, policy: RetryPolicy = QUICK) -> None:
     with HttpxSender() as sender:
-        sync_stock(engine, sender=sender, policy=policy, only=[CHANNEL])
+        sync_stock(units_on(engine), consumer_locks(engine), sender=sender, policy=policy, only=[CHANNEL])
 
 
 def test_a_burst_of_100_orders_makes_one_push_with_the_final_figure(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from erp_models.integration.delivery_log import consumer_locks
 from erp_models.integration.http_sender import HttpxSender
 from erp_models.integration.outbox import record_event
 from erp_models.integration.replay import replay_dead_letters
@@ -29,7 +30,7 @@ from erp_models.integration.webhooks import (
     webhook_consumer,
 )
 from erp_models.ops.monitor_probes import outbox_lag_minutes
-from tests.integration.builders import ref
+from tests.integration.builders import ref, units_on
 from tests.integration.receiver import Receiver, receiver
 from tests.integration.test_outbox import current_tx, wait_until_visible_to_consumers
 
@@ -71,7 +72,7 @@ def write(engine: Engine, kind: str, n: int) -> list[int]:
 def passes(engine: Engine, sub: Subscription, n: int, policy: RetryPolicy = QUICK) -> None:
     with HttpxSender(timeout_s=5) as sender:
         for _ in range(n):
-            deliver_webhooks(engine, sender=sender, policy=policy, only=[sub.id])
+            deliver_webhooks(units_on(engine), consumer_locks(engine), sender=sender, policy=policy, only=[sub.id])
 
 
 def position(engine: Engine, sub: Subscription) -> int:
@@ -123,7 +124,7 @@ def test_a_receiver_that_always_fails_parks_the_event_and_a_replay_delivers_it_l
     assert position(migrated_engine, sub) == second  # parked events are passed, the next ones flow
     rx.always_fail = False
     with HttpxSender() as sender:
-        results = replay_dead_letters(migrated_engine, sender=sender, ids=[d.id for d in parked])
+        results = replay_dead_letters(units_on(migrated_engine), sender=sender, ids=[d.id for d in parked])
     assert all(r.delivered for r in results)
     assert sorted(r.document["id"] for r in rx.accepted) == [first, second]
     with Session(migrated_engine) as session:
