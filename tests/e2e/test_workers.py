@@ -28,7 +28,8 @@ from tests.e2e.test_migrate_resume import big_mapping, fingerprint, loaded_line_
 
 pytestmark = pytest.mark.slow
 POOL = "e2e-pool"
-SUBMITTED = re.compile(r"Worker '(\w+)' submitting flow run '([0-9a-f-]{36})'")
+SUBMITTED = re.compile(r"Worker '\w+' submitting flow run '([0-9a-f-]{36})'")
+ABORTED = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")  # another worker had taken it
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -71,9 +72,13 @@ class Team:
         return str(done.json()["status"])
 
     def worker_of(self, flow_run_id: str) -> set[str]:
-        """The workers whose log says they submitted the flow run."""
-        return {name for name, log in self.logs.items()
-                for worker, run in SUBMITTED.findall(log.read_text(errors="replace")) if run == flow_run_id}
+        """The workers whose log says they started the flow run (submitted it, and were not beaten to it)."""
+        found = set()
+        for name, log in self.logs.items():
+            text = log.read_text(errors="replace")
+            if SUBMITTED.findall(text).count(flow_run_id) > ABORTED.findall(text).count(flow_run_id):
+                found.add(name)
+        return found
 
 
 def start_worker(env: dict[str, str], home: Path, name: str) -> tuple[subprocess.Popen[bytes], Path]:
@@ -152,7 +157,11 @@ def test_two_workers_run_deployments_survive_a_killed_worker_and_respect_the_poo
         assert team.flow_run(migration)["state"]["type"] not in FINAL, "the run finished before it could be killed"
         assert time.monotonic() < deadline, "the migration never reached the order lines"
         time.sleep(0.05)
-    (victim,) = team.worker_of(migration)
+    deadline = time.monotonic() + 30  # both workers may have tried; the one beaten to it says so in its log
+    while len(owners := team.worker_of(migration)) != 1:
+        assert time.monotonic() < deadline, owners
+        time.sleep(0.2)
+    (victim,) = owners
     kill_tree(team.workers[victim])
     assert team.flow_run(migration)["state"]["type"] == "RUNNING"
     team.set_state(migration, {"type": "CRASHED", "message": "its worker died"}, force=True)
