@@ -26,7 +26,7 @@ from flows.outcomes import outcome_of_state
 from infra.stack import database_url
 from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.progress import Reporter, reporting
-from tasks.migration.runners import staging_runner
+from tasks.migration.runners import dask_runner
 from tasks.migration.tasks import (
     EntityResult,
     RunPlan,
@@ -193,7 +193,7 @@ def _stage(plan: RunPlan, progress: uuid.UUID | None, runner: Any | None,
 
 
 def _load(plan: RunPlan, progress: uuid.UUID | None, dask_workers: int) -> tuple[list[EntityResult], bool]:
-    runner = staging_runner(dask_workers)  # None: everything in this process
+    runner = dask_runner(dask_workers)  # None: everything in this process
     database = SecretStr(database_url())  # Dask workers write where this run does (a rehearsal's copy, say)
     with runner if runner is not None else nullcontext():
         staged = _stage(plan, progress, runner, database)

@@ -1,5 +1,6 @@
-"""Where a migration stages its entities: in the flow's own process, one after another (the default and the
-demo), or on Dask workers through prefect-dask, the entities that do not wait for one another at once."""
+"""Where a migration's batches run: in the flow's own process (the default and the demo), or on Dask workers
+through prefect-dask: every entity's staging batches at once (but those that wait for a parent's), and each
+entity's upsert batches."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from infra.settings import get_settings
 from infra.stack import using_database
 
 
-def staging_runner(dask_workers: int) -> Any | None:
+def dask_runner(dask_workers: int) -> Any | None:
     """A `DaskTaskRunner` on the scheduler ERPOPS_DASK_ADDRESS names, else on a local cluster of `dask_workers`
-    single-threaded worker processes; None (stage in this process) when neither is asked for."""
+    single-threaded worker processes; None (everything in this process) when neither is asked for."""
     address = get_settings().dask_address
     if not address and dask_workers <= 0:
         return None
