@@ -195,7 +195,7 @@ def _stage(plan: RunPlan, progress: uuid.UUID | None, runner: Any | None,
 def _load(plan: RunPlan, progress: uuid.UUID | None, dask_workers: int) -> tuple[list[EntityResult], bool]:
     runner = dask_runner(dask_workers)  # None: everything in this process
     database = SecretStr(database_url())  # Dask workers write where this run does (a rehearsal's copy, say)
-    with runner if runner is not None else nullcontext():
+    with nullcontext() if runner is None else runner:
         staged = _stage(plan, progress, runner, database)
         address = runner.client.scheduler.address if runner is not None else None
         docs = write_docs.submit(plan)  # evidence only: rendered in a thread while the entities load

@@ -7,10 +7,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from erp_models.enums import MigrationRunStatus
+
+BIN = Path(sys.executable).parent
 
 
 def _connect(url: str) -> Any:
@@ -99,3 +102,32 @@ def fixed_overhead(migrate: Any, directory: Path, write_one: Any) -> tuple[float
     subprocess.run([sys.executable, "-c", "import prefect, great_expectations"], check=True,
                    env={"GX_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin"})
     return elapsed, time.perf_counter() - start
+
+
+def bench_dask(env: dict[str, str], mapping: Path, workers: int,
+               migrate: Callable[..., tuple[float, dict[str, Any] | None]],
+               print_phases: Callable[[dict[str, Any], float, str], None]) -> int:
+    """The full load with its staging and upsert batches on a local Dask cluster of 1, then of `workers` workers,
+    each into a fresh database; the speed-up between the two, and where the time went."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(subprocess.run([str(BIN / "erpops"), "db", "url", "--show-password"], env=env, check=True,
+                                  capture_output=True, text=True).stdout.strip())
+    times: dict[int, float] = {}
+    for k in sorted({1, workers}):
+        name = f"bench_dask_{k}"
+        with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
+                             autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}"), conn.execute(f"CREATE DATABASE {name}")
+        run_env = env | {"ERPOPS_DATABASE_URL": url.set(database=name).render_as_string(hide_password=False)}
+        subprocess.run([str(BIN / "erpops"), "db", "upgrade"], env=run_env, check=True, capture_output=True)
+        print(f"full load on {k} Dask worker(s) ...", flush=True)
+        times[k], run = migrate(run_env, mapping, "--dask-workers", str(k))
+        if run is None or run["status"] != MigrationRunStatus.PASSED:
+            return 2
+        print_phases(run, times[k], f"the load on {k} worker(s)")
+    speedup = times[1] / times[workers]
+    print(f"\non 1 Dask worker: {times[1]:.1f} s; on {workers}: {times[workers]:.1f} s; speed-up {speedup:.2f}x "
+          "(phases are summed over entities: with workers staging at once they add up to more than the wall time)")
+    return 0

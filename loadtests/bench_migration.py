@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 from erp_models.enums import MigrationRunStatus  # noqa: E402
-from loadtests.bench_baselines import erp_tables_floor, fixed_overhead, raw_copy, to_sql  # noqa: E402
+from loadtests.bench_baselines import bench_dask, erp_tables_floor, fixed_overhead, raw_copy, to_sql  # noqa: E402
 
 SKUS, LINES_PER_ORDER = 2000, 5
 TO_SQL_TARGET, FLOOR_TARGET, OVERHEAD_TARGET, TARGET_RSS_MIB = 0.7, 0.5, 1.5, 512
@@ -167,35 +167,6 @@ def bench_delta(env: dict[str, str], work: Path, mapping: Path, lines: int) -> i
     return 0 if ok else 1
 
 
-def bench_dask(env: dict[str, str], mapping: Path, workers: int) -> int:
-    """The full load with its staging and upsert batches on a local Dask cluster of 1, then of `workers` workers,
-    each into a fresh database; the speed-up between the two, and where the time went."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(subprocess.run([str(BIN / "erpops"), "db", "url", "--show-password"], env=env, check=True,
-                                  capture_output=True, text=True).stdout.strip())
-    times: dict[int, float] = {}
-    for k in sorted({1, workers}):
-        name = f"bench_dask_{k}"
-        with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False),
-                             autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
-        run_env = env | {"ERPOPS_DATABASE_URL": url.set(database=name).render_as_string(hide_password=False)}
-        subprocess.run([str(BIN / "erpops"), "db", "upgrade"], env=run_env, check=True, capture_output=True)
-        print(f"full load on {k} Dask worker(s) ...", flush=True)
-        times[k], run = _migrate(run_env, mapping, "--dask-workers", str(k))
-        if run is None or run["status"] != MigrationRunStatus.PASSED:
-            return 2
-        print_phases(run, times[k], f"the load on {k} worker(s)")
-    speedup = times[1] / times[workers]
-    print(f"\non 1 Dask worker: {times[1]:.1f} s; on {workers}: {times[workers]:.1f} s; "
-          f"speed-up {speedup:.2f}x (the phases above are summed over entities, so with several workers staging "
-          "at once they add up to more than the wall time)")
-    return 0
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="1M order lines through erpops migrate vs COPY and to_sql")
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -230,7 +201,7 @@ def main() -> int:
             if args.mode == "delta":
                 return bench_delta(env, work, mapping, args.lines)
             if args.dask_workers:
-                return bench_dask(env, mapping, args.dask_workers)
+                return bench_dask(env, mapping, args.dask_workers, _migrate, print_phases)
             url = subprocess.run([str(BIN / "erpops"), "db", "url", "--show-password"], env=env, check=True,
                                  capture_output=True, text=True).stdout.strip()
             print("migrating ...", flush=True)

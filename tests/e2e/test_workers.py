@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL
 
+from erp_models.enums import MigrationRunStatus
 from tests.conftest import state_dir
 from tests.e2e.cli import ERPOPS, run_erpops
 from tests.e2e.conftest import free_port
@@ -171,13 +172,14 @@ def test_two_workers_run_deployments_survive_a_killed_worker_and_respect_the_poo
     assert finished["run_count"] >= 2
     with psycopg.connect(team.database_url.replace("postgresql+psycopg", "postgresql")) as conn:
         statuses_of_runs = conn.execute("SELECT status FROM migration_runs").fetchall()
-    assert statuses_of_runs == [("passed",)], "the retry continued the killed run; it started no second one"
+    # the retry continued the killed run; it started no second one
+    assert statuses_of_runs == [(MigrationRunStatus.PASSED,)]
     survivor = ({"w1", "w2"} - {victim}).pop()
     assert survivor in team.worker_of(migration)
     clean = dict(team.env, ERPOPS_DATABASE_URL=new_database().render_as_string(hide_password=False))
     assert run_erpops("db", "upgrade", env=clean).returncode == 0
     loaded = run_erpops("migrate", "--mapping", str(mapping), "--json", env=clean)
-    assert json.loads(loaded.stdout)["status"] == "passed", loaded.stderr
+    assert json.loads(loaded.stdout)["status"] == MigrationRunStatus.PASSED, loaded.stderr
     expected = {t: f for t, f in tables(clean).items() if f["rows"]}
     assert {t: tables(team.env)[t] for t in expected} == expected  # the plan the team loaded is in other tables
     check = run_erpops("db", "check", "--json", env=team.env)
