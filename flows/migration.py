@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration.mapping import MappingError, load_mapping
-from erp_models.migration.service.relations import fated_parents
+from erp_models.migration.service.relations import fated_parents, reading_groups
 from flows.outcomes import outcome_of_state
 from infra.stack import database_url
 from tasks.migration.flow_runs import mark_replaced_flow_run
@@ -38,7 +38,7 @@ from tasks.migration.tasks import (
     load_entity,
     plan_run,
     stage_batches,
-    stage_entity,
+    stage_entities,
     undo_run,
     write_docs,
 )
@@ -180,10 +180,14 @@ def failure_hint(plan: RunPlan) -> str:
 
 def _stage(plan: RunPlan, progress: uuid.UUID | None, runner: Any | None,
            database: SecretStr) -> list[EntityResult]:
-    """Every entity staged: one after another here, or its batches on Dask workers, all entities at once but those
-    that share a parent's rejects (they wait for its batches); then each entity's check here, in order."""
-    if runner is None:
-        return [stage_entity(plan, name, progress, step) for step, name in enumerate(plan.order)]
+    """Every entity staged: one after another here (those that read one file, from one reading of it), or its
+    batches on Dask workers, all entities at once but those that share a parent's rejects (they wait for its
+    batches); then each entity's check here, in order."""
+    if runner is None:  # entities that read one file, from one reading of it
+        staged: list[EntityResult] = []
+        for group in reading_groups(plan.mapping, plan.order):
+            staged += stage_entities(plan, group, progress, len(staged))
+        return staged
     futures: dict[str, Any] = {}
     for step, name in enumerate(plan.order):
         futures[name] = runner.submit(stage_batches, parameters={

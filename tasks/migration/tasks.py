@@ -41,11 +41,19 @@ def _progress(plan: RunPlan, progress_id: uuid.UUID | None, step: int, expected:
     return lambda entity, phase, rows: progress.update(entity, phase, rows, expected)
 
 
-@task(task_run_name="stage_entity[{entity}]")
-def stage_entity(plan: RunPlan, entity: str, progress_id: uuid.UUID | None = None, step: int = 0) -> EntityResult:
-    """Phase 1: extract, transform, gate, quarantine and COPY into staging, batch by batch."""
-    expected = expected_rows(plan.mapping, plan.base_dir, entity)
-    return run.stage(plan, entity, UnitOfWork, GATE, _progress(plan, progress_id, step, expected))
+def _entities_label() -> str:
+    return "stage_entity[" + "+".join(runtime.task_run.parameters.get("entities", [])) + "]"
+
+
+@task(task_run_name=_entities_label)
+def stage_entities(plan: RunPlan, entities: list[str], progress_id: uuid.UUID | None = None,
+                   step: int = 0) -> list[EntityResult]:
+    """Phase 1 of entities that read one source, from one reading of it (one entity, most often): extract,
+    transform, gate, quarantine and COPY into staging, batch by batch."""
+    each = {name: _progress(plan, progress_id, step + n, expected_rows(plan.mapping, plan.base_dir, name))
+            for n, name in enumerate(entities)}
+    return run.stage_together(plan, entities, UnitOfWork, GATE,
+                              lambda entity, phase, rows: each[entity](entity, phase, rows))
 
 
 @task(task_run_name="stage_batches[{entity}]")

@@ -17,6 +17,7 @@ from erp_models.migration import runs
 from erp_models.migration.mapping import entity_order, load_mapping
 from erp_models.migration.quarantined import set_aside_counts
 from erp_models.migration.service import pipeline
+from erp_models.migration.service.relations import reading_groups
 from expectations.gate import MigrationGate
 from infra.db import UnitOfWork
 from infra.migrate import upgrade
@@ -48,8 +49,9 @@ class Migrated:
         return self.entities[entity]
 
 
-def migrate(engine: Engine, mapping_path: Path) -> Migrated:
-    """Stage every entity (none may block), load them in order, and record the run as passed."""
+def migrate(engine: Engine, mapping_path: Path, *, together: bool = False) -> Migrated:
+    """Stage every entity (none may block), load them in order, and record the run as passed. With `together`, the
+    entities that read one file are staged from one reading of it, as the flow does; else each reads its own."""
     mapping, digest = load_mapping(mapping_path)
     factory = sessionmaker(bind=engine)
     with factory() as session:
@@ -62,10 +64,11 @@ def migrate(engine: Engine, mapping_path: Path) -> Migrated:
         return UnitOfWork(factory)
 
     read = {}
-    for name in plan.order:
-        staged = pipeline.stage_entity(plan, name, units)
-        assert not staged.blocking, name
-        read[name] = staged.read
+    for group in reading_groups(mapping, plan.order) if together else [[name] for name in plan.order]:
+        for staged in pipeline.stage_entities(plan, group, units):
+            staged = pipeline.check_staged(plan, staged, units)
+            assert not staged.blocking, staged.entity
+            read[staged.entity] = staged.read
     loaded = {}
     for name in plan.order:
         report = pipeline.load_entity(plan, name, units)

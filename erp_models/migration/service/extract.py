@@ -176,12 +176,12 @@ def read_sql_batches(source: SqlSource, batch_size: int) -> Iterator[RawBatch]:
         raise SourceError(f"sql source: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}") from None
 
 
-def batches(entity: Entity, base: Path, batch_size: int,
-            unread: dict[str, Unread] | None = None) -> Iterator[RawBatch]:
+def batches(entity: Entity, base: Path, batch_size: int, unread: dict[str, Unread] | None = None, *,
+            needed: set[str] | None = None) -> Iterator[RawBatch]:
     """Every batch of the entity's source, in order; `unread`: per CSV file, a delta's leading batches that
-    are not parsed (see `delta_scan`)."""
+    are not parsed (see `delta_scan`); `needed`: the columns it must have (default: those the entity reads)."""
+    needed = source_columns(entity) if needed is None else needed
     if entity.source.sql is not None:
-        needed = source_columns(entity)
         for batch in read_sql_batches(entity.source.sql, batch_size):
             missing = sorted(needed - set(batch.frame.columns))
             if missing:
@@ -191,7 +191,6 @@ def batches(entity: Entity, base: Path, batch_size: int,
         return
     source = entity.source.csv
     assert source is not None
-    needed = source_columns(entity)
     for path in source_files(source, base):
         columns = check_csv(path, source, needed)
         yield from read_csv_batches(path, source, columns, batch_size, (unread or {}).get(str(path)))

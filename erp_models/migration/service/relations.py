@@ -106,3 +106,20 @@ def prepare_state(session: Session, mapping: Mapping, name: str, run_id: uuid.UU
         references.create_rejected(session, run_id, name)
     return TransformState(relations=build_maps(mapping, name, base),
                           parent_rejects=parent_fates(session, mapping, name, run_id), record_rejected=record)
+
+
+def reading_groups(mapping: Mapping, order: list[str]) -> list[list[str]]:
+    """`order` cut into runs of entities staged from one reading of their source: neighbours in the run's order that
+    read the same CSV files (as declared: path, encoding, delimiter, header, columns), none of which shares
+    another's rejects (it would need that entity's batches staged before its own). Every other entity is a group of
+    its own."""
+    groups: list[list[str]] = []
+    for name in order:
+        source = mapping.entities[name].source.csv
+        last = groups[-1] if groups else []
+        if (source is not None and last and mapping.entities[last[0]].source.csv == source
+                and not set(fated_parents(mapping, name).values()) & set(last)):
+            last.append(name)
+        else:
+            groups.append([name])
+    return groups

@@ -23,6 +23,7 @@ from erp_models.migration.quarantined import set_aside_counts
 from erp_models.migration.service import pipeline
 from erp_models.migration.service.evidence import record_run_evidence, withdraw_run_evidence
 from erp_models.migration.service.quarantine import write_quarantine_csv
+from erp_models.migration.service.relations import reading_groups
 from erp_models.migration.service.results import EntityResult, RunPlan, loaded_result, staged_result
 from erp_models.migration.targets import TARGETS
 from erp_models.uow import SavepointUnitOfWork, UnitsOfWork
@@ -89,6 +90,14 @@ def stage(plan: RunPlan, entity: str, units: UnitsOfWork, gate: pipeline.Gate,
     return check(plan, stage_batches(plan, entity, units, gate, progress, behind=behind), units, gate)
 
 
+def stage_together(plan: RunPlan, entities: list[str], units: UnitsOfWork, gate: pipeline.Gate,
+                   progress: pipeline.Progress | None = None, *, behind: bool = True) -> list[EntityResult]:
+    """Phase 1 of entities that read one source (`relations.reading_groups`), from one reading of it; each ends
+    with its `check`, in the run's order."""
+    reports = pipeline.stage_entities(plan.pipeline(gate), entities, units, progress, behind=behind)
+    return [check(plan, report, units, gate) for report in reports]
+
+
 def stage_batches(plan: RunPlan, entity: str, units: UnitsOfWork, gate: pipeline.Gate,
                   progress: pipeline.Progress | None = None, *, behind: bool = True) -> pipeline.StageReport:
     """Phase 1 of an entity without its end (`check`): the batches, which may run beside other entities'."""
@@ -126,12 +135,13 @@ def dry_run(plan: RunPlan, units: UnitsOfWork, gate: pipeline.Gate) -> DryRun:
         def savepoint() -> SavepointUnitOfWork:
             return SavepointUnitOfWork(outer.session)
 
-        for name in plan.order:
-            staged = stage(plan, name, savepoint, gate, behind=False)
-            if staged.blocked_by:
-                results.append(staged)
+        for group in reading_groups(plan.mapping, plan.order):
+            for staged in stage_together(plan, group, savepoint, gate, behind=False):
+                results.append(staged if staged.blocked_by else load(plan, staged, savepoint, gate))
+                if staged.blocked_by:
+                    break
+            if results[-1].blocked_by:
                 break
-            results.append(load(plan, staged, savepoint, gate))
         csv_path = write_quarantine_csv(outer.session, plan.run_id, plan.out_dir)
     return DryRun(results=results, quarantine_csv=csv_path)
 
