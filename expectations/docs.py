@@ -26,7 +26,8 @@ from expectations.spec import Severity
 
 logger = logging.getLogger(__name__)
 KEPT_RUNS = 16
-_kept: OrderedDict[str, list[tuple[Any, Any]]] = OrderedDict()  # run name -> (GX key, result), newest run last
+# run name -> (GX key, result, suite), newest run last
+_kept: OrderedDict[str, list[tuple[Any, Any, Any]]] = OrderedDict()
 
 
 def build_data_docs(results_dir: Path, entity: str, df_sample: pd.DataFrame, *, key_column: str = "legacy_key",
@@ -44,8 +45,9 @@ def build_data_docs(results_dir: Path, entity: str, df_sample: pd.DataFrame, *, 
 
 
 def keeper(run_name: str, suite: Any) -> Callable[[Any, str], None]:
-    """What keeps a gate's first-pass result (of batch ``batch_id``) in the context for the docs of run
-    ``run_name``, with ``suite`` (the entity's whole suite) beside it for its own page."""
+    """What keeps a gate's first-pass result (of batch ``batch_id``) for the docs of run ``run_name``, with
+    ``suite`` (the entity's whole suite) beside it for its own page. Only kept in memory: storing them in the
+    context (serialising the suite) is left to `write_data_docs`, off the gate's path."""
 
     def keep(result: Any, batch_id: str) -> None:
         try:
@@ -55,15 +57,13 @@ def keeper(run_name: str, suite: Any) -> Callable[[Any, str], None]:
                 ValidationResultIdentifier,
             )
 
-            context = gx_context()
             run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
             result.meta["run_id"] = run_id
             _judge_by_blocking_expectations(result)
             key = ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
                                              run_id=run_id, batch_identifier=batch_id)
             with lock:
-                context.suites.add_or_update(suite)
-                _kept.setdefault(run_name, []).append((key, result))
+                _kept.setdefault(run_name, []).append((key, result, suite))
                 _kept.move_to_end(run_name)
                 while len(_kept) > KEPT_RUNS:
                     _kept.popitem(last=False)
@@ -97,7 +97,9 @@ def write_data_docs(results_dir: Path, run_name: str) -> Path | None:
             store = context.validation_results_store
             for key in store.list_keys():  # the site lists this run's validations only
                 store.remove_key(key)
-            for key, result in kept:
+            for suite in {id(suite): suite for _, _, suite in kept}.values():
+                context.suites.add_or_update(suite)
+            for key, result, _ in kept:
                 store.set(key, result)
             context.build_data_docs(site_names=[_site(context, results_dir.resolve())])
             localize_site(results_dir)  # GX links CDN assets: with no network its pages would render blank

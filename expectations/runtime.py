@@ -141,7 +141,7 @@ def _build_configurations_once() -> None:
     Outside it, and in other threads, every read builds it as GX does."""
     from great_expectations.expectations.expectation import Expectation
 
-    build = Expectation.configuration.fget
+    build: Callable[[Any], Any] = vars(Expectation)["configuration"].fget
 
     def configuration(self: Any) -> Any:
         built = getattr(_validating, "built", None)
