@@ -27,6 +27,13 @@ def test_mixed_decimal_formats_become_minor_units() -> None:
     assert bad is not None and bad.tolist() == [False, False, False, False, False, True, False]
 
 
+def test_money_with_blanks_around_it_reads_and_blanks_alone_are_missing_not_bad() -> None:
+    values, bad = apply_transform(series(" 12.50 ", "\t7\n", "   ", " ¥1,234.50 ", "1.299,00 ", " x "), "decimal")
+    assert values.tolist()[:2] == [1250, 700] and values.tolist()[3:5] == [123450, 129900]
+    assert pd.isna(values[2]) and pd.isna(values[5])
+    assert bad is not None and bad.tolist() == [False, False, False, False, False, True]
+
+
 def test_dates_with_explicit_formats_are_localised_to_shanghai() -> None:
     values, bad = apply_transform(series("2024-06-01 10:00:00", "2024/06/02", "昨天"),
                                   {"date": {"formats": ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d"]}})

@@ -75,18 +75,19 @@ def to_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 def to_minor_units(s: pd.Series, scale: int = 2, decimal_sep: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Decimal text to integer minor units. Without `decimal_sep`, '1,234.50' and '1.234,50' both work:
     the separator that comes last is the decimal one."""
-    plain = as_text(s).str.strip()
     if decimal_sep == ",":
-        return _messy_minor_units(plain, scale, decimal_sep)
-    # Most values are plain numbers ('129.00'); only the others need the cleaning, which is slow. Cleaning
-    # leaves a plain number as it is, so both ways give the same result.
-    numbers = pd.to_numeric(plain, errors="coerce")
-    messy = numbers.isna() & plain.notna() & (plain != "")
+        return _messy_minor_units(as_text(s).str.strip(), scale, decimal_sep)
+    # Most values are plain numbers ('129.00', or with blanks around them, which parsing ignores); only the others
+    # are stripped and cleaned, which is slow. Cleaning leaves a plain number as it is: both ways agree.
+    numbers = pd.to_numeric(as_text(s), errors="coerce")
+    unread = numbers.isna() & s.notna()
     minor = (numbers * 10**scale).round().astype("Int64")
-    if not bool(messy.any()):
-        return minor, messy
+    if not bool(unread.any()):
+        return minor, unread
+    plain = as_text(s[unread]).str.strip()
+    messy = plain.notna() & (plain != "")  # blanks only: a missing value, not a bad one
     cleaned, bad = _messy_minor_units(plain[messy], scale, decimal_sep)
-    minor[messy] = cleaned
+    minor.loc[cleaned.index] = cleaned
     return minor, bad.reindex(s.index, fill_value=False)
 
 
