@@ -23,6 +23,7 @@ from erp_models.enums import MigrationMode, MigrationRunStatus
 from erp_models.migration.mapping import MappingError, load_mapping
 from erp_models.migration.service.relations import fated_parents, reading_groups
 from flows.outcomes import outcome_of_state
+from flows.task_tags import untagged_tasks
 from infra.stack import database_url
 from tasks.migration.flow_runs import mark_replaced_flow_run
 from tasks.migration.progress import Reporter, reporting
@@ -119,8 +120,13 @@ def _status(results: list[EntityResult], complete: bool) -> MigrationRunStatus:
 @flow(name="migration", flow_run_name=_run_name, log_prints=True)
 def migrate(params: MigrateParams) -> MigrationOutcome | State:
     """Stage every entity (nothing loads if a gate blocks), then load in dependency order and reconcile. A run that
-    did not pass (blocked, or failed reconciliation) ends Failed with its reason and still returns its outcome."""
-    flow_run = str(runtime.flow_run.id)
+    did not pass (blocked, or failed reconciliation) ends Failed with its reason and still returns its outcome. Its
+    task runs carry none of its tags (`untagged_tasks`)."""
+    with untagged_tasks():
+        return _migrate(params, str(runtime.flow_run.id))
+
+
+def _migrate(params: MigrateParams, flow_run: str) -> MigrationOutcome | State:
     if params.undo is not None:
         reverted = undo_run(params.undo)
         create_markdown_artifact(f"# Undo of migration run {params.undo}\n\n" + "\n".join(

@@ -27,8 +27,10 @@ def a_mapping(tmp_path: Path) -> tuple[Path, str]:
 
 
 async def _task_names(flow_run_id: str) -> list[str]:
+    """The run's task runs, by name; none carries the flow run's tags (each would cost a concurrency-slot call)."""
     async with get_client() as client:
         runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    assert runs and all(r.tags == [] for r in runs), [(r.name, r.tags) for r in runs if r.tags]
     return sorted(r.name for r in runs)
 
 
