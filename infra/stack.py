@@ -68,8 +68,9 @@ def bring_up(settings: Settings | None = None) -> Stack:
             raise StackError(f"PREFECT_API_URL {api_url} does not answer at {api_url}/health")
         return Stack(db_url, api_url, api_url.removesuffix("/api"), settings.database_url is None)
     pg = EmbeddedPostgres(settings.state_dir)
-    pg.start()
-    pg.ensure_databases()
+    if settings.database_url is not None or _database_in_scope.get() is not None:
+        pg.start()  # else `database_url` has just started it and ensured its databases
+        pg.ensure_databases()
     server = PrefectServer(settings.state_dir, settings.prefect_port)
     server.start(pg.url("prefect", driver="asyncpg"), timeout_s=settings.prefect_start_timeout_s)
     return Stack(db_url, server.api_url, server.ui_url, settings.database_url is None)
