@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from erp_models.tagged_data import untagged_order, untagged_sku
@@ -65,6 +65,13 @@ def database_figures(session: Session) -> DatabaseFigures:
                            max_connections=int(row[3]), longest_transaction_s=round(float(row[4]), 3),
                            lock_waiters=int(row[5]), bloat_ratio=round(float(bloat[1]), 4) if bloat else 0.0,
                            bloat_table=str(bloat[0]) if bloat else None)
+
+
+def application_connections(conn: Connection | Session, application_name: str) -> int:
+    """How many connections to this database the application that calls itself `application_name` holds."""
+    return int(conn.execute(text(
+        """SELECT count(*) FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = :a"""), {"a": application_name}).scalar_one())
 
 
 def outbox_lag_minutes(session: Session) -> tuple[float | None, dict[str, float]]:

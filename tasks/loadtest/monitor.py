@@ -7,7 +7,9 @@ import time
 from types import TracebackType
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+
+from erp_models.ops.monitor_probes import application_connections
 
 API_APPLICATION_NAME = "erpops-api"  # what the API's engine calls itself in pg_stat_activity
 
@@ -93,9 +95,6 @@ class ResourceSampler:
     def _connections(self) -> int | None:
         try:
             with self._engine.connect() as conn:
-                return int(conn.execute(text(
-                    """SELECT count(*) FROM pg_stat_activity
-                       WHERE datname = current_database() AND application_name = :a"""),
-                    {"a": API_APPLICATION_NAME}).scalar_one())
+                return application_connections(conn, API_APPLICATION_NAME)
         except Exception:  # a sample is best effort: a busy database must not fail the run
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from erp_models.ops import monitor_probes as probes
 from erp_models.ops.monitor import database_probe, invariants_probe, kpi_probe, outbox_probe, report_verdicts
@@ -49,6 +51,30 @@ def test_bloat_is_the_dead_share_of_the_worst_table_big_enough_to_matter(new_dat
         engine.dispose()
     assert figures.bloat_table == "big"  # the small table is deader, but too small to matter
     assert figures.bloat_ratio == pytest.approx(0.5, abs=0.01)
+
+
+def test_connections_are_counted_by_the_application_that_holds_them(new_database: Callable[[], URL]) -> None:
+    name = f"erpops-test-{uuid.uuid4().hex[:8]}"
+    url = new_database()
+    holders = [create_engine(url, connect_args={"application_name": name}, poolclass=NullPool) for _ in range(2)]
+    counter = create_engine(url, poolclass=NullPool)
+
+    def count(application: str) -> int:  # a transaction of its own: PostgreSQL snapshots its statistics per one
+        with counter.connect() as conn:
+            return probes.application_connections(conn, application)
+
+    try:
+        held = [engine.connect() for engine in holders]
+        assert count(name) == 2 and count("no-such-application") == 0
+        held[0].close()  # no pool: the connection ends, and its backend soon after
+        deadline = time.monotonic() + 10
+        while count(name) != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert count(name) == 1
+        held[1].close()
+    finally:
+        for engine in (*holders, counter):
+            engine.dispose()
 
 
 def test_an_injected_invariant_violation_is_counted(session: Session) -> None:
